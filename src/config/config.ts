@@ -1,0 +1,216 @@
+// blnk.json (current folder, or --config PATH) plus BLNK_* variables, environment winning;
+// validated once at start into one frozen Config. A bad value names its key.
+import { existsSync, readFileSync } from 'node:fs';
+import { CONFIG_KEYS, type ConfigKey } from './keys.js';
+import { parseGoDuration } from './duration.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface Config {
+  project_name: string;
+  enable_observability: boolean;
+  tokenization_secret: string;
+  server: {
+    port: number;
+    secure: boolean;
+    secret_key: string;
+    metrics_bearer_token: string;
+    max_request_body_size_mb: number;
+    max_upload_size_mb: number;
+  };
+  data_source: {
+    /** PostgreSQL URL; empty selects the embedded database in `data_dir`. */
+    dns: string;
+    data_dir: string;
+    max_open_conns: number;
+  };
+  notification: { webhook: { url: string; headers: Record<string, string> } };
+  rate_limit: { requests_per_second: number; burst: number; cleanup_interval_sec: number };
+  transaction: { batch_size: number; lock_wait_timeout_ms: number; enable_queued_checks: boolean };
+  queue: { max_retry_attempts: number };
+  /** Keys present in the file or environment that Kassa accepts and does not use. */
+  ignored_keys: string[];
+}
+
+type Raw = Record<string, unknown>;
+
+function flatten(value: unknown, prefix = '', out: Raw = {}): Raw {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const entries = Object.entries(value as Raw);
+    const isHeaders = CONFIG_KEYS.some((k) => k.path === prefix && k.type === 'headers');
+    if (isHeaders) {
+      out[prefix] = value;
+      return out;
+    }
+    for (const [name, child] of entries) flatten(child, prefix ? `${prefix}.${name}` : name, out);
+    return out;
+  }
+  out[prefix] = value;
+  return out;
+}
+
+const GO_TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const GO_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
+
+function parseEnv(spec: ConfigKey, text: string): unknown {
+  const fail = () => {
+    throw new ConfigError(`invalid value for ${spec.env} (${spec.path}): expected ${spec.type.replace('_ms', '')}`);
+  };
+  switch (spec.type) {
+    case 'string':
+      return text.trim();
+    case 'bool':
+      if (GO_TRUE.has(text)) return true;
+      if (GO_FALSE.has(text)) return false;
+      return fail();
+    case 'int':
+      return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : fail();
+    case 'float':
+      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : fail();
+    case 'duration_ms':
+      return parseGoDuration(text) ?? fail();
+    case 'headers': {
+      const headers: Record<string, string> = {};
+      for (const pair of text.split(',')) {
+        const at = pair.indexOf(':');
+        if (at <= 0) return fail();
+        headers[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+      }
+      return headers;
+    }
+  }
+}
+
+function checkFileValue(spec: ConfigKey, value: unknown): unknown {
+  const fail = () => {
+    throw new ConfigError(`invalid value for ${spec.path} in the config file: expected ${spec.type.replace('_ms', '')}`);
+  };
+  switch (spec.type) {
+    case 'string':
+      return typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : fail();
+    case 'bool':
+      return typeof value === 'boolean' ? value : fail();
+    case 'int':
+      return Number.isInteger(value) ? value : fail();
+    case 'float':
+      return typeof value === 'number' ? value : fail();
+    case 'duration_ms':
+      // blnk.json durations are integer nanoseconds, except that a value under one second counts
+      // as seconds (Blnk's rule for the lock timeouts); a Go duration string is accepted too.
+      if (typeof value === 'string') return parseGoDuration(value) ?? fail();
+      if (typeof value !== 'number' || value < 0) return fail();
+      return value > 0 && value < 1e9 ? value * 1000 : value / 1e6;
+    case 'headers':
+      return value !== null && typeof value === 'object' && Object.values(value as Raw).every((v) => typeof v === 'string')
+        ? value
+        : fail();
+  }
+}
+
+export interface LoadOptions {
+  /** Explicit --config path: must exist. Without it, ./blnk.json is read when present; `null` reads no file. */
+  path?: string | null;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const path = options.path === undefined ? 'blnk.json' : options.path;
+  let file: Raw = {};
+  if (path !== null && existsSync(path)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      throw new ConfigError(`the config file ${path} is not valid JSON`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`the config file ${path} must hold a JSON object`);
+    }
+    file = flatten(parsed);
+  } else if (options.path) {
+    throw new ConfigError(`the config file ${path} does not exist`);
+  }
+
+  const values = new Map<string, unknown>();
+  const ignored: string[] = [];
+  const known = new Map(CONFIG_KEYS.map((spec) => [spec.path, spec]));
+  for (const [path, value] of Object.entries(file)) {
+    const spec = known.get(path);
+    if (!spec) {
+      ignored.push(path);
+      continue;
+    }
+    if (value === null) continue;
+    values.set(path, checkFileValue(spec, value));
+    if (!spec.used) ignored.push(path);
+  }
+  for (const spec of CONFIG_KEYS) {
+    if (!spec.env) continue;
+    const text = env[spec.env];
+    if (text === undefined) continue;
+    values.set(spec.path, parseEnv(spec, text));
+    if (!spec.used && !ignored.includes(spec.path)) ignored.push(spec.path);
+  }
+  const get = <T>(path: string): T => {
+    const value = values.get(path);
+    if (value === undefined || value === '') return known.get(path)?.default as T;
+    return value as T;
+  };
+
+  const port = Number(get<string>('server.port'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError('invalid value for server.port (BLNK_SERVER_PORT): expected a port number');
+  }
+  const maxBody = get<number>('server.max_request_body_size_mb');
+  const rps = values.get('rate_limit.requests_per_second') as number | undefined;
+  const burst = values.get('rate_limit.burst') as number | undefined;
+  const dns = get<string>('data_source.dns');
+  if (dns && !/^postgres(ql)?:\/\//.test(dns)) {
+    throw new ConfigError('invalid value for data_source.dns (BLNK_DATA_SOURCE_DNS): expected a postgres:// URL');
+  }
+
+  const config: Config = {
+    project_name: get('project_name'),
+    enable_observability: get('enable_observability'),
+    tokenization_secret: get('tokenization_secret'),
+    server: {
+      port,
+      secure: get('server.secure'),
+      secret_key: get('server.secret_key'),
+      metrics_bearer_token: get('server.metrics_bearer_token'),
+      max_request_body_size_mb: maxBody > 0 ? maxBody : 5,
+      max_upload_size_mb: get('server.max_upload_size_mb'),
+    },
+    data_source: { dns, data_dir: get('data_source.data_dir'), max_open_conns: get('data_source.max_open_conns') },
+    notification: { webhook: { url: get('notification.webhook.url'), headers: get('notification.webhook.headers') } },
+    rate_limit: {
+      requests_per_second: rps ?? (burst !== undefined ? burst / 2 : 5_000_000),
+      burst: burst ?? (rps !== undefined ? Math.ceil(rps * 2) : 10_000_000),
+      cleanup_interval_sec: get('rate_limit.cleanup_interval_sec'),
+    },
+    transaction: {
+      batch_size: get('transaction.batch_size'),
+      lock_wait_timeout_ms: get('transaction.lock_wait_timeout'),
+      enable_queued_checks: get('transaction.enable_queued_checks'),
+    },
+    queue: { max_retry_attempts: get('queue.max_retry_attempts') },
+    ignored_keys: ignored,
+  };
+  if (config.server.secure && !config.server.secret_key) {
+    throw new ConfigError(
+      'server.secure is on but server.secret_key (BLNK_SERVER_SECRET_KEY) is empty: set a master key of at least 32 characters',
+    );
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

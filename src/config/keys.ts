@@ -1,0 +1,116 @@
+// Every configuration key Kassa knows: its place in blnk.json, its BLNK_* variable, its type and
+// default (blnk-platform.md §3.2). `used: false` marks keys accepted for compatibility and ignored.
+export type KeyType = 'string' | 'int' | 'float' | 'bool' | 'duration_ms' | 'headers';
+
+export interface ConfigKey {
+  path: string;
+  env?: string;
+  type: KeyType;
+  default?: string | number | boolean | Record<string, string>;
+  used: boolean;
+}
+
+const key = (
+  path: string,
+  env: string | undefined,
+  type: KeyType,
+  defaultValue?: ConfigKey['default'],
+  used = true,
+): ConfigKey => ({ path, env, type, default: defaultValue, used });
+const ignored = (path: string, env: string | undefined, type: KeyType): ConfigKey => key(path, env, type, undefined, false);
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  key('project_name', 'BLNK_PROJECT_NAME', 'string', 'Blnk Server'),
+  ignored('backup_dir', 'BLNK_BACKUP_DIR', 'string'),
+  ignored('aws_access_key_id', 'BLNK_AWS_ACCESS_KEY_ID', 'string'),
+  ignored('aws_secret_access_key', 'BLNK_AWS_SECRET_ACCESS_KEY', 'string'),
+  ignored('s3_endpoint', 'BLNK_S3_ENDPOINT', 'string'),
+  ignored('s3_bucket_name', 'BLNK_S3_BUCKET_NAME', 'string'),
+  ignored('s3_region', 'BLNK_S3_REGION', 'string'),
+  ignored('type_sense_key', 'BLNK_TYPESENSE_KEY', 'string'),
+  key('tokenization_secret', 'BLNK_TOKENIZATION_SECRET', 'string', ''),
+  ignored('enable_telemetry', 'BLNK_ENABLE_TELEMETRY', 'bool'),
+  key('enable_observability', 'BLNK_ENABLE_OBSERVABILITY', 'bool', false),
+  ignored('monitoring_dsn', 'BLNK_MONITORING_DSN', 'string'),
+
+  ignored('server.ssl', 'BLNK_SERVER_SSL', 'bool'),
+  ignored('server.cert_storage_path', 'BLNK_CERT_STORAGE_PATH', 'string'),
+  ignored('server.domain', 'BLNK_SERVER_SSL_DOMAIN', 'string'),
+  ignored('server.ssl_email', 'BLNK_SERVER_SSL_EMAIL', 'string'),
+  key('server.secure', 'BLNK_SERVER_SECURE', 'bool', false),
+  key('server.secret_key', 'BLNK_SERVER_SECRET_KEY', 'string', ''),
+  key('server.port', 'BLNK_SERVER_PORT', 'string', '5001'),
+  key('server.metrics_bearer_token', 'BLNK_METRICS_BEARER_TOKEN', 'string', ''),
+  key('server.max_upload_size_mb', 'BLNK_SERVER_MAX_UPLOAD_SIZE_MB', 'int', 256),
+  key('server.max_request_body_size_mb', 'BLNK_SERVER_MAX_REQUEST_BODY_SIZE_MB', 'int', 5),
+  ignored('server.upload_whitelist', 'BLNK_UPLOAD_DOMAIN_WHITELIST', 'string'),
+  ignored('server.upload_url_timeout_sec', 'BLNK_UPLOAD_URL_TIMEOUT_SEC', 'int'),
+
+  key('data_source.dns', 'BLNK_DATA_SOURCE_DNS', 'string', ''),
+  key('data_source.data_dir', 'KASSA_DATA_DIR', 'string', './.kassa'),
+  key('data_source.max_open_conns', 'BLNK_DATABASE_MAX_OPEN_CONNS', 'int', 50),
+  ignored('data_source.max_idle_conns', 'BLNK_DATABASE_MAX_IDLE_CONNS', 'int'),
+  ignored('data_source.conn_max_lifetime', 'BLNK_DATABASE_CONN_MAX_LIFETIME', 'duration_ms'),
+  ignored('data_source.conn_max_idle_time', 'BLNK_DATABASE_CONN_MAX_IDLE_TIME', 'duration_ms'),
+
+  ignored('redis.dns', 'BLNK_REDIS_DNS', 'string'),
+  ignored('redis.skip_tls_verify', 'BLNK_REDIS_SKIP_TLS_VERIFY', 'bool'),
+  ignored('redis.pool_size', 'BLNK_REDIS_POOL_SIZE', 'int'),
+  ignored('redis.min_idle_conns', 'BLNK_REDIS_MIN_IDLE_CONNS', 'int'),
+  ignored('typesense.dns', 'BLNK_TYPESENSE_DNS', 'string'),
+  ignored('typesense.backpressure_retry_interval', 'BLNK_TYPESENSE_BACKPRESSURE_RETRY_INTERVAL', 'duration_ms'),
+
+  ignored('notification.slack.webhook_url', 'BLNK_SLACK_WEBHOOK_URL', 'string'),
+  key('notification.webhook.url', 'BLNK_WEBHOOK_URL', 'string', ''),
+  key('notification.webhook.headers', 'BLNK_WEBHOOK_HEADERS', 'headers', {}),
+
+  key('rate_limit.requests_per_second', 'BLNK_RATE_LIMIT_RPS', 'float'),
+  key('rate_limit.burst', 'BLNK_RATE_LIMIT_BURST', 'int'),
+  key('rate_limit.cleanup_interval_sec', 'BLNK_RATE_LIMIT_CLEANUP_INTERVAL_SEC', 'int', 10800),
+
+  key('transaction.batch_size', 'BLNK_TRANSACTION_BATCH_SIZE', 'int', 1000),
+  ignored('transaction.max_queue_size', 'BLNK_TRANSACTION_MAX_QUEUE_SIZE', 'int'),
+  ignored('transaction.max_workers', 'BLNK_TRANSACTION_MAX_WORKERS', 'int'),
+  ignored('transaction.lock_duration', 'BLNK_TRANSACTION_LOCK_DURATION', 'duration_ms'),
+  key('transaction.lock_wait_timeout', 'BLNK_TRANSACTION_LOCK_WAIT_TIMEOUT', 'duration_ms', 3000),
+  ignored('transaction.index_queue_prefix', 'BLNK_TRANSACTION_INDEX_QUEUE_PREFIX', 'string'),
+  ignored('transaction.enable_coalescing', 'BLNK_TRANSACTION_ENABLE_COALESCING', 'bool'),
+  key('transaction.enable_queued_checks', 'BLNK_TRANSACTION_ENABLE_QUEUED_CHECKS', 'bool', false),
+  ignored('transaction.disable_batch_reference_check', 'BLNK_TRANSACTION_DISABLE_BATCH_REFERENCE_CHECK', 'bool'),
+  ignored('transaction.hash_chain.enabled', 'BLNK_TRANSACTION_HASHCHAIN_ENABLED', 'bool'),
+  ignored('transaction.hash_chain.poll_interval', 'BLNK_TRANSACTION_HASHCHAIN_POLL_INTERVAL', 'duration_ms'),
+  ignored('transaction.hash_chain.batch_size', 'BLNK_TRANSACTION_HASHCHAIN_BATCH_SIZE', 'int'),
+  ignored('transaction.hash_chain.trailing_delay', 'BLNK_TRANSACTION_HASHCHAIN_TRAILING_DELAY', 'duration_ms'),
+
+  ignored('reconciliation.default_strategy', 'BLNK_RECONCILIATION_DEFAULT_STRATEGY', 'string'),
+  ignored('reconciliation.progress_interval', 'BLNK_RECONCILIATION_PROGRESS_INTERVAL', 'int'),
+  ignored('reconciliation.max_retries', 'BLNK_RECONCILIATION_MAX_RETRIES', 'int'),
+  ignored('reconciliation.retry_delay', 'BLNK_RECONCILIATION_RETRY_DELAY', 'duration_ms'),
+
+  ignored('queue.transaction_queue', 'BLNK_QUEUE_TRANSACTION', 'string'),
+  ignored('queue.webhook_queue', 'BLNK_QUEUE_WEBHOOK', 'string'),
+  ignored('queue.index_queue', 'BLNK_QUEUE_INDEX', 'string'),
+  ignored('queue.inflight_expiry_queue', 'BLNK_QUEUE_INFLIGHT_EXPIRY', 'string'),
+  ignored('queue.inflight_commit_queue', 'BLNK_QUEUE_INFLIGHT_COMMIT', 'string'),
+  ignored('queue.number_of_queues', 'BLNK_QUEUE_NUMBER_OF_QUEUES', 'int'),
+  ignored('queue.enable_hot_lane', 'BLNK_QUEUE_ENABLE_HOT_LANE', 'bool'),
+  ignored('queue.hot_queue_name', 'BLNK_QUEUE_HOT_QUEUE_NAME', 'string'),
+  ignored('queue.hot_queue_concurrency', 'BLNK_QUEUE_HOT_QUEUE_CONCURRENCY', 'int'),
+  ignored('queue.hot_pair_ttl', 'BLNK_QUEUE_HOT_PAIR_TTL', 'int'),
+  ignored('queue.hot_pair_lock_contention_threshold', 'BLNK_QUEUE_HOT_PAIR_LOCK_CONTENTION_THRESHOLD', 'int'),
+  ignored('queue.reject_lock_contention_immediately', 'BLNK_QUEUE_REJECT_LOCK_CONTENTION_IMMEDIATELY', 'bool'),
+  ignored('queue.insufficient_fund_retries', 'BLNK_QUEUE_INSUFFICIENT_FUND_RETRIES', 'bool'),
+  key('queue.max_retry_attempts', 'BLNK_QUEUE_MAX_RETRY_ATTEMPTS', 'int', 5),
+  ignored('queue.monitoring_port', 'BLNK_QUEUE_MONITORING_PORT', 'string'),
+  ignored('queue.webhook_concurrency', 'BLNK_QUEUE_WEBHOOK_CONCURRENCY', 'int'),
+  ignored('queue.transaction_worker_concurrency', 'BLNK_QUEUE_TRANSACTION_WORKER_CONCURRENCY', 'int'),
+  ignored('queue.enable_backpressure', 'BLNK_QUEUE_ENABLE_BACKPRESSURE', 'bool'),
+  ignored('queue.backpressure_memory_percent', 'BLNK_QUEUE_BACKPRESSURE_MEMORY_PERCENT', 'int'),
+  ignored('queue.backpressure_max_pending_tasks', 'BLNK_QUEUE_BACKPRESSURE_MAX_PENDING_TASKS', 'int'),
+  ignored('queue.backpressure_check_interval', 'BLNK_QUEUE_BACKPRESSURE_CHECK_INTERVAL', 'duration_ms'),
+
+  ignored('account_number_generation.enable_auto_generation', undefined, 'bool'),
+  ignored('account_number_generation.http_service.url', undefined, 'string'),
+  ignored('account_number_generation.http_service.timeout', undefined, 'int'),
+  ignored('account_number_generation.http_service.headers', undefined, 'headers'),
+];

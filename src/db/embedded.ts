@@ -1,0 +1,77 @@
+import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, unlinkSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { Database, Queryable } from './database.js';
+import { TYPE_PARSERS, toSqlParams } from './types.js';
+
+function queryable(db: Pick<PGlite, 'query' | 'exec'>): Queryable {
+  return {
+    async query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+      const result = await db.query<Row>(sql, toSqlParams(params));
+      return result.rows;
+    },
+    async exec(sql: string): Promise<void> {
+      await db.exec(sql);
+    },
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * PGlite keeps its files in one folder that only one process may open: a second process would
+ * corrupt it. A lock file holding the owner's pid refuses the second opener with a clear message.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockPath = join(dataDir, 'kassa.pid');
+  if (existsSync(lockPath)) {
+    const owner = Number(readFileSync(lockPath, 'utf8'));
+    if (owner !== process.pid && processAlive(owner)) {
+      throw new Error(
+        `the embedded database in ${dataDir} is in use by process ${owner}; ` +
+          'run one Kassa process per data folder, or configure data_source.dns to share PostgreSQL',
+      );
+    }
+  }
+  const fd = openSync(lockPath, 'w');
+  writeFileSync(fd, String(process.pid));
+  closeSync(fd);
+  return () => {
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+export async function openEmbedded(dataDir: string): Promise<Database> {
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  const pglite = await PGlite.create({ dataDir: join(dataDir, 'pgdata'), parsers: TYPE_PARSERS });
+  await pglite.exec("SET TIME ZONE 'UTC'");
+  const direct = queryable(pglite);
+  return {
+    kind: 'embedded',
+    query: direct.query,
+    exec: direct.exec,
+    // PGlite runs one transaction at a time; other queries wait for it.
+    transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      return pglite.transaction((tx) => work(queryable(tx)));
+    },
+    async ping(): Promise<void> {
+      await pglite.query('SELECT 1');
+    },
+    async close(): Promise<void> {
+      await pglite.close();
+      unlock();
+    },
+  };
+}

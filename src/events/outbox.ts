@@ -1,0 +1,35 @@
+// Recording events: call inside the database transaction that makes the change, so the event
+// exists exactly when the change does. Delivery happens later, from the outbox table.
+import type { Queryable } from '../db/database.js';
+import { insertOutboxEvents } from '../db/outbox.js';
+import { stringifyJson } from '../json.js';
+import { newId } from '../ids.js';
+
+export type EventName =
+  | 'ledger.created'
+  | 'balance.created'
+  | 'identity.created'
+  | 'balance.monitor'
+  | 'transaction.applied'
+  | 'transaction.inflight'
+  | 'transaction.void'
+  | 'transaction.rejected'
+  | 'bulk_transaction.applied'
+  | 'bulk_transaction.inflight'
+  | 'bulk_transaction.failed';
+
+export interface PendingEvent {
+  event: EventName;
+  data: unknown;
+}
+
+export async function recordEvents(tx: Queryable, events: readonly PendingEvent[]): Promise<void> {
+  await insertOutboxEvents(
+    tx,
+    events.map((e) => ({ event_id: newId('evt'), event: e.event, payload: stringifyJson(e.data) })),
+  );
+}
+
+export function recordEvent(tx: Queryable, event: EventName, data: unknown): Promise<void> {
+  return recordEvents(tx, [{ event, data }]);
+}

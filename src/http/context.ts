@@ -1,0 +1,8 @@
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+
+/** What route handlers need, handed to each routes file at registration. */
+export interface AppContext {
+  config: Config;
+  db: Database;
+}

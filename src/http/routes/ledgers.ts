@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { findLedger, insertLedger, listLedgers, renameLedger } from '../../db/ledgers.js';
+import type { AppContext } from '../context.js';
+import { parsePage } from '../pagination.js';
+import { bodyObject, optionalMetaData, throwIfInvalid, type FieldErrors } from '../validation.js';
+import { ledgerView } from '../views.js';
+import { recordEvent } from '../../events/outbox.js';
+
+function requiredName(body: Record<string, unknown>): string {
+  const errors: FieldErrors = {};
+  const name = body.name;
+  if (name !== undefined && name !== null && typeof name !== 'string') {
+    throw new ApiError('GEN_MALFORMED_REQUEST', 'name must be a string', { legacyKey: 'errors' });
+  }
+  if (typeof name !== 'string' || name.trim() === '') errors.name = 'cannot be blank';
+  throwIfInvalid(errors);
+  return name as string;
+}
+
+const notFound = () => new ApiError('LGR_NOT_FOUND', 'ledger not found');
+
+export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/ledgers', async (request, reply) => {
+    const body = bodyObject(request.body, { legacyKey: 'errors' });
+    const name = requiredName(body);
+    const meta_data = optionalMetaData(body.meta_data);
+    const view = await ctx.db.transaction(async (tx) => {
+      const ledger = ledgerView(await insertLedger(tx, { ledger_id: newId('ldg'), name, meta_data }));
+      await recordEvent(tx, 'ledger.created', ledger);
+      return ledger;
+    });
+    return reply.status(201).send(view);
+  });
+
+  app.get('/ledgers', async (request) => {
+    const page = parsePage(request.query as Record<string, unknown>, { default_limit: 10, strict: true });
+    return (await listLedgers(ctx.db, page)).map(ledgerView);
+  });
+
+  app.get<{ Params: { id: string } }>('/ledgers/:id', async (request) => {
+    const ledger = await findLedger(ctx.db, request.params.id);
+    if (!ledger) throw notFound();
+    return ledgerView(ledger);
+  });
+
+  app.put<{ Params: { id: string } }>('/ledgers/:id', async (request) => {
+    const body = bodyObject(request.body, { legacyKey: 'errors' });
+    const name = requiredName(body);
+    const ledger = await renameLedger(ctx.db, request.params.id, name);
+    if (!ledger) throw notFound();
+    return ledgerView(ledger);
+  });
+}

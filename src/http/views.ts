@@ -1,0 +1,36 @@
+// Rows -> Blnk's JSON shapes. Money stays bigint here; the reply serializer prints it exactly.
+import type { BalanceRow } from '../db/balances.js';
+import type { LedgerRow } from '../db/ledgers.js';
+import type { IdentityRow } from '../db/identities.js';
+import { ZERO_TIME } from '../time.js';
+
+export function ledgerView(row: LedgerRow): Record<string, unknown> {
+  return { ledger_id: row.ledger_id, name: row.name, created_at: row.created_at, meta_data: row.meta_data };
+}
+
+export function balanceView(row: BalanceRow): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    balance: row.balance,
+    version: row.version,
+    inflight_balance: row.inflight_balance,
+    credit_balance: row.credit_balance,
+    inflight_credit_balance: row.inflight_credit_balance,
+    debit_balance: row.debit_balance,
+    inflight_debit_balance: row.inflight_debit_balance,
+    currency: row.currency,
+    ledger_id: row.ledger_id,
+    identity_id: row.identity_id ?? '',
+    balance_id: row.balance_id,
+  };
+  if (row.indicator) view.indicator = row.indicator;
+  view.created_at = row.created_at;
+  view.inflight_expires_at = ZERO_TIME;
+  view.meta_data = row.meta_data;
+  view.track_fund_lineage = row.track_fund_lineage;
+  view.allocation_strategy = row.allocation_strategy;
+  return view;
+}
+
+export function identityView(row: IdentityRow): Record<string, unknown> {
+  return { ...row, dob: row.dob ? `${row.dob}T00:00:00Z` : ZERO_TIME };
+}

@@ -1,0 +1,80 @@
+// A running Kassa: database opened and migrated, HTTP listening. `close()` stops accepting,
+// lets in-flight requests finish, then closes the database.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/config.js';
+import type { Database } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase } from './db/open.js';
+import { buildApp } from './http/app.js';
+import { createLogger, type Logger } from './log.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Database;
+  /** The port actually bound (differs from config when it asked for 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  host?: string;
+  logger?: Logger;
+}
+
+export function logStartWarnings(config: Config, logger: Logger): void {
+  if (!config.server.secure) {
+    logger.warn(
+      'SECURITY: authentication is disabled (server.secure=false): every request acts with master authority. ' +
+        'Set BLNK_SERVER_SECURE=true and BLNK_SERVER_SECRET_KEY for production.',
+    );
+  } else if (config.server.secret_key.length < 32) {
+    logger.warn('SECURITY: server.secret_key is shorter than 32 characters; use a longer master key');
+  }
+  for (const key of config.ignored_keys) {
+    logger.info({ config_key: key }, 'configuration key accepted and ignored: Kassa does not use it');
+  }
+}
+
+export async function openMigratedDatabase(config: Config): Promise<Database> {
+  const db = await openDatabase({
+    url: config.data_source.dns || undefined,
+    data_dir: config.data_source.data_dir,
+    max_connections: config.data_source.max_open_conns,
+  });
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger();
+  logStartWarnings(config, logger);
+  const db = await openMigratedDatabase(config);
+  const app = buildApp({ config, db }, logger);
+  try {
+    await app.listen({ port: config.server.port, host: options.host ?? '0.0.0.0' });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  logger.info({ port, database: db.kind }, 'kassa listening');
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    db,
+    port,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}
