@@ -70,6 +70,7 @@ export async function openEmbedded(dataDir: string): Promise<Database> {
       await pglite.query('SELECT 1');
     },
     async close(): Promise<void> {
+      if (pglite.closed) return;
       await pglite.close();
       unlock();
     },

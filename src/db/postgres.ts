@@ -66,6 +66,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       }
     },
     async close(): Promise<void> {
+      if (pool.ended) return;
       await pool.end();
     },
   };

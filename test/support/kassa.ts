@@ -68,17 +68,35 @@ export interface KassaProcess {
 
 const PROCESS_START_TIMEOUT_MS = 60_000;
 
+function kassaArgs(command: string, args: string[] = []): string[] {
+  return ['--import', 'tsx', 'src/main.ts', ...args, command];
+}
+
+/** Runs a one-shot `kassa` command (migrate, keys, ...) to completion. */
+export async function runKassa(
+  database: TestDatabase,
+  command: string,
+  options: { env?: Record<string, string>; args?: string[] } = {},
+): Promise<{ code: number | null; output: string }> {
+  const env = { ...process.env, ...testEnv(database, options.env), KASSA_LOG_LEVEL: 'info' };
+  const child = spawn(process.execPath, kassaArgs(command, options.args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
+
 /** Runs `kassa <command>` from source in a child process and waits until it listens. */
 export async function spawnKassa(
   database: TestDatabase,
   options: { env?: Record<string, string>; command?: string; args?: string[] } = {},
 ): Promise<KassaProcess> {
   const env = { ...process.env, ...testEnv(database, options.env), KASSA_LOG_LEVEL: 'info' };
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/main.ts', ...(options.args ?? []), options.command ?? 'start'],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, kassaArgs(options.command ?? 'start', options.args), {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
