@@ -104,7 +104,8 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
  */
 export interface ApiErrorOptions {
   details?: unknown;
-  legacyKey?: 'error' | 'errors';
+  /** `none`: no legacy message key (the hooks' bare envelope puts its own keys in `extra`). */
+  legacyKey?: 'error' | 'errors' | 'none';
   legacyValue?: unknown;
   /** Extra top-level keys some endpoints add (bulk failures carry `batch_id`). */
   extra?: Record<string, unknown>;
@@ -127,6 +128,7 @@ export class ApiError extends Error {
     const { details, legacyKey = 'error', legacyValue, extra } = this.options;
     const detail: Record<string, unknown> = { code: this.code, message: this.message };
     if (details !== undefined) detail.details = details;
+    if (legacyKey === 'none') return { ...extra, error_detail: detail };
     return { [legacyKey]: legacyValue ?? this.message, ...extra, error_detail: detail };
   }
 }

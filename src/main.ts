@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The `kassa` command: start | migrate.
+// The `kassa` command: start | migrate | events dead | events retry.
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './log.js';
 import { openMigratedDatabase, startServer } from './server.js';
+import { listDeadDeliveries, requeueDeadDeliveries } from './db/deliveries.js';
+import { stringifyJson } from './json.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -45,6 +47,39 @@ program
     const db = await openMigratedDatabase(configFromOptions());
     await db.close();
     createLogger().info('migrations applied');
+  });
+
+const events = program.command('events').description('inspect webhook and hook deliveries');
+
+events
+  .command('dead')
+  .description('list deliveries that failed their last attempt, oldest first, one JSON object per line')
+  .option('--limit <n>', 'at most this many', '100')
+  .action(async (options: { limit: string }) => {
+    const limit = Number(options.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
+    const db = await openMigratedDatabase(configFromOptions());
+    try {
+      for (const dead of await listDeadDeliveries(db, limit)) process.stdout.write(stringifyJson(dead) + '\n');
+    } finally {
+      await db.close();
+    }
+  });
+
+events
+  .command('retry')
+  .description('put dead deliveries back in the queue with fresh attempts (the given ids, or --all)')
+  .argument('[ids...]', 'event or delivery ids from `kassa events dead`')
+  .option('--all', 'every dead delivery')
+  .action(async (ids: string[], options: { all?: boolean }) => {
+    if (!options.all && ids.length === 0) throw new Error('name the ids to retry, or pass --all');
+    const db = await openMigratedDatabase(configFromOptions());
+    try {
+      const count = await requeueDeadDeliveries(db, options.all ? 'all' : ids);
+      process.stdout.write(`${count} deliveries queued again\n`);
+    } finally {
+      await db.close();
+    }
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -1,16 +1,18 @@
-// A running Kassa: database opened and migrated, HTTP listening. `close()` stops accepting,
-// lets in-flight requests finish, then closes the database.
+// A running Kassa: database opened and migrated, HTTP listening, the outbox dispatcher delivering.
+// `close()` stops accepting, lets in-flight requests and deliveries finish, then closes the database.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
+import { Dispatcher } from './events/dispatcher.js';
 import { buildApp } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   db: Database;
+  dispatcher: Dispatcher;
   /** The port actually bound (differs from config when it asked for 0). */
   port: number;
   close(): Promise<void>;
@@ -63,15 +65,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const dispatcher = new Dispatcher({ db, config, logger });
+  dispatcher.start();
   logger.info({ port, database: db.kind }, 'kassa listening');
   let closing: Promise<void> | undefined;
   return {
     app,
     db,
+    dispatcher,
     port,
     close() {
       closing ??= (async () => {
         await app.close();
+        await dispatcher.close();
         await db.close();
       })();
       return closing;

@@ -26,10 +26,17 @@ export interface Config {
     data_dir: string;
     max_open_conns: number;
   };
-  notification: { webhook: { url: string; headers: Record<string, string> } };
+  notification: {
+    webhook: { url: string; headers: Record<string, string>; timeout_ms: number; attempts_max: number };
+    /** Retry delay after attempt n: min(retry_base_ms * 2^(n-1), retry_delay_max_ms). */
+    retry_base_ms: number;
+    retry_delay_max_ms: number;
+    /** How often an idle dispatcher looks for due deliveries. */
+    poll_interval_ms: number;
+  };
   rate_limit: { requests_per_second: number; burst: number; cleanup_interval_sec: number };
   transaction: { batch_size: number; lock_wait_timeout_ms: number; enable_queued_checks: boolean };
-  queue: { max_retry_attempts: number };
+  queue: { max_retry_attempts: number; webhook_concurrency: number };
   /** Keys present in the file or environment that Kassa accepts and does not use. */
   ignored_keys: string[];
 }
@@ -185,7 +192,17 @@ export function loadConfig(options: LoadOptions = {}): Config {
       max_upload_size_mb: get('server.max_upload_size_mb'),
     },
     data_source: { dns, data_dir: get('data_source.data_dir'), max_open_conns: get('data_source.max_open_conns') },
-    notification: { webhook: { url: get('notification.webhook.url'), headers: get('notification.webhook.headers') } },
+    notification: {
+      webhook: {
+        url: get('notification.webhook.url'),
+        headers: get('notification.webhook.headers'),
+        timeout_ms: atLeast(get('notification.webhook.timeout_ms'), 1, 'notification.webhook.timeout_ms'),
+        attempts_max: atLeast(get('notification.webhook.attempts_max'), 1, 'notification.webhook.attempts_max'),
+      },
+      retry_base_ms: atLeast(get('notification.retry_base_ms'), 1, 'notification.retry_base_ms'),
+      retry_delay_max_ms: atLeast(get('notification.retry_delay_max_ms'), 1, 'notification.retry_delay_max_ms'),
+      poll_interval_ms: atLeast(get('notification.poll_interval_ms'), 10, 'notification.poll_interval_ms'),
+    },
     rate_limit: {
       requests_per_second: rps ?? (burst !== undefined ? burst / 2 : 5_000_000),
       burst: burst ?? (rps !== undefined ? Math.ceil(rps * 2) : 10_000_000),
@@ -196,7 +213,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
       lock_wait_timeout_ms: get('transaction.lock_wait_timeout'),
       enable_queued_checks: get('transaction.enable_queued_checks'),
     },
-    queue: { max_retry_attempts: get('queue.max_retry_attempts') },
+    queue: {
+      max_retry_attempts: get('queue.max_retry_attempts'),
+      webhook_concurrency: atLeast(get('queue.webhook_concurrency'), 1, 'queue.webhook_concurrency'),
+    },
     ignored_keys: ignored,
   };
   if (config.server.secure && !config.server.secret_key) {
@@ -205,6 +225,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
     );
   }
   return deepFreeze(config);
+}
+
+function atLeast(value: number, min: number, path: string): number {
+  if (value >= min) return value;
+  throw new ConfigError(`invalid value for ${path}: expected at least ${min}`);
 }
 
 function deepFreeze<T>(value: T): T {

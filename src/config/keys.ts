@@ -63,6 +63,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   ignored('notification.slack.webhook_url', 'BLNK_SLACK_WEBHOOK_URL', 'string'),
   key('notification.webhook.url', 'BLNK_WEBHOOK_URL', 'string', ''),
   key('notification.webhook.headers', 'BLNK_WEBHOOK_HEADERS', 'headers', {}),
+  // Kassa's delivery settings (Blnk fixes these): see docs/operations.md "Webhook and hook delivery".
+  key('notification.webhook.timeout_ms', 'KASSA_WEBHOOK_TIMEOUT_MS', 'int', 30_000),
+  key('notification.webhook.attempts_max', 'KASSA_WEBHOOK_ATTEMPTS_MAX', 'int', 26),
+  key('notification.retry_base_ms', 'KASSA_EVENTS_RETRY_BASE_MS', 'int', 1000),
+  key('notification.retry_delay_max_ms', 'KASSA_EVENTS_RETRY_DELAY_MAX_MS', 'int', 3_600_000),
+  key('notification.poll_interval_ms', 'KASSA_EVENTS_POLL_INTERVAL_MS', 'int', 200),
 
   key('rate_limit.requests_per_second', 'BLNK_RATE_LIMIT_RPS', 'float'),
   key('rate_limit.burst', 'BLNK_RATE_LIMIT_BURST', 'int'),
@@ -102,7 +108,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   ignored('queue.insufficient_fund_retries', 'BLNK_QUEUE_INSUFFICIENT_FUND_RETRIES', 'bool'),
   key('queue.max_retry_attempts', 'BLNK_QUEUE_MAX_RETRY_ATTEMPTS', 'int', 5),
   ignored('queue.monitoring_port', 'BLNK_QUEUE_MONITORING_PORT', 'string'),
-  ignored('queue.webhook_concurrency', 'BLNK_QUEUE_WEBHOOK_CONCURRENCY', 'int'),
+  key('queue.webhook_concurrency', 'BLNK_QUEUE_WEBHOOK_CONCURRENCY', 'int', 20),
   ignored('queue.transaction_worker_concurrency', 'BLNK_QUEUE_TRANSACTION_WORKER_CONCURRENCY', 'int'),
   ignored('queue.enable_backpressure', 'BLNK_QUEUE_ENABLE_BACKPRESSURE', 'bool'),
   ignored('queue.backpressure_memory_percent', 'BLNK_QUEUE_BACKPRESSURE_MEMORY_PERCENT', 'int'),

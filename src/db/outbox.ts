@@ -6,7 +6,7 @@ export interface OutboxEventRow {
   event: string;
   payload: unknown;
   created_at: string;
-  status: 'pending' | 'delivered' | 'dead';
+  status: 'pending' | 'delivered' | 'dead' | 'skipped';
   attempts: number;
   next_attempt_at: string;
   last_error: string | null;
@@ -23,4 +23,42 @@ export async function insertOutboxEvents(
      SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`,
     [events.map((e) => e.event_id), events.map((e) => e.event), events.map((e) => e.payload)],
   );
+}
+
+export interface ClaimedEvent {
+  event_id: string;
+  event: string;
+  payload: unknown;
+  /** This attempt's number (1 = first). */
+  attempts: number;
+}
+
+/**
+ * Claims up to `limit` due pending events for one attempt each. The claim moves `next_attempt_at`
+ * forward by `lease_ms`: no other process takes them meanwhile, and if this one dies they become
+ * due again when the lease runs out. SKIP LOCKED lets concurrent dispatchers claim disjoint rows.
+ */
+export function claimOutboxEvents(db: Queryable, limit: number, lease_ms: number): Promise<ClaimedEvent[]> {
+  return db.query<ClaimedEvent>(
+    `UPDATE outbox_events o
+     SET attempts = o.attempts + 1, next_attempt_at = now() + $2::float8 * interval '1 millisecond'
+     FROM (SELECT event_id FROM outbox_events
+           WHERE status = 'pending' AND next_attempt_at <= now()
+           ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) due
+     WHERE o.event_id = due.event_id
+     RETURNING o.event_id, o.event, o.payload, o.attempts`,
+    [limit, lease_ms],
+  );
+}
+
+/** Marks up to `limit` pending events `skipped` (no webhook URL is configured); returns how many. */
+export async function skipOutboxEvents(db: Queryable, limit: number): Promise<number> {
+  const rows = await db.query(
+    `UPDATE outbox_events SET status = 'skipped', last_error = 'no webhook URL configured'
+     WHERE event_id IN (SELECT event_id FROM outbox_events WHERE status = 'pending'
+                        ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+     RETURNING event_id`,
+    [limit],
+  );
+  return rows.length;
 }

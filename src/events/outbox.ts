@@ -4,6 +4,7 @@ import type { Queryable } from '../db/database.js';
 import { insertOutboxEvents } from '../db/outbox.js';
 import { stringifyJson } from '../json.js';
 import { newId } from '../ids.js';
+import { signalDeliveriesRecorded } from './signal.js';
 
 export type EventName =
   | 'ledger.created'
@@ -28,6 +29,7 @@ export async function recordEvents(tx: Queryable, events: readonly PendingEvent[
     tx,
     events.map((e) => ({ event_id: newId('evt'), event: e.event, payload: stringifyJson(e.data) })),
   );
+  signalDeliveriesRecorded();
 }
 
 export function recordEvent(tx: Queryable, event: EventName, data: unknown): Promise<void> {

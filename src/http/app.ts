@@ -7,6 +7,7 @@ import { registerErrorEnvelope } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerBalanceRoutes } from './routes/balances.js';
+import { registerHookRoutes } from './routes/hooks.js';
 import { registerLedgerRoutes } from './routes/ledgers.js';
 import { registerSystemRoutes } from './routes/system.js';
 
@@ -30,5 +31,6 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerSystemRoutes(app, ctx);
   registerLedgerRoutes(app, ctx);
   registerBalanceRoutes(app, ctx);
+  registerHookRoutes(app, ctx);
   return app;
 }

@@ -1,0 +1,203 @@
+// The outbox dispatcher: delivers webhook events and hook deliveries recorded in the database.
+// Any number of processes may run one: claims use SKIP LOCKED, and a claim is a lease, so each
+// attempt is made by one process and a crashed process's attempts are made again after the lease.
+// Up to `queue.webhook_concurrency` attempts are in flight; after the last attempt a delivery is
+// dead (logged, and listed by `kassa events dead`).
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import { finishAttempt, type AttemptOutcome, type DeliveryKind } from '../db/deliveries.js';
+import { claimHookDeliveries, recordHookRun, type ClaimedHookDelivery } from '../db/hooks.js';
+import { claimOutboxEvents, skipOutboxEvents, type ClaimedEvent } from '../db/outbox.js';
+import type { Logger } from '../log.js';
+import { retryDelayMs } from './backoff.js';
+import { deliverHook } from './hooks.js';
+import { onDeliveriesRecorded } from './signal.js';
+import { deliverWebhook, type AttemptResult, type WebhookSettings } from './webhook.js';
+
+/** Added to an attempt's timeout to make its lease: covers recording the outcome after the attempt. */
+export const LEASE_MARGIN_MS = 5_000;
+/** How long close() lets in-flight attempts finish before aborting them. */
+export const SHUTDOWN_WAIT_MS = 10_000;
+/** Pause after the database fails a claim (it may be restarting). */
+const CLAIM_ERROR_PAUSE_MS = 1_000;
+/** Events marked skipped per pass while no webhook URL is configured. */
+const SKIP_BATCH_MAX = 1_000;
+/** A hook's retry_count as used for delivery (PUT stores any value). */
+const HOOK_RETRIES_MAX = 10;
+const ABORTED = 'aborted: shutting down';
+
+export interface DispatcherOptions {
+  db: Database;
+  config: Config;
+  logger: Logger;
+}
+
+export class Dispatcher {
+  private readonly db: Database;
+  private readonly config: Config;
+  private readonly logger: Logger;
+  private readonly webhook: WebhookSettings;
+  private readonly concurrency_max: number;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private stopping = false;
+  private woken = false;
+  private wakeSleeper: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: DispatcherOptions) {
+    this.db = options.db;
+    this.config = options.config;
+    this.logger = options.logger.child({ component: 'dispatcher' });
+    const { url, headers, timeout_ms } = options.config.notification.webhook;
+    this.webhook = { url, headers, timeout_ms, secret_key: options.config.server.secret_key };
+    this.concurrency_max = options.config.queue.webhook_concurrency;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    if (this.webhook.url && !this.webhook.secret_key) {
+      this.logger.warn('server.secret_key is empty: webhooks are sent unsigned (no X-Blnk-Signature)');
+    }
+    if (!this.webhook.url) {
+      this.logger.info('no webhook URL configured (notification.webhook.url): webhook events are marked skipped');
+    }
+    this.unsubscribe = onDeliveriesRecorded(() => this.wake());
+    this.loop = this.run();
+  }
+
+  /** Look for due deliveries now rather than at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeSleeper?.();
+  }
+
+  /** Stops claiming, lets in-flight attempts finish (at most SHUTDOWN_WAIT_MS), then aborts the rest. */
+  async close(): Promise<void> {
+    if (this.stopping) return this.loop;
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.wake();
+    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)));
+    await Promise.race([Promise.all(this.inFlight), deadline]);
+    clearTimeout(timer);
+    if (this.inFlight.size > 0) {
+      this.logger.warn({ in_flight: this.inFlight.size }, 'aborting deliveries still in flight at shutdown');
+      this.abort.abort();
+      await Promise.all(this.inFlight);
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      const free = this.concurrency_max - this.inFlight.size;
+      if (free === 0) {
+        // Every slot is busy: wait for an attempt to finish.
+        await this.sleep(this.config.notification.poll_interval_ms, { ignoreWake: true });
+        continue;
+      }
+      this.woken = false;
+      try {
+        if (await this.claimAndStart(free)) continue;
+      } catch (error) {
+        this.logger.error({ err: error }, 'claiming deliveries failed; retrying');
+        await this.sleep(CLAIM_ERROR_PAUSE_MS);
+        continue;
+      }
+      await this.sleep(this.config.notification.poll_interval_ms);
+    }
+  }
+
+  /** Claims up to `free` attempts, half for each kind when both have work; true when all slots filled. */
+  private async claimAndStart(free: number): Promise<boolean> {
+    const lease_ms = this.webhook.timeout_ms + LEASE_MARGIN_MS;
+    let events: ClaimedEvent[] = [];
+    if (this.webhook.url) {
+      events = await claimOutboxEvents(this.db, Math.ceil(free / 2), lease_ms);
+    } else {
+      await skipOutboxEvents(this.db, SKIP_BATCH_MAX);
+    }
+    const hooks = await claimHookDeliveries(this.db, free - events.length, LEASE_MARGIN_MS);
+    if (this.webhook.url && events.length + hooks.length < free && events.length === Math.ceil(free / 2)) {
+      events = events.concat(await claimOutboxEvents(this.db, free - events.length - hooks.length, lease_ms));
+    }
+    for (const event of events) this.track(this.attemptWebhook(event));
+    for (const delivery of hooks) this.track(this.attemptHook(delivery));
+    return events.length + hooks.length === free;
+  }
+
+  private track(attempt: Promise<void>): void {
+    const tracked = attempt
+      .catch((error) => this.logger.error({ err: error }, 'recording a delivery outcome failed; retried after its lease'))
+      .finally(() => {
+        this.inFlight.delete(tracked);
+        this.wakeSleeper?.();
+      });
+    this.inFlight.add(tracked);
+  }
+
+  private async attemptWebhook(event: ClaimedEvent): Promise<void> {
+    const result = await deliverWebhook(this.webhook, event, this.abort.signal);
+    const outcome = this.outcome(result, event.attempts, this.config.notification.webhook.attempts_max);
+    const context = { event_id: event.event_id, event: event.event, attempt: event.attempts };
+    await this.finish('webhook', event.event_id, event.attempts, outcome, context);
+  }
+
+  private async attemptHook(delivery: ClaimedHookDelivery): Promise<void> {
+    const result = await deliverHook(this.webhook.secret_key, delivery, this.abort.signal);
+    const retries = Math.min(Math.max(delivery.retry_count, 0), HOOK_RETRIES_MAX);
+    const outcome = this.outcome(result, delivery.attempts, 1 + retries);
+    if (!(outcome.status === 'pending' && outcome.error === ABORTED)) {
+      await recordHookRun(this.db, delivery.hook_id, result.ok);
+    }
+    const context = { delivery_id: delivery.delivery_id, hook_id: delivery.hook_id, attempt: delivery.attempts };
+    await this.finish('hook', delivery.delivery_id, delivery.attempts, outcome, context);
+  }
+
+  private outcome(result: AttemptResult, attempt: number, attempts_max: number): AttemptOutcome {
+    if (result.ok) return { status: 'delivered' };
+    // An attempt cut short by shutdown is due again at once (for another process or the restart).
+    if (this.abort.signal.aborted) return { status: 'pending', retry_in_ms: 0, error: ABORTED };
+    if (attempt >= attempts_max) return { status: 'dead', error: result.error };
+    const { retry_base_ms, retry_delay_max_ms } = this.config.notification;
+    return { status: 'pending', retry_in_ms: retryDelayMs(attempt, retry_base_ms, retry_delay_max_ms), error: result.error };
+  }
+
+  private async finish(
+    kind: DeliveryKind,
+    id: string,
+    attempt: number,
+    outcome: AttemptOutcome,
+    context: Record<string, unknown>,
+  ): Promise<void> {
+    const recorded = await finishAttempt(this.db, kind, id, attempt, outcome);
+    if (!recorded) {
+      this.logger.warn({ kind, ...context }, 'delivery outcome not recorded: its lease had run out');
+    } else if (outcome.status === 'dead') {
+      this.logger.error(
+        { kind, ...context, last_error: outcome.error },
+        'delivery failed for good after its last attempt: dead letter (list with `kassa events dead`)',
+      );
+    } else if (outcome.status === 'pending') {
+      this.logger.warn({ kind, ...context, error: outcome.error, retry_in_ms: outcome.retry_in_ms }, 'delivery attempt failed');
+    }
+  }
+
+  private sleep(ms: number, options: { ignoreWake?: boolean } = {}): Promise<void> {
+    if ((this.woken && !options.ignoreWake) || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeSleeper = () => {
+        this.wakeSleeper = undefined;
+        done();
+      };
+    });
+  }
+}

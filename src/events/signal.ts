@@ -1,0 +1,14 @@
+// An in-process nudge: code that records deliveries wakes this process's dispatcher, which would
+// otherwise find them at its next poll. Other processes find them by polling.
+type Listener = () => void;
+
+const listeners = new Set<Listener>();
+
+export function onDeliveriesRecorded(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function signalDeliveriesRecorded(): void {
+  for (const listener of listeners) listener();
+}

@@ -1,0 +1,43 @@
+// Blnk's signature (blnk-platform.md §2.4): lowercase hex HMAC-SHA256 keyed with server.secret_key
+// over `<X-Blnk-Timestamp>.<raw body>`. Receivers verify with verifyKassaSignature.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export function signPayload(secret: string, timestamp: string, rawBody: string | Uint8Array): string {
+  const hmac = createHmac('sha256', Buffer.from(secret, 'utf8'));
+  hmac.update(`${timestamp}.`);
+  hmac.update(rawBody);
+  return hmac.digest('hex');
+}
+
+/** The current Unix time in whole seconds, as the X-Blnk-Timestamp header carries it. */
+export function unixSeconds(now_ms: number = Date.now()): string {
+  return String(Math.floor(now_ms / 1000));
+}
+
+export interface SignatureCheck {
+  secret: string;
+  /** The X-Blnk-Timestamp header. */
+  timestamp: string | null | undefined;
+  /** The X-Blnk-Signature header. */
+  signature: string | null | undefined;
+  /** The request body exactly as received: the bytes, or the text they decode to. */
+  rawBody: string | Uint8Array;
+  /** How far the timestamp may be from now, in seconds (the replay window). */
+  tolerance_s: number;
+  /** The receiver's clock, Unix seconds (defaults to now). */
+  now_s?: number;
+}
+
+/**
+ * True when the signature is Kassa's (or Blnk's) for this body and the timestamp is within
+ * `tolerance_s` of now. Compares in constant time; never throws on malformed input.
+ */
+export function verifyKassaSignature(check: SignatureCheck): boolean {
+  const { secret, timestamp, signature, rawBody, tolerance_s } = check;
+  if (typeof timestamp !== 'string' || !/^\d{1,15}$/.test(timestamp)) return false;
+  if (typeof signature !== 'string' || !/^[0-9a-f]{64}$/.test(signature)) return false;
+  const now_s = check.now_s ?? Date.now() / 1000;
+  if (!(tolerance_s >= 0) || Math.abs(now_s - Number(timestamp)) > tolerance_s) return false;
+  const expected = Buffer.from(signPayload(secret, timestamp, rawBody), 'hex');
+  return timingSafeEqual(expected, Buffer.from(signature, 'hex'));
+}

@@ -1,0 +1,126 @@
+// /hooks (blnk-platform.md §1.2, blnk-auth.md §6). The master-key gate is the auth plugin's; these
+// handlers answer errors in the hooks' legacy bare envelope {code, message, details, error_detail}.
+import type { FastifyInstance } from 'fastify';
+import { ApiError, type ErrorCode } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { parseJson } from '../../json.js';
+import { deleteHook, findHook, insertHook, listHooks, replaceHook, type HookFields, type HookRow } from '../../db/hooks.js';
+import { HOOK_TYPES, registrationProblem, withRegistrationDefaults } from '../../events/hook-rules.js';
+import { ZERO_TIME, isRfc3339 } from '../../time.js';
+import type { AppContext } from '../context.js';
+import { isPlainObject } from '../validation.js';
+
+type LegacyCode = 'INVALID_INPUT' | 'NOT_FOUND';
+
+function hookError(code: ErrorCode, legacy: LegacyCode, message: string): ApiError {
+  return new ApiError(code, message, { legacyKey: 'none', extra: { code: legacy, message, details: {} } });
+}
+
+const invalidHookData = () => hookError('HOOK_INVALID', 'INVALID_INPUT', 'invalid hook data');
+
+export function hookView(row: HookRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    type: row.type,
+    active: row.active,
+    timeout: row.timeout,
+    retry_count: row.retry_count,
+    created_at: row.created_at,
+    last_run: row.last_run ?? ZERO_TIME,
+    last_success: row.last_success,
+  };
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/** The body as Blnk binds it into its Hook struct: absent or null fields are zero values, wrong types refuse. */
+function parseHook(body: unknown): HookFields {
+  if (!isPlainObject(body)) throw invalidHookData();
+  const text = (key: string): string => {
+    const value = body[key];
+    if (value === undefined || value === null) return '';
+    if (typeof value !== 'string') throw invalidHookData();
+    return value;
+  };
+  const integer = (key: string): number => {
+    const value = body[key];
+    if (value === undefined || value === null) return 0;
+    if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > INT32_MAX) throw invalidHookData();
+    return value;
+  };
+  const flag = (key: string): boolean => {
+    const value = body[key];
+    if (value === undefined || value === null) return false;
+    if (typeof value !== 'boolean') throw invalidHookData();
+    return value;
+  };
+  for (const key of ['created_at', 'last_run']) {
+    const value = body[key];
+    if (value !== undefined && value !== null && !isRfc3339(value)) throw invalidHookData();
+  }
+  flag('last_success');
+  return {
+    id: text('id'),
+    name: text('name'),
+    url: text('url'),
+    type: text('type'),
+    active: flag('active'),
+    timeout: integer('timeout'),
+    retry_count: integer('retry_count'),
+  };
+}
+
+export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.register(async (scope) => {
+    // A malformed body is HOOK_INVALID here, not the generic GEN_MALFORMED_REQUEST.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+      const text = body as string;
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, parseJson(text));
+      } catch {
+        done(invalidHookData(), undefined);
+      }
+    });
+
+    scope.post('/hooks', async (request, reply) => {
+      const fields = withRegistrationDefaults(parseHook(request.body));
+      const failed = () => hookError('HOOK_OPERATION_FAILED', 'INVALID_INPUT', 'failed to register hook');
+      if (registrationProblem(fields)) throw failed();
+      const row = await insertHook(ctx.db, { ...fields, id: fields.id || newId('hook') });
+      // A client-supplied id that is taken is refused (Blnk would overwrite that hook).
+      if (!row) throw failed();
+      return reply.status(201).send(hookView(row));
+    });
+
+    scope.put<{ Params: { id: string } }>('/hooks/:id', async (request) => {
+      const fields = parseHook(request.body);
+      const row = await replaceHook(ctx.db, { ...fields, id: request.params.id });
+      if (!row) throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to update hook');
+      return hookView(row);
+    });
+
+    scope.get<{ Params: { id: string } }>('/hooks/:id', async (request) => {
+      const row = await findHook(ctx.db, request.params.id);
+      if (!row) throw hookError('HOOK_NOT_FOUND', 'NOT_FOUND', 'hook not found');
+      return hookView(row);
+    });
+
+    scope.get<{ Querystring: { type?: string } }>('/hooks', async (request) => {
+      const { type } = request.query;
+      if (type === undefined || type === '') return (await listHooks(ctx.db)).map(hookView);
+      if (!(HOOK_TYPES as readonly unknown[]).includes(type)) return [];
+      return (await listHooks(ctx.db, type)).map(hookView);
+    });
+
+    scope.delete<{ Params: { id: string } }>('/hooks/:id', async (request) => {
+      if (!(await deleteHook(ctx.db, request.params.id))) {
+        throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to delete hook');
+      }
+      return { message: 'hook deleted successfully' };
+    });
+  });
+}
