@@ -78,11 +78,15 @@ export class Receiver {
 }
 
 /** Polls `check` every 100 ms until it returns a truthy value, or fails after `timeout_ms`. */
-export async function eventually<T>(check: () => T | Promise<T>, timeout_ms = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeout_ms = 15_000,
+  what = 'condition',
+): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const deadline = Date.now() + timeout_ms;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

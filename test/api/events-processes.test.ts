@@ -1,0 +1,73 @@
+// Delivery across crashes and processes: a kill -9 while a delivery is in flight loses nothing, and
+// two processes sharing one PostgreSQL deliver each event once.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnKassa } from '../support/kassa.js';
+import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
+import { eventually, Receiver, settle } from '../support/receiver.js';
+
+const SECRET = 'processes-test-secret-0123456789abcdef';
+
+describe('webhook delivery across processes', () => {
+  const receiver = new Receiver();
+  let database: TestDatabase;
+  before(async () => {
+    await receiver.start();
+    database = await createTestDatabase();
+  });
+  after(async () => {
+    await receiver.stop();
+    await database.drop();
+  });
+
+  const env = () => ({
+    BLNK_WEBHOOK_URL: receiver.url,
+    BLNK_SERVER_SECRET_KEY: SECRET,
+    KASSA_WEBHOOK_TIMEOUT_MS: '1000',
+    KASSA_EVENTS_RETRY_BASE_MS: '50',
+  });
+
+  test('kill -9 while the event is being delivered, then restart: the event is delivered', async () => {
+    receiver.respond = (request) => (request.body?.data?.name === 'crash' ? { status: 200, hang: true } : { status: 200 });
+    const first = await spawnKassa(database, { env: env() });
+    let ledger_id: string;
+    try {
+      const created = await first.http.post('/ledgers', { name: 'crash' });
+      assert.equal(created.status, 201);
+      ledger_id = created.body.ledger_id;
+      await eventually(() => receiver.where((b) => b.data?.ledger_id === ledger_id).length > 0, 15_000, 'the first attempt');
+    } finally {
+      await first.kill();
+    }
+    receiver.respond = () => ({ status: 200 });
+    const second = await spawnKassa(database, { env: env() });
+    try {
+      const attempts = () => receiver.where((b) => b.data?.ledger_id === ledger_id);
+      await eventually(() => attempts().some((r) => r.answered === 200), 30_000, 'delivery after the restart');
+      assert.equal(new Set(attempts().map((r) => r.headers['x-blnk-delivery-id'])).size, 1, 'the same delivery id');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('two processes on one PostgreSQL deliver each event once', { skip: !TEST_DATABASE_URL && 'PGlite is single-process' }, async () => {
+    receiver.respond = () => ({ status: 200 });
+    const processes = [await spawnKassa(database, { env: env() }), await spawnKassa(database, { env: env() })];
+    try {
+      const ids: string[] = [];
+      await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const res = await processes[i % 2].http.post('/ledgers', { name: `shared-${i}` });
+          assert.equal(res.status, 201);
+          ids.push(res.body.ledger_id);
+        }),
+      );
+      const deliveries = (id: string) => receiver.where((b) => b.event === 'ledger.created' && b.data?.ledger_id === id);
+      await eventually(() => ids.every((id) => deliveries(id).length > 0), 15_000, 'every event');
+      await settle(1_000);
+      for (const id of ids) assert.equal(deliveries(id).length, 1, `event for ${id} delivered once`);
+    } finally {
+      await Promise.all(processes.map((p) => p.stop()));
+    }
+  });
+});
