@@ -8,6 +8,7 @@ import { registerJsonBody } from './plugins/json-body.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerBalanceRoutes } from './routes/balances.js';
 import { registerHookRoutes } from './routes/hooks.js';
+import { registerIdentityRoutes } from './routes/identities.js';
 import { registerLedgerRoutes } from './routes/ledgers.js';
 import { registerSystemRoutes } from './routes/system.js';
 
@@ -32,5 +33,6 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerLedgerRoutes(app, ctx);
   registerBalanceRoutes(app, ctx);
   registerHookRoutes(app, ctx);
+  registerIdentityRoutes(app, ctx);
   return app;
 }

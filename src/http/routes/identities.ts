@@ -1,0 +1,103 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { isSqlError, SQLSTATE } from '../../db/database.js';
+import {
+  IDENTITY_TEXT_FIELDS,
+  deleteIdentity,
+  findIdentity,
+  insertIdentity,
+  listIdentities,
+  updateIdentity,
+  type IdentityTextField,
+} from '../../db/identities.js';
+import { recordEvent } from '../../events/outbox.js';
+import { isRfc3339 } from '../../time.js';
+import type { AppContext } from '../context.js';
+import { bodyObject, optionalMetaData, optionalString } from '../validation.js';
+import { identityView } from '../views.js';
+
+const IDENTITY_ID_PATTERN = /^idt_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const notFound = () => new ApiError('IDT_NOT_FOUND', 'identity not found');
+
+/** `dob` arrives as an RFC 3339 timestamp (Blnk binds a Go time) and is stored as its UTC date. */
+function optionalDob(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (!isRfc3339(value)) throw new ApiError('GEN_MALFORMED_REQUEST', 'dob must be an RFC 3339 timestamp');
+  return new Date(value).toISOString().slice(0, 10);
+}
+
+function textFields(body: Record<string, unknown>): Partial<Record<IdentityTextField, string>> {
+  const fields: Partial<Record<IdentityTextField, string>> = {};
+  for (const field of IDENTITY_TEXT_FIELDS) {
+    const value = optionalString(body[field], field);
+    if (value !== undefined) fields[field] = value;
+  }
+  return fields;
+}
+
+export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/identities', async (request, reply) => {
+    const body = bodyObject(request.body);
+    const requestedId = optionalString(body.identity_id, 'identity_id');
+    if (requestedId && !IDENTITY_ID_PATTERN.test(requestedId)) {
+      throw new ApiError('IDT_VALIDATION_ERROR', 'identity_id must be idt_ followed by a UUID');
+    }
+    const identity_id = requestedId || newId('idt');
+    const text = textFields(body);
+    const row = {
+      identity_id,
+      ...Object.fromEntries(IDENTITY_TEXT_FIELDS.map((field) => [field, text[field] ?? ''])),
+      dob: optionalDob(body.dob) ?? null,
+      meta_data: optionalMetaData(body.meta_data),
+    } as Parameters<typeof insertIdentity>[1];
+    try {
+      const view = await ctx.db.transaction(async (tx) => {
+        const identity = identityView(await insertIdentity(tx, row));
+        await recordEvent(tx, 'identity.created', identity);
+        return identity;
+      });
+      return reply.status(201).send(view);
+    } catch (error) {
+      if (isSqlError(error, SQLSTATE.uniqueViolation)) {
+        throw new ApiError('IDT_VALIDATION_ERROR', `Identity already exists: ${identity_id}`);
+      }
+      throw error;
+    }
+  });
+
+  app.get('/identities', async () => (await listIdentities(ctx.db)).map(identityView));
+
+  app.get<{ Params: { id: string } }>('/identities/:id', async (request) => {
+    const identity = await findIdentity(ctx.db, request.params.id);
+    if (!identity) throw notFound();
+    return identityView(identity);
+  });
+
+  app.put<{ Params: { id: string } }>('/identities/:id', async (request) => {
+    const body = bodyObject(request.body);
+    const changes: Parameters<typeof updateIdentity>[2] = {};
+    for (const [field, value] of Object.entries(textFields(body))) {
+      if (value !== '') changes[field as IdentityTextField] = value;
+    }
+    const dob = optionalDob(body.dob);
+    if (dob) changes.dob = dob;
+    if (body.meta_data !== undefined && body.meta_data !== null) changes.meta_data = optionalMetaData(body.meta_data);
+    if (Object.keys(changes).length === 0) throw new ApiError('GEN_BAD_REQUEST', 'No fields provided for update');
+    if (!(await updateIdentity(ctx.db, request.params.id, changes))) throw notFound();
+    return { message: 'Identity updated successfully' };
+  });
+
+  app.delete<{ Params: { id: string } }>('/identities/:id', async (request) => {
+    try {
+      if (!(await deleteIdentity(ctx.db, request.params.id))) throw notFound();
+    } catch (error) {
+      if (isSqlError(error, SQLSTATE.foreignKeyViolation)) {
+        throw new ApiError('GEN_CONFLICT', 'Failed to delete identity: balances still refer to it');
+      }
+      throw error;
+    }
+    return { message: 'Identity deleted successfully' };
+  });
+}
