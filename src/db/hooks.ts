@@ -62,23 +62,21 @@ export async function recordHookRun(db: Queryable, id: string, success: boolean)
 }
 
 /**
- * One pending delivery per (item, active hook of `type`), in a single statement so that a batch of
- * transactions costs one round trip whatever the number of hooks.
+ * One pending delivery per (item, active hook of the item's type), in a single statement so that a
+ * batch of transactions costs one round trip whatever the number of hooks.
  */
 export async function insertHookDeliveries(
   db: Queryable,
-  type: HookType,
-  items: readonly { transaction_id: string; payload: string }[],
+  items: readonly { type: HookType; transaction_id: string; payload: string }[],
 ): Promise<void> {
   if (items.length === 0) return;
   await db.query(
     `INSERT INTO hook_deliveries (delivery_id, hook_id, transaction_id, payload)
      SELECT 'hdl_' || gen_random_uuid()::text, h.id, t.transaction_id, t.payload
-     FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS t (transaction_id, payload, ord)
-     CROSS JOIN hooks h
-     WHERE h.type = $1 AND h.active
+     FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS t (type, transaction_id, payload, ord)
+     JOIN hooks h ON h.type = t.type AND h.active
      ORDER BY t.ord, h.created_at`,
-    [type, items.map((i) => i.transaction_id), items.map((i) => i.payload)],
+    [items.map((i) => i.type), items.map((i) => i.transaction_id), items.map((i) => i.payload)],
   );
 }
 

@@ -41,23 +41,28 @@ export function hookBody(type: HookType, transaction: HookTransaction, now: Date
   };
 }
 
+export interface HookTrigger {
+  type: HookType;
+  transaction: HookTransaction;
+}
+
 /**
- * Records one delivery per active hook of `type` for each transaction. Call it inside the database
- * transaction that reaches the trigger point: PRE_TRANSACTION with the transaction as received when
- * the record path starts (it fires even if the transaction is then rejected); POST_TRANSACTION with
- * the persisted APPLIED, INFLIGHT or VOID transaction (never for rejected ones).
+ * Records one delivery per active hook of the trigger's type for each trigger, in one statement.
+ * Call it inside the database transaction that reaches the trigger points: PRE_TRANSACTION with the
+ * transaction as received when the record path starts (it fires even if the transaction is then
+ * rejected); POST_TRANSACTION with the persisted APPLIED, INFLIGHT or VOID transaction (never for
+ * rejected ones).
  */
-export async function recordHookDeliveries(
-  tx: Queryable,
-  type: HookType,
-  transactions: readonly HookTransaction[],
-): Promise<void> {
-  if (transactions.length === 0) return;
+export async function recordHookDeliveries(tx: Queryable, triggers: readonly HookTrigger[]): Promise<void> {
+  if (triggers.length === 0) return;
   const now = new Date();
   await insertHookDeliveries(
     tx,
-    type,
-    transactions.map((t) => ({ transaction_id: t.transaction_id, payload: stringifyJson(hookBody(type, t, now)) })),
+    triggers.map(({ type, transaction }) => ({
+      type,
+      transaction_id: transaction.transaction_id,
+      payload: stringifyJson(hookBody(type, transaction, now)),
+    })),
   );
   signalDeliveriesRecorded();
 }

@@ -175,7 +175,7 @@ describe('hook deliveries', () => {
     status,
   });
   const record = (type: HookType, txns: HookTransaction[]) =>
-    kassa.server.db.transaction((tx) => recordHookDeliveries(tx, type, txns));
+    kassa.server.db.transaction((tx) => recordHookDeliveries(tx, txns.map((transaction) => ({ type, transaction }))));
   const hookState = async (id: string) => (await kassa.http.get(`/hooks/${id}`)).body;
 
   test('a POST hook gets the transaction with X-Hook-ID, X-Hook-Type, the body keys and a signature that verifies', async () => {
