@@ -1,4 +1,6 @@
 import type { Queryable } from './database.js';
+import { selectFiltered } from './filters.js';
+import type { FilterRequest } from '../search/filters.js';
 
 /** A balance as stored; money fields are bigint. */
 export interface BalanceRow {
@@ -87,12 +89,12 @@ export async function findBalanceByIndicator(
   return rows[0] && toBalanceRow(rows[0]);
 }
 
-export async function listBalances(db: Queryable, page: { limit: number; offset: number }): Promise<BalanceRow[]> {
-  const rows = await db.query(
-    `SELECT ${BALANCE_COLUMNS} FROM balances ORDER BY created_at DESC, balance_id LIMIT $1 OFFSET $2`,
-    [page.limit, page.offset],
-  );
-  return rows.map(toBalanceRow);
+export async function filterBalances(
+  db: Queryable,
+  request: FilterRequest,
+): Promise<{ rows: BalanceRow[]; total_count?: number }> {
+  const { rows, total_count } = await selectFiltered(db, 'balances', BALANCE_COLUMNS, request);
+  return { rows: rows.map(toBalanceRow), total_count };
 }
 
 export async function setBalanceIdentity(db: Queryable, balance_id: string, identity_id: string): Promise<boolean> {

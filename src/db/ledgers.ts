@@ -1,4 +1,6 @@
 import type { Queryable } from './database.js';
+import { selectFiltered } from './filters.js';
+import type { FilterRequest } from '../search/filters.js';
 
 export interface LedgerRow {
   ledger_id: string;
@@ -25,11 +27,12 @@ export async function findLedger(db: Queryable, ledger_id: string): Promise<Ledg
   return rows[0];
 }
 
-export async function listLedgers(db: Queryable, page: { limit: number; offset: number }): Promise<LedgerRow[]> {
-  return db.query<LedgerRow>(`SELECT ${COLUMNS} FROM ledgers ORDER BY created_at DESC, ledger_id LIMIT $1 OFFSET $2`, [
-    page.limit,
-    page.offset,
-  ]);
+export async function filterLedgers(
+  db: Queryable,
+  request: FilterRequest,
+): Promise<{ rows: LedgerRow[]; total_count?: number }> {
+  const { rows, total_count } = await selectFiltered(db, 'ledgers', COLUMNS, request);
+  return { rows: rows as unknown as LedgerRow[], total_count };
 }
 
 export async function renameLedger(db: Queryable, ledger_id: string, name: string): Promise<LedgerRow | undefined> {

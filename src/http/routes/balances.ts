@@ -6,12 +6,14 @@ import {
   findBalance,
   findBalanceByIndicator,
   insertBalance,
-  listBalances,
+  filterBalances,
   queuedAmounts,
   setBalanceIdentity,
 } from '../../db/balances.js';
 import { findIdentity } from '../../db/identities.js';
 import { findLedger } from '../../db/ledgers.js';
+import { parseFilterBody } from '../../search/filters.js';
+import { filterReply, listRequest } from '../filtering.js';
 import type { AppContext } from '../context.js';
 import { parsePage } from '../pagination.js';
 import {
@@ -96,13 +98,19 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
   });
 
   app.get('/balances', async (request) => {
-    const page = parsePage(request.query as Record<string, unknown>, {
+    const query = request.query as Record<string, unknown>;
+    const page = parsePage(query, {
       default_limit: 10,
       strict: true,
       limit_message: 'invalid limit value',
       offset_message: 'invalid offset value',
     });
-    return (await listBalances(ctx.db, page)).map(balanceView);
+    return filterReply(await filterBalances(ctx.db, listRequest('balances', query, page)), balanceView, false);
+  });
+
+  app.post('/balances/filter', async (request) => {
+    const filter = parseFilterBody('balances', request.body);
+    return filterReply(await filterBalances(ctx.db, filter), balanceView, filter.include_count);
   });
 
   app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/balances/:id', async (request) => {

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import { findLedger, insertLedger, listLedgers, renameLedger } from '../../db/ledgers.js';
+import { filterLedgers, findLedger, insertLedger, renameLedger } from '../../db/ledgers.js';
+import { parseFilterBody } from '../../search/filters.js';
+import { filterReply, listRequest } from '../filtering.js';
 import type { AppContext } from '../context.js';
 import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, throwIfInvalid, type FieldErrors } from '../validation.js';
@@ -35,8 +37,14 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): voi
   });
 
   app.get('/ledgers', async (request) => {
-    const page = parsePage(request.query as Record<string, unknown>, { default_limit: 10, strict: true });
-    return (await listLedgers(ctx.db, page)).map(ledgerView);
+    const query = request.query as Record<string, unknown>;
+    const page = parsePage(query, { default_limit: 10, strict: true });
+    return filterReply(await filterLedgers(ctx.db, listRequest('ledgers', query, page)), ledgerView, false);
+  });
+
+  app.post('/ledgers/filter', async (request) => {
+    const filter = parseFilterBody('ledgers', request.body);
+    return filterReply(await filterLedgers(ctx.db, filter), ledgerView, filter.include_count);
   });
 
   app.get<{ Params: { id: string } }>('/ledgers/:id', async (request) => {
