@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The `kassa` command: start | migrate | events dead | events retry.
+// The `kassa` command: start | workers | migrate | events dead | events retry.
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './log.js';
-import { openMigratedDatabase, startServer } from './server.js';
+import { createWorker, logStartWarnings, openMigratedDatabase, startServer } from './server.js';
 import { listDeadDeliveries, requeueDeadDeliveries } from './db/deliveries.js';
 import { stringifyJson } from './json.js';
 
@@ -35,6 +35,36 @@ program
           process.exit(1);
         },
       );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program
+  .command('workers')
+  .description('run only the queue worker (any number may share one PostgreSQL database)')
+  .action(async () => {
+    const logger = createLogger();
+    const config = configFromOptions();
+    logStartWarnings(config, logger);
+    const db = await openMigratedDatabase(config);
+    const worker = createWorker(config, db, logger);
+    worker.start();
+    logger.info({ database: db.kind }, 'kassa worker running');
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down: finishing the current batch');
+      const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+      force.unref();
+      worker
+        .stop()
+        .then(() => db.close())
+        .then(
+          () => process.exit(0),
+          (error) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));

@@ -8,6 +8,7 @@ import { openDatabase } from './db/open.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { buildApp } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
+import { DEFAULT_WORKER_OPTIONS, TransactionWorker } from './engine/worker.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -15,6 +16,8 @@ export interface RunningServer {
   dispatcher: Dispatcher;
   /** The port actually bound (differs from config when it asked for 0). */
   port: number;
+  /** The queue worker of this process (absent when `worker.enabled` is off). */
+  worker?: TransactionWorker;
   close(): Promise<void>;
 }
 
@@ -52,11 +55,19 @@ export async function openMigratedDatabase(config: Config): Promise<Database> {
   return db;
 }
 
+export function createWorker(config: Config, db: Database, logger: Logger): TransactionWorker {
+  return new TransactionWorker(db, logger, {
+    ...DEFAULT_WORKER_OPTIONS,
+    batch_size_max: Math.max(1, config.transaction.batch_size),
+  });
+}
+
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
   logStartWarnings(config, logger);
   const db = await openMigratedDatabase(config);
-  const app = buildApp({ config, db }, logger);
+  const worker = config.worker.enabled ? createWorker(config, db, logger) : undefined;
+  const app = buildApp({ config, db, onTransactionsQueued: worker && (() => worker.wake()) }, logger);
   try {
     await app.listen({ port: config.server.port, host: options.host ?? '0.0.0.0' });
   } catch (error) {
@@ -67,6 +78,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const dispatcher = new Dispatcher({ db, config, logger });
   dispatcher.start();
+  worker?.start();
   logger.info({ port, database: db.kind }, 'kassa listening');
   let closing: Promise<void> | undefined;
   return {
@@ -74,9 +86,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     db,
     dispatcher,
     port,
+    worker,
     close() {
       closing ??= (async () => {
         await app.close();
+        await worker?.stop();
         await dispatcher.close();
         await db.close();
       })();

@@ -37,6 +37,8 @@ export interface Config {
   rate_limit: { requests_per_second: number; burst: number; cleanup_interval_sec: number };
   transaction: { batch_size: number; lock_wait_timeout_ms: number; enable_queued_checks: boolean };
   queue: { max_retry_attempts: number; webhook_concurrency: number };
+  /** Kassa's own: whether `kassa start` also runs the queue worker (`kassa workers` always does). */
+  worker: { enabled: boolean };
   /** Keys present in the file or environment that Kassa accepts and does not use. */
   ignored_keys: string[];
 }
@@ -217,6 +219,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       max_retry_attempts: get('queue.max_retry_attempts'),
       webhook_concurrency: atLeast(get('queue.webhook_concurrency'), 1, 'queue.webhook_concurrency'),
     },
+    worker: { enabled: get('worker.enabled') },
     ignored_keys: ignored,
   };
   if (config.server.secure && !config.server.secret_key) {

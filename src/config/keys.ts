@@ -48,6 +48,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
 
   key('data_source.dns', 'BLNK_DATA_SOURCE_DNS', 'string', ''),
   key('data_source.data_dir', 'KASSA_DATA_DIR', 'string', './.kassa'),
+  key('worker.enabled', 'KASSA_WORKER_ENABLED', 'bool', true),
   key('data_source.max_open_conns', 'BLNK_DATABASE_MAX_OPEN_CONNS', 'int', 50),
   ignored('data_source.max_idle_conns', 'BLNK_DATABASE_MAX_IDLE_CONNS', 'int'),
   ignored('data_source.conn_max_lifetime', 'BLNK_DATABASE_CONN_MAX_LIFETIME', 'duration_ms'),

@@ -123,3 +123,112 @@ export async function queuedAmounts(
   );
   return { queued_debit_balance: BigInt(rows[0].debit), queued_credit_balance: BigInt(rows[0].credit) };
 }
+
+/** The money fields of a balance and its version: what the engine reads, changes and writes back. */
+export interface BalanceState {
+  balance_id: string;
+  balance: bigint;
+  credit_balance: bigint;
+  debit_balance: bigint;
+  inflight_balance: bigint;
+  inflight_credit_balance: bigint;
+  inflight_debit_balance: bigint;
+  version: number;
+}
+
+/** The subset of `balance_ids` that exist. */
+export async function existingBalanceIds(db: Queryable, balance_ids: readonly string[]): Promise<Set<string>> {
+  if (balance_ids.length === 0) return new Set();
+  const rows = await db.query<{ balance_id: string }>(
+    'SELECT balance_id FROM balances WHERE balance_id = ANY($1::text[])',
+    [balance_ids],
+  );
+  return new Set(rows.map((row) => row.balance_id));
+}
+
+/**
+ * The balance ids of `indicators` in `currency`, creating the missing ones in `ledger_id`. Concurrent
+ * creators meet on the (indicator, currency) unique constraint: the loser inserts nothing and reads.
+ * Indicators are created in sorted order, so two creators never wait on each other in a cycle.
+ */
+export async function ensureIndicatorBalances(
+  db: Queryable,
+  indicators: readonly string[],
+  currency: string,
+  ledger_id: string,
+  newBalanceId: () => string,
+): Promise<Map<string, string>> {
+  const sorted = [...new Set(indicators)].sort();
+  if (sorted.length === 0) return new Map();
+  const read = async () =>
+    db.query<{ indicator: string; balance_id: string }>(
+      'SELECT indicator, balance_id FROM balances WHERE indicator = ANY($1::text[]) AND currency = $2',
+      [sorted, currency],
+    );
+  const found = new Map((await read()).map((row) => [row.indicator, row.balance_id]));
+  const missing = sorted.filter((indicator) => !found.has(indicator));
+  if (missing.length === 0) return found;
+  for (const indicator of missing) {
+    await db.query(
+      `INSERT INTO balances (balance_id, ledger_id, currency, indicator) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (indicator, currency) DO NOTHING`,
+      [newBalanceId(), ledger_id, currency, indicator],
+    );
+  }
+  return new Map((await read()).map((row) => [row.indicator, row.balance_id]));
+}
+
+function toBalanceState(raw: Record<string, string>): BalanceState {
+  return {
+    balance_id: raw.balance_id,
+    balance: BigInt(raw.balance),
+    credit_balance: BigInt(raw.credit_balance),
+    debit_balance: BigInt(raw.debit_balance),
+    inflight_balance: BigInt(raw.inflight_balance),
+    inflight_credit_balance: BigInt(raw.inflight_credit_balance),
+    inflight_debit_balance: BigInt(raw.inflight_debit_balance),
+    version: Number(raw.version),
+  };
+}
+
+/**
+ * Locks balances for writing, in balance_id order (every writer locks in this order, so writers never
+ * deadlock). NO KEY UPDATE leaves foreign-key checks of concurrent inserts unblocked.
+ */
+export async function lockBalances(db: Queryable, balance_ids: readonly string[]): Promise<Map<string, BalanceState>> {
+  const sorted = [...new Set(balance_ids)].sort();
+  if (sorted.length === 0) return new Map();
+  const rows = await db.query<Record<string, string>>(
+    `SELECT balance_id, balance, credit_balance, debit_balance, inflight_balance, inflight_credit_balance,
+       inflight_debit_balance, version
+     FROM balances WHERE balance_id = ANY($1::text[]) ORDER BY balance_id FOR NO KEY UPDATE`,
+    [sorted],
+  );
+  return new Map(rows.map((raw) => [raw.balance_id, toBalanceState(raw)]));
+}
+
+/** Writes the states of balances locked by `lockBalances`, in one statement. */
+export async function writeBalances(db: Queryable, states: readonly BalanceState[]): Promise<void> {
+  if (states.length === 0) return;
+  const column = <K extends keyof BalanceState>(key: K) => states.map((state) => state[key]);
+  await db.query(
+    `UPDATE balances b SET balance = u.balance, credit_balance = u.credit_balance, debit_balance = u.debit_balance,
+       inflight_balance = u.inflight_balance, inflight_credit_balance = u.inflight_credit_balance,
+       inflight_debit_balance = u.inflight_debit_balance, version = u.version
+     FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[],
+       $7::numeric[], $8::bigint[])
+       AS u(balance_id, balance, credit_balance, debit_balance, inflight_balance, inflight_credit_balance,
+       inflight_debit_balance, version)
+     WHERE b.balance_id = u.balance_id`,
+    [
+      column('balance_id'),
+      column('balance'),
+      column('credit_balance'),
+      column('debit_balance'),
+      column('inflight_balance'),
+      column('inflight_credit_balance'),
+      column('inflight_debit_balance'),
+      column('version'),
+    ],
+  );
+}

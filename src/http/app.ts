@@ -11,6 +11,7 @@ import { registerHookRoutes } from './routes/hooks.js';
 import { registerIdentityRoutes } from './routes/identities.js';
 import { registerLedgerRoutes } from './routes/ledgers.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerTransactionRoutes } from './routes/transactions.js';
 
 const BYTES_PER_MB = 1024 * 1024;
 
@@ -34,5 +35,6 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerBalanceRoutes(app, ctx);
   registerHookRoutes(app, ctx);
   registerIdentityRoutes(app, ctx);
+  registerTransactionRoutes(app, ctx);
   return app;
 }

@@ -5,4 +5,6 @@ import type { Database } from '../db/database.js';
 export interface AppContext {
   config: Config;
   db: Database;
+  /** Tells this process's queue worker (when it runs one) that transactions were queued. */
+  onTransactionsQueued?: () => void;
 }

@@ -34,3 +34,5 @@ export function balanceView(row: BalanceRow): Record<string, unknown> {
 export function identityView(row: IdentityRow): Record<string, unknown> {
   return { ...row, dob: row.dob ? `${row.dob}T00:00:00Z` : ZERO_TIME };
 }
+
+export { transactionView } from '../ledger/transaction-view.js';

@@ -1,0 +1,132 @@
+import type { Queryable } from './database.js';
+import { stringifyJson } from '../json.js';
+
+export type TransactionStatus = 'QUEUED' | 'SCHEDULED' | 'APPLIED' | 'INFLIGHT' | 'VOID' | 'REJECTED';
+
+/** A transaction row as stored; rows never change but for meta_data. */
+export interface TransactionRow {
+  seq: string;
+  transaction_id: string;
+  parent_transaction: string;
+  source: string | null;
+  destination: string | null;
+  reference: string;
+  /** Exact decimal text of the major-unit amount. */
+  amount: string;
+  precise_amount: bigint;
+  precision: bigint;
+  currency: string;
+  description: string;
+  status: TransactionStatus;
+  hash: string;
+  allow_overdraft: boolean;
+  inflight: boolean;
+  atomic: boolean;
+  created_at: string;
+  scheduled_for: string | null;
+  effective_date: string | null;
+  inflight_expiry_date: string | null;
+  inflight_commit_date: string | null;
+  meta_data: Record<string, unknown> | null;
+}
+
+/** A row to insert; `created_at` is the database's now(), `effective_date` defaults to it. */
+export type NewTransaction = Omit<TransactionRow, 'seq' | 'created_at'>;
+
+export const TRANSACTION_COLUMNS =
+  'seq, transaction_id, parent_transaction, source, destination, reference, amount, precise_amount, precision, ' +
+  'currency, description, status, hash, allow_overdraft, inflight, atomic, created_at, scheduled_for, ' +
+  'effective_date, inflight_expiry_date, inflight_commit_date, meta_data';
+
+export function toTransactionRow(raw: Record<string, unknown>): TransactionRow {
+  return {
+    ...(raw as unknown as TransactionRow),
+    precise_amount: BigInt(raw.precise_amount as string),
+    precision: BigInt(raw.precision as string),
+  };
+}
+
+/** Inserts rows with one statement (unnest); returns them in input order. */
+export async function insertTransactions(db: Queryable, rows: readonly NewTransaction[]): Promise<TransactionRow[]> {
+  if (rows.length === 0) return [];
+  const column = <K extends keyof NewTransaction>(key: K) => rows.map((row) => row[key]);
+  const inserted = await db.query(
+    `INSERT INTO transactions (transaction_id, parent_transaction, source, destination, reference, amount,
+       precise_amount, precision, currency, description, status, hash, allow_overdraft, inflight, atomic,
+       scheduled_for, effective_date, inflight_expiry_date, inflight_commit_date, meta_data)
+     SELECT u.transaction_id, u.parent_transaction, u.source, u.destination, u.reference, u.amount,
+       u.precise_amount, u.precision, u.currency, u.description, u.status, u.hash, u.allow_overdraft, u.inflight,
+       u.atomic, u.scheduled_for, COALESCE(u.effective_date, now()), u.inflight_expiry_date,
+       u.inflight_commit_date, u.meta_data
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[],
+       $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::boolean[],
+       $15::boolean[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::jsonb[])
+       WITH ORDINALITY AS u(transaction_id, parent_transaction, source, destination, reference, amount,
+       precise_amount, precision, currency, description, status, hash, allow_overdraft, inflight, atomic,
+       scheduled_for, effective_date, inflight_expiry_date, inflight_commit_date, meta_data, ord)
+     ORDER BY u.ord
+     RETURNING ${TRANSACTION_COLUMNS}`,
+    [
+      column('transaction_id'),
+      column('parent_transaction'),
+      column('source'),
+      column('destination'),
+      column('reference'),
+      column('amount'),
+      column('precise_amount'),
+      column('precision'),
+      column('currency'),
+      column('description'),
+      column('status'),
+      column('hash'),
+      column('allow_overdraft'),
+      column('inflight'),
+      column('atomic'),
+      column('scheduled_for'),
+      column('effective_date'),
+      column('inflight_expiry_date'),
+      column('inflight_commit_date'),
+      rows.map((row) => (row.meta_data === null ? null : stringifyJson(row.meta_data))),
+    ],
+  );
+  const byId = new Map(inserted.map((raw) => [raw.transaction_id as string, toTransactionRow(raw)]));
+  return rows.map((row) => byId.get(row.transaction_id)!);
+}
+
+export async function findTransaction(db: Queryable, transaction_id: string): Promise<TransactionRow | undefined> {
+  const rows = await db.query(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = $1`, [
+    transaction_id,
+  ]);
+  return rows[0] && toTransactionRow(rows[0]);
+}
+
+export async function findTransactionByReference(db: Queryable, reference: string): Promise<TransactionRow | undefined> {
+  const rows = await db.query(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE reference = $1`, [reference]);
+  return rows[0] && toTransactionRow(rows[0]);
+}
+
+export async function findTransactionsByIds(db: Queryable, ids: readonly string[]): Promise<TransactionRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = ANY($1::text[])`, [
+    ids,
+  ]);
+  return rows.map(toTransactionRow);
+}
+
+/** Which of `references` are already taken. */
+export async function existingReferences(db: Queryable, references: readonly string[]): Promise<Set<string>> {
+  if (references.length === 0) return new Set();
+  const rows = await db.query<{ reference: string }>(
+    'SELECT reference FROM transactions WHERE reference = ANY($1::text[])',
+    [references],
+  );
+  return new Set(rows.map((row) => row.reference));
+}
+
+export async function listTransactions(db: Queryable, page: { limit: number; offset: number }): Promise<TransactionRow[]> {
+  const rows = await db.query(
+    `SELECT ${TRANSACTION_COLUMNS} FROM transactions ORDER BY created_at DESC, seq DESC LIMIT $1 OFFSET $2`,
+    [page.limit, page.offset],
+  );
+  return rows.map(toTransactionRow);
+}

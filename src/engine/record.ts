@@ -1,0 +1,132 @@
+// Recording a new transaction: queued (the request row and its queue row committed before the
+// answer) or direct (`skip_queue`: locked, checked, applied and written in one database transaction).
+import type { Database, Queryable } from '../db/database.js';
+import { isSqlError, SQLSTATE } from '../db/database.js';
+import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
+import { enqueue } from '../db/transaction-queue.js';
+import { insertTransactions, type TransactionRow } from '../db/transactions.js';
+import { ApiError } from '../errors.js';
+import { recordEvent } from '../events/outbox.js';
+import { newId } from '../ids.js';
+import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
+import { post } from '../ledger/posting.js';
+import type { TransactionRequest } from '../ledger/transaction-request.js';
+import { transactionView } from '../ledger/transaction-view.js';
+import { resolveIdentifiers } from './resolve.js';
+import { requestRow } from './rows.js';
+
+export interface DirectOptions {
+  lock_wait_timeout_ms: number;
+  enable_queued_checks: boolean;
+}
+
+export function duplicateReference(reference: string): ApiError {
+  return new ApiError('TXN_DUPLICATE_REFERENCE', `reference ${reference} has already been used`);
+}
+
+function isDuplicateReference(error: unknown): boolean {
+  if (!isSqlError(error, SQLSTATE.uniqueViolation)) return false;
+  return (error.constraint ?? error.message).includes('reference');
+}
+
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Maps the database's refusals of a new transaction to Blnk's answers. */
+export function translateRecordError(error: unknown, reference: string): unknown {
+  if (isDuplicateReference(error)) return duplicateReference(reference);
+  if (isSqlError(error, LOCK_NOT_AVAILABLE) || isSqlError(error, SQLSTATE.deadlockDetected)) {
+    return new ApiError('GEN_RESOURCE_LOCKED', 'failed to acquire lock: balance is busy, try again');
+  }
+  return error;
+}
+
+function isScheduled(request: TransactionRequest, now_ms: number): boolean {
+  return request.scheduled_for !== null && Date.parse(request.scheduled_for) > now_ms;
+}
+
+/**
+ * Inserts queued request rows and their queue rows inside `tx`. Each request's source and
+ * destination must already be balance ids. For engines built on this one (splits, bulk, refunds).
+ */
+export async function enqueueRequests(
+  tx: Queryable,
+  requests: readonly { request: TransactionRequest; transaction_id: string; parent_transaction?: string }[],
+): Promise<TransactionRow[]> {
+  const now_ms = Date.now();
+  const rows = await insertTransactions(
+    tx,
+    requests.map(({ request, transaction_id, parent_transaction }) =>
+      requestRow(request, {
+        transaction_id,
+        status: isScheduled(request, now_ms) ? 'SCHEDULED' : 'QUEUED',
+        source: request.source,
+        destination: request.destination,
+        parent_transaction,
+        queued: true,
+      }),
+    ),
+  );
+  await enqueue(
+    tx,
+    requests.map(({ request, transaction_id }) => ({
+      transaction_id,
+      run_at: isScheduled(request, now_ms) ? request.scheduled_for : null,
+      payload: request.overdraft_limit_precise > 0n ? { overdraft_limit_precise: request.overdraft_limit_precise.toString() } : {},
+    })),
+  );
+  return rows;
+}
+
+/** Queued path: the QUEUED (or SCHEDULED) row exists, durably, when this resolves. */
+export async function recordQueued(db: Database, request: TransactionRequest): Promise<TransactionRow> {
+  try {
+    return await db.transaction(async (tx) => {
+      const ids = await resolveIdentifiers(tx, [request.source, request.destination], request.currency);
+      const resolved = { ...request, source: ids.get(request.source)!, destination: ids.get(request.destination)! };
+      const [row] = await enqueueRequests(tx, [{ request: resolved, transaction_id: newId('txn') }]);
+      return row;
+    });
+  } catch (error) {
+    throw translateRecordError(error, request.reference);
+  }
+}
+
+/** skip_queue: applied (or refused, leaving nothing behind) before this resolves. */
+export async function recordDirect(
+  db: Database,
+  request: TransactionRequest,
+  options: DirectOptions,
+): Promise<TransactionRow> {
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
+      const ids = await resolveIdentifiers(tx, [request.source, request.destination], request.currency);
+      const source = ids.get(request.source)!;
+      const destination = ids.get(request.destination)!;
+      const balances = await lockBalances(tx, [source, destination]);
+      const queued_debit_balance = options.enable_queued_checks
+        ? (await queuedAmounts(tx, source)).queued_debit_balance
+        : undefined;
+      const rejection = post(balances, {
+        source,
+        destination,
+        amount: request.precise_amount,
+        inflight: request.inflight,
+        allow_overdraft: request.allow_overdraft,
+        overdraft_limit_precise: request.overdraft_limit_precise,
+        queued_debit_balance,
+      });
+      if (rejection === INSUFFICIENT_FUNDS) throw new ApiError('TXN_INSUFFICIENT_FUNDS', rejectionText(rejection));
+      if (rejection) throw new ApiError('TXN_VALIDATION_ERROR', rejectionText(rejection));
+      await writeBalances(tx, [...balances.values()]);
+      const status = request.inflight ? 'INFLIGHT' : 'APPLIED';
+      const [row] = await insertTransactions(tx, [
+        requestRow(request, { transaction_id: newId('txn'), status, source, destination }),
+      ]);
+      await recordEvent(tx, request.inflight ? 'transaction.inflight' : 'transaction.applied', transactionView(row));
+      return row;
+    });
+  } catch (error) {
+    throw translateRecordError(error, request.reference);
+  }
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { formatGoDuration, parseGoDuration } from '../../config/duration.js';
+import { findTransaction, findTransactionByReference, listTransactions } from '../../db/transactions.js';
+import { recordDirect, recordQueued } from '../../engine/record.js';
+import { RECOVERY_THRESHOLD_DEFAULT_MS, recoverStuckQueued } from '../../engine/recover.js';
+import { ApiError } from '../../errors.js';
+import { parseTransactionRequest, transactionValidationError } from '../../ledger/transaction-request.js';
+import type { AppContext } from '../context.js';
+import { parsePage } from '../pagination.js';
+import { transactionView } from '../views.js';
+
+const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not found');
+
+export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/transactions', async (request, reply) => {
+    const txn = parseTransactionRequest(request.body);
+    if (txn.sources || txn.destinations) {
+      throw transactionValidationError('split transactions (sources/destinations) are not supported yet');
+    }
+    if (txn.dry_run) throw transactionValidationError('dry_run is not supported yet');
+    if (txn.skip_queue) {
+      const row = await recordDirect(ctx.db, txn, {
+        lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms,
+        enable_queued_checks: ctx.config.transaction.enable_queued_checks,
+      });
+      return reply.status(201).send(transactionView(row));
+    }
+    const row = await recordQueued(ctx.db, txn);
+    ctx.onTransactionsQueued?.();
+    // Blnk answers a queued create with the identifiers and amount as sent.
+    const view = transactionView(row);
+    view.source = txn.source;
+    view.destination = txn.destination;
+    if (txn.amount !== 0) view.amount = txn.amount;
+    return reply.status(201).send(view);
+  });
+
+  app.post<{ Querystring: { threshold?: string } }>('/transactions/recover', async (request) => {
+    const text = request.query.threshold;
+    const threshold_ms = text === undefined || text === '' ? RECOVERY_THRESHOLD_DEFAULT_MS : parseGoDuration(text);
+    if (threshold_ms === undefined) {
+      throw new ApiError('GEN_VALIDATION_ERROR', `invalid threshold duration: ${text}`);
+    }
+    const recovered = await recoverStuckQueued(ctx.db, threshold_ms);
+    if (recovered > 0) ctx.onTransactionsQueued?.();
+    return { recovered, threshold: formatGoDuration(threshold_ms) };
+  });
+
+  app.get('/transactions', async (request) => {
+    const page = parsePage(request.query as Record<string, unknown>, { default_limit: 20, strict: false });
+    return (await listTransactions(ctx.db, page)).map(transactionView);
+  });
+
+  app.get<{ Params: { id: string } }>('/transactions/:id', async (request) => {
+    const row = await findTransaction(ctx.db, request.params.id);
+    if (!row) throw transactionNotFound();
+    return transactionView(row);
+  });
+
+  app.get<{ Params: { reference: string } }>('/transactions/reference/:reference', async (request) => {
+    const row = await findTransactionByReference(ctx.db, request.params.reference);
+    if (!row) throw transactionNotFound();
+    return transactionView(row);
+  });
+}

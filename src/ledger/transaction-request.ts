@@ -1,0 +1,243 @@
+// The RecordTransaction request (blnk-ledger.md §2.5): binding (wrong JSON types -> 400
+// `Invalid input`), then Blnk's ozzo validation messages, then the exact amounts of §3.
+import { ApiError } from '../errors.js';
+import { isRfc3339 } from '../time.js';
+import {
+  AMOUNT_SIGNIFICANT_DIGITS_MAX,
+  decimalText,
+  effectivePrecision,
+  significantDigits,
+  toAmountString,
+  toPreciseAmount,
+} from './money.js';
+
+export interface Distribution {
+  identifier: string;
+  distribution: string;
+  precise_distribution?: string;
+  transaction_id?: string;
+}
+
+export interface TransactionRequest {
+  /** The float as sent (0 when absent); echoed by the create response. */
+  amount: number;
+  precise_amount: bigint;
+  /** Integer-valued; 0 sent means 1. */
+  precision: bigint;
+  amount_string: string;
+  overdraft_limit: number;
+  overdraft_limit_precise: bigint;
+  currency: string;
+  reference: string;
+  description: string;
+  source: string;
+  destination: string;
+  sources: Distribution[] | null;
+  destinations: Distribution[] | null;
+  allow_overdraft: boolean;
+  inflight: boolean;
+  skip_queue: boolean;
+  atomic: boolean;
+  dry_run: boolean;
+  scheduled_for: string | null;
+  inflight_expiry_date: string | null;
+  inflight_commit_date: string | null;
+  effective_date: string | null;
+  meta_data: Record<string, unknown> | null;
+}
+
+export const MALFORMED_TRANSACTION_MESSAGE = 'Invalid input';
+export const DATE_FORMAT_MESSAGE =
+  "please format the scheduled date as 'YYYY-MM-DDTHH:MM:SS+00:00' (e.g., 2024-04-22T15:28:03+00:00)";
+
+class Malformed extends Error {}
+
+function malformed(): never {
+  throw new Malformed();
+}
+
+function str(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : malformed();
+}
+
+function bool(body: Record<string, unknown>, field: string): boolean {
+  const value = body[field];
+  if (value === undefined || value === null) return false;
+  return typeof value === 'boolean' ? value : malformed();
+}
+
+function float(body: Record<string, unknown>, field: string): number {
+  const value = body[field];
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'bigint') return Number(value);
+  return typeof value === 'number' ? value : malformed();
+}
+
+/** Precision: any number; huge integers arrive as bigint. */
+function precisionOf(body: Record<string, unknown>): number | bigint {
+  const value = body.precision;
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'bigint' || typeof value === 'number') return value;
+  return malformed();
+}
+
+function preciseOf(body: Record<string, unknown>): bigint | null {
+  const value = body.precise_amount;
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  return malformed();
+}
+
+function distributions(body: Record<string, unknown>, field: string): Distribution[] | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) return malformed();
+  return value.map((item: unknown) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return malformed();
+    const entry = item as Record<string, unknown>;
+    const distribution: Distribution = { identifier: str(entry, 'identifier'), distribution: str(entry, 'distribution') };
+    const precise = str(entry, 'precise_distribution');
+    if (precise) distribution.precise_distribution = precise;
+    const id = str(entry, 'transaction_id');
+    if (id) distribution.transaction_id = id;
+    return distribution;
+  });
+}
+
+function optionalDate(body: Record<string, unknown>, field: string): string | null {
+  return str(body, field) || null;
+}
+
+interface Bound {
+  amount: number;
+  precise: bigint | null;
+  precision: number | bigint;
+  overdraft_limit: number;
+  fields: Omit<
+    TransactionRequest,
+    'amount' | 'precise_amount' | 'precision' | 'amount_string' | 'overdraft_limit' | 'overdraft_limit_precise'
+  >;
+}
+
+function bind(body: unknown): Bound {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return malformed();
+  const b = body as Record<string, unknown>;
+  const effective = b.effective_date;
+  if (effective !== undefined && effective !== null && !isRfc3339(effective)) malformed();
+  const meta = b.meta_data;
+  str(b, 'balance_id'); // accepted and unused, but must be a string
+  if (meta !== undefined && meta !== null && (typeof meta !== 'object' || Array.isArray(meta))) malformed();
+  return {
+    amount: float(b, 'amount'),
+    precise: preciseOf(b),
+    precision: precisionOf(b),
+    overdraft_limit: float(b, 'overdraft_limit'),
+    fields: {
+      currency: str(b, 'currency'),
+      reference: str(b, 'reference'),
+      description: str(b, 'description'),
+      source: str(b, 'source'),
+      destination: str(b, 'destination'),
+      sources: distributions(b, 'sources'),
+      destinations: distributions(b, 'destinations'),
+      allow_overdraft: bool(b, 'allow_overdraft'),
+      inflight: bool(b, 'inflight'),
+      skip_queue: bool(b, 'skip_queue'),
+      atomic: bool(b, 'atomic'),
+      dry_run: bool(b, 'dry_run'),
+      scheduled_for: optionalDate(b, 'scheduled_for'),
+      inflight_expiry_date: optionalDate(b, 'inflight_expiry_date'),
+      inflight_commit_date: optionalDate(b, 'inflight_commit_date'),
+      effective_date: typeof effective === 'string' ? effective : null,
+      meta_data: (meta as Record<string, unknown> | null | undefined) ?? null,
+    },
+  };
+}
+
+/** ozzo's message: `field: msg; field: msg.`, fields sorted. */
+export function ozzoMessage(errors: Record<string, string>): string {
+  return (
+    Object.keys(errors)
+      .sort()
+      .map((field) => `${field}: ${errors[field]}`)
+      .join('; ') + '.'
+  );
+}
+
+export function transactionValidationError(message: string): ApiError {
+  return new ApiError('TXN_VALIDATION_ERROR', message, { legacyKey: 'errors' });
+}
+
+function validate(bound: Bound): Record<string, string> {
+  const { amount, precise, precision, fields } = bound;
+  const errors: Record<string, string> = {};
+  if (amount !== 0 && precise !== null) errors.amount = 'either amount or precise_amount should be provided, not both';
+  else if (amount === 0 && precise === null) errors.amount = 'either amount or precise_amount is required';
+  else if (amount < 0) errors.amount = 'amount cannot be negative';
+  else if (amount !== 0 && significantDigits(amount) > AMOUNT_SIGNIFICANT_DIGITS_MAX) {
+    errors.amount =
+      'amount has more than 15 significant digits which may cause rounding errors; use precise_amount instead';
+  }
+  if (precise !== null && precise < 0n) errors.precise_amount = 'precise_amount cannot be negative';
+  if (typeof precision === 'number' && !Number.isInteger(precision)) {
+    errors.precision = 'precision must be an integer value';
+  } else if (precision < 0) errors.precision = 'precision cannot be negative';
+  if (!fields.currency) errors.currency = 'cannot be blank';
+  if (!fields.reference) errors.reference = 'cannot be blank';
+  if (!fields.description) errors.description = 'cannot be blank';
+  const hasSources = (fields.sources?.length ?? 0) > 0;
+  const hasDestinations = (fields.destinations?.length ?? 0) > 0;
+  if (!fields.source === !hasSources) errors.source = 'either source or sources is required, not both';
+  if (!fields.destination === !hasDestinations) {
+    errors.destination = 'either destination or destinations is required, not both';
+  }
+  if (!errors.source && !errors.destination) {
+    const destinationIds = fields.destination ? [fields.destination] : fields.destinations!.map((d) => d.identifier);
+    const sourceIds = fields.source ? [fields.source] : fields.sources!.map((d) => d.identifier);
+    if (
+      (fields.source && destinationIds.includes(fields.source)) ||
+      (fields.destination && sourceIds.includes(fields.destination))
+    ) {
+      errors.source = 'source and destination cannot be the same balance';
+    }
+  }
+  for (const field of ['scheduled_for', 'inflight_expiry_date', 'inflight_commit_date'] as const) {
+    const value = fields[field];
+    if (value !== null && !isRfc3339(value)) errors[field] = DATE_FORMAT_MESSAGE;
+  }
+  return errors;
+}
+
+/** The validated request, or the ApiError Blnk answers with. */
+export function parseTransactionRequest(body: unknown): TransactionRequest {
+  let bound: Bound;
+  try {
+    bound = bind(body);
+  } catch (error) {
+    if (error instanceof Malformed) throw new ApiError('GEN_MALFORMED_REQUEST', MALFORMED_TRANSACTION_MESSAGE);
+    throw error;
+  }
+  const errors = validate(bound);
+  if (Object.keys(errors).length > 0) throw transactionValidationError(ozzoMessage(errors));
+  const precision = effectivePrecision(BigInt(bound.precision));
+  const precise_amount =
+    bound.precise !== null && bound.precise > 0n ? bound.precise : toPreciseAmount(bound.amount, precision);
+  if (precise_amount <= 0n) throw new ApiError('TXN_INVALID_AMOUNT', 'transaction amount must be positive');
+  return {
+    ...bound.fields,
+    amount: bound.amount,
+    precise_amount,
+    precision,
+    amount_string: toAmountString(precise_amount, precision),
+    overdraft_limit: bound.overdraft_limit,
+    overdraft_limit_precise: bound.overdraft_limit > 0 ? toPreciseAmount(bound.overdraft_limit, precision) : 0n,
+  };
+}
+
+/** The text Blnk hashes: amount, reference, currency, source, destination. */
+export function hashInput(request: Pick<TransactionRequest, 'amount' | 'reference' | 'currency' | 'source' | 'destination'>): string {
+  return decimalText(request.amount) + request.reference + request.currency + request.source + request.destination;
+}
