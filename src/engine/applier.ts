@@ -12,6 +12,7 @@ import {
   type NewTransaction,
   type TransactionRow,
 } from '../db/transactions.js';
+import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
 import { recordEvents, type PendingEvent } from '../events/outbox.js';
 import { newId } from '../ids.js';
 import { rejectionText } from '../ledger/funds.js';
@@ -40,6 +41,16 @@ function outcomeEvents(rows: readonly TransactionRow[]): PendingEvent[] {
     event: EVENT_BY_STATUS[row.status as keyof typeof EVENT_BY_STATUS],
     data: transactionView(row),
   }));
+}
+
+/** PRE_TRANSACTION for every request taken up, POST_TRANSACTION for every outcome that moved money. */
+function hookTriggers(requests: readonly TransactionRow[], outcomes: readonly TransactionRow[]): HookTrigger[] {
+  return [
+    ...requests.map((row): HookTrigger => ({ type: 'PRE_TRANSACTION', transaction: transactionView(row) })),
+    ...outcomes
+      .filter((row) => row.status !== 'REJECTED')
+      .map((row): HookTrigger => ({ type: 'POST_TRANSACTION', transaction: transactionView(row) })),
+  ];
 }
 
 /** Applies `items` (claimed, in arrival order) and writes their outcomes inside `tx`. */
@@ -84,6 +95,7 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
   await writeBalances(tx, [...changed]);
   const rows = await insertTransactions(tx, outcomes);
   await recordEvents(tx, outcomeEvents(rows));
+  await recordHookDeliveries(tx, hookTriggers(items.map((item) => requests.get(item.transaction_id)!), rows));
   return rows;
 }
 

@@ -6,6 +6,7 @@ import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
 import { enqueue } from '../db/transaction-queue.js';
 import { insertTransactions, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
+import { recordHookDeliveries } from '../events/hooks.js';
 import { recordEvent } from '../events/outbox.js';
 import { newId } from '../ids.js';
 import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
@@ -123,7 +124,12 @@ export async function recordDirect(
       const [row] = await insertTransactions(tx, [
         requestRow(request, { transaction_id: newId('txn'), status, source, destination }),
       ]);
-      await recordEvent(tx, request.inflight ? 'transaction.inflight' : 'transaction.applied', transactionView(row));
+      const view = transactionView(row);
+      await recordEvent(tx, request.inflight ? 'transaction.inflight' : 'transaction.applied', view);
+      await recordHookDeliveries(tx, [
+        { type: 'PRE_TRANSACTION', transaction: view },
+        { type: 'POST_TRANSACTION', transaction: view },
+      ]);
       return row;
     });
   } catch (error) {

@@ -7,7 +7,13 @@ import { toAmountString } from './money.js';
  * Every field of Blnk's Transaction, on every read (our deviation: Blnk's single-row reads drop some).
  * `inflight` lives in meta_data in storage as in Blnk; it is shown as the top-level field.
  */
-export function transactionView(row: TransactionRow): Record<string, unknown> {
+export interface TransactionView {
+  transaction_id: string;
+  status: string;
+  [field: string]: unknown;
+}
+
+export function transactionView(row: TransactionRow): TransactionView {
   const amount_string = toAmountString(row.precise_amount, row.precision);
   let meta_data = row.meta_data;
   let inflight = row.inflight;
