@@ -1,15 +1,22 @@
 // The Fastify app. Plugins in the order they act on a request, then one routes file per resource.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ApiKeyStore } from '../auth/api-keys.js';
 import type { Logger } from '../log.js';
+import { Metrics } from '../metrics.js';
 import type { AppContext } from './context.js';
 import { registerAccessLog } from './plugins/access-log.js';
+import { registerAuth } from './plugins/auth.js';
 import { registerErrorEnvelope } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
+import { registerRateLimit } from './plugins/rate-limit.js';
+import { registerRequestMetrics } from './plugins/request-metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerBalanceRoutes } from './routes/balances.js';
 import { registerHookRoutes } from './routes/hooks.js';
 import { registerIdentityRoutes } from './routes/identities.js';
 import { registerLedgerRoutes } from './routes/ledgers.js';
+import { registerMetricsRoute } from './routes/metrics.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 
@@ -25,10 +32,18 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     return503OnClosing: true,
   });
+  const metrics = new Metrics();
+  const apiKeys = new ApiKeyStore(ctx.db, logger);
+  app.addHook('onClose', () => apiKeys.close());
   registerAccessLog(app);
-  registerSecurityHeaders(app);
+  registerRequestMetrics(app, metrics);
   registerErrorEnvelope(app);
   registerJsonBody(app);
+  // Blnk's order: body limit (Fastify's bodyLimit above), rate limit, security headers, auth. The
+  // security headers are set first so that 429 answers carry them too (blnk-auth.md §9.1).
+  registerSecurityHeaders(app);
+  registerRateLimit(app, ctx.config.rate_limit, metrics);
+  registerAuth(app, { config: ctx.config, apiKeys, metrics });
 
   registerSystemRoutes(app, ctx);
   registerLedgerRoutes(app, ctx);
@@ -36,5 +51,7 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerHookRoutes(app, ctx);
   registerIdentityRoutes(app, ctx);
   registerTransactionRoutes(app, ctx);
+  registerApiKeyRoutes(app, ctx, apiKeys);
+  if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, metrics);
   return app;
 }

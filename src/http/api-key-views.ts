@@ -1,0 +1,30 @@
+// API key records as Blnk returns them (blnk-auth.md §5). The plaintext appears only in the answer
+// to a create; listings carry a short hint instead (never the stored hash).
+import type { ApiKeyRow } from '../db/api-keys.js';
+import { keyHint } from '../auth/keys.js';
+import { ZERO_TIME } from '../time.js';
+
+function record(row: ApiKeyRow, key: string, expires_at: string): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    api_key_id: row.api_key_id,
+    key,
+    name: row.name,
+    owner_id: row.owner_id,
+    scopes: row.scopes,
+    expires_at,
+    created_at: row.created_at,
+    last_used_at: row.last_used_at ?? ZERO_TIME,
+    is_revoked: row.is_revoked,
+  };
+  if (row.revoked_at) view.revoked_at = row.revoked_at;
+  return view;
+}
+
+/** The create answer: the plaintext key, and expires_at as the client wrote it. */
+export function createdApiKeyView(row: ApiKeyRow, key: string, expires_at: string): Record<string, unknown> {
+  return record(row, key, expires_at);
+}
+
+export function listedApiKeyView(row: ApiKeyRow): Record<string, unknown> {
+  return record(row, keyHint(row.key_prefix), row.expires_at);
+}

@@ -1,0 +1,48 @@
+// Token buckets per client (blnk-auth.md §9.3): `requests_per_second` refill, `burst` capacity.
+// Buckets idle for `idle_ttl_ms` are dropped by sweep(); the map never holds more than
+// `buckets_max`, the oldest bucket making room (it then starts full again, which only loosens).
+
+export interface RateLimitSettings {
+  requests_per_second: number;
+  burst: number;
+  idle_ttl_ms: number;
+  buckets_max: number;
+}
+
+interface Bucket {
+  tokens: number;
+  updated_at_ms: number;
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  constructor(private readonly settings: RateLimitSettings) {}
+
+  /** Takes one token from `key`'s bucket; false when it is empty. */
+  take(key: string, now_ms: number): boolean {
+    const { requests_per_second, burst, buckets_max } = this.settings;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= buckets_max) this.buckets.delete(this.buckets.keys().next().value!);
+      bucket = { tokens: burst, updated_at_ms: now_ms };
+      this.buckets.set(key, bucket);
+    } else {
+      const elapsed_s = Math.max(0, now_ms - bucket.updated_at_ms) / 1000;
+      bucket.tokens = Math.min(burst, bucket.tokens + elapsed_s * requests_per_second);
+      bucket.updated_at_ms = now_ms;
+    }
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  sweep(now_ms: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (now_ms - bucket.updated_at_ms >= this.settings.idle_ttl_ms) this.buckets.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+}

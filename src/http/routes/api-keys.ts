@@ -1,0 +1,77 @@
+// API key management (blnk-auth.md §4, §5). The endpoint scope was checked by the auth plugin;
+// here: body validation -> principal -> owner -> escalation -> storage, in that order.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createApiKey, type ApiKeyStore } from '../../auth/api-keys.js';
+import { checkNoEscalation, effectiveOwner } from '../../auth/owners.js';
+import type { Principal } from '../../auth/principal.js';
+import { listApiKeys, revokeApiKey } from '../../db/api-keys.js';
+import { ApiError } from '../../errors.js';
+import { isRfc3339, ZERO_TIME } from '../../time.js';
+import { createdApiKeyView, listedApiKeyView } from '../api-key-views.js';
+import type { AppContext } from '../context.js';
+import { bodyObject } from '../validation.js';
+
+const malformed = (message: string) => new ApiError('GEN_MALFORMED_REQUEST', message);
+
+export interface CreateKeyBody {
+  name: string;
+  owner: string;
+  scopes: string[];
+  expires_at: string;
+}
+
+/** All four fields are required (also `owner` for a scoped caller); scopes may be `[]`. */
+export function parseCreateKeyBody(raw: unknown): CreateKeyBody {
+  const body = bodyObject(raw);
+  for (const field of ['name', 'owner'] as const) {
+    if (typeof body[field] !== 'string' || body[field] === '') throw malformed(`${field} is required`);
+  }
+  const { scopes, expires_at } = body;
+  if (!Array.isArray(scopes)) throw malformed('scopes is required and must be an array of strings');
+  if (!scopes.every((scope) => typeof scope === 'string')) throw malformed('scopes must be an array of strings');
+  if (!isRfc3339(expires_at) || Date.parse(expires_at) <= Date.parse(ZERO_TIME)) {
+    throw malformed('expires_at is required and must be an RFC 3339 timestamp, e.g. 2027-06-13T00:00:00Z');
+  }
+  return { name: body.name as string, owner: body.owner as string, scopes, expires_at };
+}
+
+function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new ApiError('AUTH_MISSING_PRINCIPAL', 'authenticated API key principal missing');
+  return request.principal;
+}
+
+function ownerQuery(request: FastifyRequest): string | undefined {
+  const owner = (request.query as Record<string, unknown>).owner;
+  const first = Array.isArray(owner) ? owner[0] : owner;
+  return typeof first === 'string' ? first : undefined;
+}
+
+export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext, apiKeys: ApiKeyStore): void {
+  app.post('/api-keys', async (request, reply) => {
+    const body = parseCreateKeyBody(request.body);
+    const principal = principalOf(request);
+    const owner_id = effectiveOwner(principal, body.owner);
+    checkNoEscalation(principal, body.scopes);
+    const { row, key } = await createApiKey(ctx.db, {
+      name: body.name,
+      owner_id,
+      scopes: body.scopes,
+      expires_at: body.expires_at,
+    });
+    return reply.status(201).send(createdApiKeyView(row, key, body.expires_at));
+  });
+
+  app.get('/api-keys', async (request) => {
+    const owner_id = effectiveOwner(principalOf(request), ownerQuery(request));
+    return (await listApiKeys(ctx.db, owner_id)).map(listedApiKeyView);
+  });
+
+  app.delete<{ Params: { id: string } }>('/api-keys/:id', async (request, reply) => {
+    const owner_id = effectiveOwner(principalOf(request), ownerQuery(request));
+    if (!(await revokeApiKey(ctx.db, request.params.id, owner_id))) {
+      throw new ApiError('APIKEY_NOT_FOUND', 'API key not found');
+    }
+    apiKeys.forget(request.params.id);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,35 @@
+// GET /metrics in Prometheus text format, registered only when enable_observability is on (404
+// otherwise, as in Blnk). It never takes X-Blnk-Key: it has its own bearer token (blnk-auth.md §9.6).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/config.js';
+import { secretMatches } from '../../auth/keys.js';
+import { ApiError } from '../../errors.js';
+import type { Metrics } from '../../metrics.js';
+
+const BEARER = 'Bearer ';
+
+function checkBearer(request: FastifyRequest, server: Config['server']): void {
+  const token = server.metrics_bearer_token;
+  if (!token) {
+    if (!server.secure) return;
+    throw new ApiError(
+      'AUTH_METRICS_DISABLED',
+      'metrics endpoint disabled: metrics_bearer_token must be configured when secure mode is enabled',
+    );
+  }
+  const header = request.headers.authorization;
+  if (!header) throw new ApiError('AUTH_METRICS_TOKEN_REQUIRED', 'Authorization required for metrics endpoint');
+  if (!header.startsWith(BEARER)) {
+    throw new ApiError('AUTH_METRICS_TOKEN_REQUIRED', 'Authorization header must use Bearer scheme');
+  }
+  if (!secretMatches(header.slice(BEARER.length), token)) {
+    throw new ApiError('AUTH_INVALID_BEARER_TOKEN', 'Invalid bearer token');
+  }
+}
+
+export function registerMetricsRoute(app: FastifyInstance, config: Config, metrics: Metrics): void {
+  app.get('/metrics', async (request, reply) => {
+    checkBearer(request, config.server);
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render());
+  });
+}
