@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// The `kassa` command: start | workers | migrate | events dead | events retry.
+// The `kassa` command: start | workers | migrate | events dead | events retry | keys create.
 import { Command } from 'commander';
+import { createApiKey } from './auth/api-keys.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { createdApiKeyView } from './http/api-key-views.js';
 import { createLogger } from './log.js';
+import { isRfc3339, ZERO_TIME } from './time.js';
 import { createWorker, logStartWarnings, openMigratedDatabase, startServer } from './server.js';
 import { listDeadDeliveries, requeueDeadDeliveries } from './db/deliveries.js';
 import { stringifyJson } from './json.js';
@@ -107,6 +110,35 @@ events
     try {
       const count = await requeueDeadDeliveries(db, options.all ? 'all' : ids);
       process.stdout.write(`${count} deliveries queued again\n`);
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command('keys')
+  .description('API keys for secure mode')
+  .command('create')
+  .description('create an API key on the configured database and print it (the key is shown only once)')
+  .requiredOption('--owner <owner>', 'owner_id of the key')
+  .requiredOption('--name <name>', 'name of the key')
+  .requiredOption('--scopes <list>', 'comma-separated resource:action scopes, e.g. ledgers:read,transactions:*')
+  .requiredOption('--expires <rfc3339>', 'expiry, e.g. 2027-01-01T00:00:00Z')
+  .action(async (options: { owner: string; name: string; scopes: string; expires: string }) => {
+    if (!isRfc3339(options.expires) || Date.parse(options.expires) <= Date.parse(ZERO_TIME)) {
+      throw new Error('--expires must be an RFC 3339 timestamp, e.g. 2027-01-01T00:00:00Z');
+    }
+    const scopes = options.scopes.split(',').map((scope) => scope.trim()).filter((scope) => scope !== '');
+    const db = await openMigratedDatabase(configFromOptions());
+    try {
+      const { row, key } = await createApiKey(db, {
+        name: options.name,
+        owner_id: options.owner,
+        scopes,
+        expires_at: options.expires,
+      });
+      console.log(JSON.stringify(createdApiKeyView(row, key, options.expires), null, 2));
+      console.error('kassa: store the key now: it is not shown again');
     } finally {
       await db.close();
     }

@@ -14,6 +14,7 @@ interface Listed {
   revoked_at?: string;
   last_used_at: string;
   created_at: string;
+  expires_at: string;
 }
 
 describe('API key management', () => {

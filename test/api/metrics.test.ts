@@ -61,7 +61,8 @@ describe('/metrics without a token', () => {
   test('40: secure mode on and no token: 403 AUTH_METRICS_DISABLED, bearer or not', async () => {
     const kassa = await startKassa({ env: { ...SECURE_ENV, BLNK_ENABLE_OBSERVABILITY: 'true' } });
     try {
-      for (const headers of [{}, { Authorization: 'Bearer x' }, { 'X-Blnk-Key': MASTER_KEY }]) {
+      const variants: Record<string, string>[] = [{}, { Authorization: 'Bearer x' }, { 'X-Blnk-Key': MASTER_KEY }];
+      for (const headers of variants) {
         assertAuthError(await kassa.http.get('/metrics', headers), 403, 'AUTH_METRICS_DISABLED');
       }
     } finally {
