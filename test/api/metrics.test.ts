@@ -1,6 +1,7 @@
 // /metrics bearer-token rules (blnk-auth.md §9.6) and failed-authentication counting and logging.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { spawnKassa, startKassa, type KassaProcess } from '../support/kassa.js';
 import { MASTER_KEY, SECURE_ENV, assertAuthError } from '../support/keys.js';
@@ -51,8 +52,11 @@ describe('/metrics with a bearer token, in a separate process', () => {
     assert.match(metrics.text, /^kassa_auth_failures_total\{code="AUTH_INVALID_API_KEY"\} 1$/m);
     assert.match(metrics.text, /^kassa_auth_failures_total\{code="AUTH_MISSING_API_KEY"\} 1$/m);
     assert.match(metrics.text, /^kassa_http_requests_total\{method="GET",status="401"\} \d+$/m);
+    // The log line reaches us through a pipe, maybe after the answer: wait for it, bounded.
+    const logged = /"code":"AUTH_INVALID_API_KEY".*"msg":"authentication failed"/;
+    for (let waited_ms = 0; !logged.test(kassa.output()) && waited_ms < 15_000; waited_ms += 100) await sleep(100);
     const output = kassa.output();
-    assert.match(output, /"code":"AUTH_INVALID_API_KEY".*"msg":"authentication failed"/);
+    assert.match(output, logged);
     for (const secret of [secretish, MASTER_KEY, TOKEN, 'query-secret']) assert.ok(!output.includes(secret), secret);
   });
 });
