@@ -74,3 +74,18 @@ export function requiredScope(method: string, path: string): RequiredScope {
   return { kind: 'unknown_resource' };
 }
 
+
+/**
+ * POSTs that only read (filters, search, detokenize). They create nothing to attribute, and their
+ * strict body parsers refuse unknown fields, so BLNK_GENERATED_BY is not injected into them.
+ */
+export function isReadLikePost(path: string): boolean {
+  const segments = path.split('/').slice(1).map(decodeSegment);
+  const last = segments[segments.length - 1];
+  return (
+    last === 'filter' ||
+    segments[0] === 'search' ||
+    segments[0] === 'multi-search' ||
+    (segments[0] === 'identities' && segments[2] === 'detokenize')
+  );
+}

@@ -78,6 +78,9 @@ describe('secure mode', () => {
 
   test('13: filter routes are POST and need write', async () => {
     assertAuthError(await K_ro.http.post('/ledgers/filter', {}), 403, 'AUTH_INSUFFICIENT_PERMISSIONS');
+    // With write, the filter works although the body gained meta_data.BLNK_GENERATED_BY.
+    const filtered = await K_admin.http.post('/ledgers/filter', { filters: [{ field: 'name', operator: 'eq', value: 'General Ledger' }] });
+    assert.equal(filtered.status, 200, filtered.text);
   });
 
   test('14, 15, 18: wildcards and special segments', async () => {

@@ -1,7 +1,7 @@
 // The route -> scope table of blnk-auth.md §3.4, with Kassa's deviations (metadata, snapshots, backup).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requiredScope } from '../../src/auth/route-scopes.js';
+import { isReadLikePost, requiredScope } from '../../src/auth/route-scopes.js';
 
 function scopeOf(method: string, path: string): string {
   const required = requiredScope(method, path);
@@ -68,5 +68,16 @@ const TABLE: [string, string, string][] = [
 describe('route scopes', () => {
   test('every row of the table resolves to its scope', () => {
     for (const [method, path, expected] of TABLE) assert.equal(scopeOf(method, path), expected, `${method} ${path}`);
+  });
+});
+
+describe('read-like POSTs (no BLNK_GENERATED_BY)', () => {
+  test('filters, search and detokenize read; everything else may create', () => {
+    for (const path of ['/ledgers/filter', '/transactions/filter', '/search/ledgers', '/search/reindex', '/multi-search', '/identities/idt_1/detokenize']) {
+      assert.ok(isReadLikePost(path), path);
+    }
+    for (const path of ['/ledgers', '/transactions', '/identities', '/identities/idt_1/tokenize', '/txn_1/metadata', '/api-keys', '/refund-transaction/txn_1']) {
+      assert.ok(!isReadLikePost(path), path);
+    }
   });
 });

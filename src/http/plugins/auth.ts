@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyStore } from '../../auth/api-keys.js';
 import { secretMatches } from '../../auth/keys.js';
 import { HOOKS_MASTER_ONLY_MESSAGE, type Principal } from '../../auth/principal.js';
-import { requiredScope } from '../../auth/route-scopes.js';
+import { isReadLikePost, requiredScope } from '../../auth/route-scopes.js';
 import { hasPermission } from '../../auth/scopes.js';
 import type { Config } from '../../config/config.js';
 import { ApiError, type ErrorCode } from '../../errors.js';
@@ -104,10 +104,12 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics }:
   });
 
   // What an API key creates says so: meta_data.BLNK_GENERATED_BY on every POST body it sends
-  // (blnk-auth.md §2.5). The parsed body is changed in place, so every other value stays exact.
+  // (blnk-auth.md §2.5), read-like POSTs aside. The parsed body is changed in place, so every
+  // other value stays exact.
   app.addHook('preValidation', async (request) => {
     const principal = request.principal;
     if (principal?.kind !== 'api_key' || request.method !== 'POST' || !isPlainObject(request.body)) return;
+    if (isReadLikePost(request.url.split('?', 1)[0])) return;
     const body = request.body;
     if (!isPlainObject(body.meta_data)) body.meta_data = {};
     (body.meta_data as Record<string, unknown>)[GENERATED_BY_FIELD] = principal.api_key_id;
