@@ -72,6 +72,17 @@ describe('webhooks', () => {
     assert.ok(verifies(request));
   });
 
+  test('identity.created arrives signed', async () => {
+    const identity = await kassa.http.post('/identities', { first_name: 'Ada', last_name: 'L', identity_type: 'individual' });
+    assert.equal(identity.status, 201);
+    const [request] = await eventually(() => {
+      const found = receiver.where((b) => b.event === 'identity.created' && b.data?.identity_id === identity.body.identity_id);
+      return found.length > 0 && found;
+    });
+    assert.equal(request.body.data.first_name, 'Ada');
+    assert.ok(verifies(request));
+  });
+
   test('a receiver answering 500 three times then 200 gets the event once the retries land', async () => {
     receiver.respond = (request, all) => {
       if (request.body?.data?.name !== 'flaky') return { status: 200 };
