@@ -9,6 +9,7 @@ import { isRfc3339, ZERO_TIME } from './time.js';
 import { createWorker, logStartWarnings, openMigratedDatabase, startServer } from './server.js';
 import { listDeadDeliveries, requeueDeadDeliveries } from './db/deliveries.js';
 import { stringifyJson } from './json.js';
+import { Dispatcher } from './events/dispatcher.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -52,7 +53,10 @@ program
     logStartWarnings(config, logger);
     const db = await openMigratedDatabase(config);
     const worker = createWorker(config, db, logger);
+    // Blnk's worker process delivers webhooks and hooks; so does this one.
+    const dispatcher = new Dispatcher({ db, config, logger });
     worker.start();
+    dispatcher.start();
     logger.info({ database: db.kind }, 'kassa worker running');
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down: finishing the current batch');
@@ -60,6 +64,7 @@ program
       force.unref();
       worker
         .stop()
+        .then(() => dispatcher.close())
         .then(() => db.close())
         .then(
           () => process.exit(0),
