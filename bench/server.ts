@@ -1,0 +1,176 @@
+// What a bench run needs besides the generator: a fresh database (a new database on the given
+// PostgreSQL server, or a new embedded data folder), a Kassa child process on it (started from source,
+// logging at `warn` so the access log does not dominate the profile), and its resident memory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Database } from '../src/db/database.js';
+import { openEmbedded } from '../src/db/embedded.js';
+import { openPostgres } from '../src/db/postgres.js';
+
+export interface BenchDatabase {
+  kind: 'postgres' | 'embedded';
+  /** Settings for the Kassa child. */
+  env: Record<string, string>;
+  /** Opens the database for the invariant check (embedded: only once the child has exited). */
+  open(): Promise<Database>;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new database on the server of `admin_url`, or a new embedded data folder when it is absent. */
+export async function createBenchDatabase(admin_url: string | undefined): Promise<BenchDatabase> {
+  if (admin_url) {
+    const name = `kassa_bench_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    await adminQuery(admin_url, `CREATE DATABASE ${name}`);
+    const url = withDatabase(admin_url, name);
+    return {
+      kind: 'postgres',
+      env: { BLNK_DATA_SOURCE_DNS: url },
+      open: () => openPostgres({ url, max_connections: 2 }),
+      drop: () => adminQuery(admin_url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kassa-bench-'));
+  return {
+    kind: 'embedded',
+    env: { KASSA_DATA_DIR: dir },
+    open: () => openEmbedded(dir),
+    async drop() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface KassaChild {
+  url: string;
+  pid: number;
+  /** Current resident set size in MiB (VmRSS of /proc/<pid>/status). */
+  rssMiB(): number | undefined;
+  /** SIGTERM, wait for the exit (bounded), SIGKILL past the bound. */
+  stop(): Promise<void>;
+  output(): string;
+}
+
+const START_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 60_000;
+const OUTPUT_KEPT_CHARS = 20_000;
+
+export function readRssMiB(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startKassaChild(
+  database: BenchDatabase,
+  options: { env?: Record<string, string>; node_args?: string[]; kassa_dir: string },
+): Promise<KassaChild> {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    KASSA_LOG_LEVEL: 'warn',
+    ...database.env,
+    ...options.env,
+    BLNK_SERVER_PORT: String(port),
+  };
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.node_args ?? []), '--import', 'tsx', 'src/main.ts', 'start'],
+    { env, cwd: options.kassa_dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEPT_CHARS);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`kassa exited before listening:\n${output}`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`kassa did not answer /health within ${START_TIMEOUT_MS} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    rssMiB: () => readRssMiB(child.pid!),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+    output: () => output,
+  };
+}
+
+/** Samples a process's RSS every `interval_ms`; reports the peak and the last value. */
+export class RssSampler {
+  private timer: NodeJS.Timeout;
+  peak_mib = 0;
+  last_mib = 0;
+  readonly samples: number[] = [];
+
+  constructor(read: () => number | undefined, interval_ms: number) {
+    const sample = () => {
+      const value = read();
+      if (value === undefined) return;
+      this.last_mib = value;
+      this.peak_mib = Math.max(this.peak_mib, value);
+      this.samples.push(value);
+    };
+    sample();
+    this.timer = setInterval(sample, interval_ms);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
