@@ -168,14 +168,18 @@ export async function ensureIndicatorBalances(
   const found = new Map((await read()).map((row) => [row.indicator, row.balance_id]));
   const missing = sorted.filter((indicator) => !found.has(indicator));
   if (missing.length === 0) return found;
-  for (const indicator of missing) {
-    await db.query(
-      `INSERT INTO balances (balance_id, ledger_id, currency, indicator) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (indicator, currency) DO NOTHING`,
-      [newBalanceId(), ledger_id, currency, indicator],
-    );
-  }
-  return new Map((await read()).map((row) => [row.indicator, row.balance_id]));
+  const created = await db.query<{ indicator: string; balance_id: string }>(
+    `INSERT INTO balances (balance_id, ledger_id, currency, indicator)
+     SELECT u.balance_id, $3, $4, u.indicator
+     FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(indicator, balance_id, ord)
+     ORDER BY u.ord
+     ON CONFLICT (indicator, currency) DO NOTHING
+     RETURNING indicator, balance_id`,
+    [missing, missing.map(() => newBalanceId()), ledger_id, currency],
+  );
+  for (const row of created) found.set(row.indicator, row.balance_id);
+  // A concurrent creator won some of them: read those.
+  return created.length === missing.length ? found : new Map((await read()).map((row) => [row.indicator, row.balance_id]));
 }
 
 function toBalanceState(raw: Record<string, string>): BalanceState {

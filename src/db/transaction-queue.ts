@@ -12,10 +12,14 @@ export interface QueueItem {
   payload: QueuePayload;
 }
 
-export async function enqueue(
-  db: Queryable,
-  items: readonly { transaction_id: string; run_at: string | null; payload: QueuePayload }[],
-): Promise<void> {
+/** A queue row to insert; `run_at` null means now. */
+export interface QueueRow {
+  transaction_id: string;
+  run_at: string | null;
+  payload: QueuePayload;
+}
+
+export async function enqueue(db: Queryable, items: readonly QueueRow[]): Promise<void> {
   if (items.length === 0) return;
   await db.query(
     `INSERT INTO transaction_queue (transaction_id, run_at, payload)

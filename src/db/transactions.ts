@@ -48,6 +48,16 @@ export function toTransactionRow(raw: Record<string, unknown>): TransactionRow {
 
 /** Inserts rows with one statement (unnest); returns them in input order. */
 export async function insertTransactions(db: Queryable, rows: readonly NewTransaction[]): Promise<TransactionRow[]> {
+  const byId = new Map((await insertRows(db, rows, '')).map((row) => [row.transaction_id, row]));
+  return rows.map((row) => byId.get(row.transaction_id)!);
+}
+
+/** Like insertTransactions, but a row whose reference is taken is left out (no error); returns the stored ones. */
+export function insertTransactionsSkippingTakenReferences(db: Queryable, rows: readonly NewTransaction[]): Promise<TransactionRow[]> {
+  return insertRows(db, rows, 'ON CONFLICT (reference) DO NOTHING');
+}
+
+async function insertRows(db: Queryable, rows: readonly NewTransaction[], onConflict: string): Promise<TransactionRow[]> {
   if (rows.length === 0) return [];
   const column = <K extends keyof NewTransaction>(key: K) => rows.map((row) => row[key]);
   const inserted = await db.query(
@@ -65,6 +75,7 @@ export async function insertTransactions(db: Queryable, rows: readonly NewTransa
        precise_amount, precision, currency, description, status, hash, allow_overdraft, inflight, atomic,
        scheduled_for, effective_date, inflight_expiry_date, inflight_commit_date, meta_data, ord)
      ORDER BY u.ord
+     ${onConflict}
      RETURNING ${TRANSACTION_COLUMNS}`,
     [
       column('transaction_id'),
@@ -89,8 +100,7 @@ export async function insertTransactions(db: Queryable, rows: readonly NewTransa
       rows.map((row) => (row.meta_data === null ? null : stringifyJson(row.meta_data))),
     ],
   );
-  const byId = new Map(inserted.map((raw) => [raw.transaction_id as string, toTransactionRow(raw)]));
-  return rows.map((row) => byId.get(row.transaction_id)!);
+  return inserted.map(toTransactionRow);
 }
 
 export async function findTransaction(db: Queryable, transaction_id: string): Promise<TransactionRow | undefined> {

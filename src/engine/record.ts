@@ -3,8 +3,8 @@
 import type { Database, Queryable } from '../db/database.js';
 import { isSqlError, SQLSTATE } from '../db/database.js';
 import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
-import { enqueue } from '../db/transaction-queue.js';
-import { insertTransactions, type TransactionRow } from '../db/transactions.js';
+import { enqueue, type QueueRow } from '../db/transaction-queue.js';
+import { insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
 import { recordHookDeliveries } from '../events/hooks.js';
 import { recordEvent } from '../events/outbox.js';
@@ -45,37 +45,38 @@ function isScheduled(request: TransactionRequest, now_ms: number): boolean {
   return request.scheduled_for !== null && Date.parse(request.scheduled_for) > now_ms;
 }
 
+type QueuedRequest = { request: TransactionRequest; transaction_id: string; parent_transaction?: string };
+
+/** The QUEUED (or SCHEDULED) request rows of `requests` and their queue rows, in the same order. */
+export function queuedRequestRows(requests: readonly QueuedRequest[]): { rows: NewTransaction[]; queue: QueueRow[] } {
+  const now_ms = Date.now();
+  const rows = requests.map(({ request, transaction_id, parent_transaction }) =>
+    requestRow(request, {
+      transaction_id,
+      status: isScheduled(request, now_ms) ? 'SCHEDULED' : 'QUEUED',
+      source: request.source,
+      destination: request.destination,
+      parent_transaction,
+      queued: true,
+    }),
+  );
+  const queue = requests.map(({ request, transaction_id }) => ({
+    transaction_id,
+    run_at: isScheduled(request, now_ms) ? request.scheduled_for : null,
+    payload: request.overdraft_limit_precise > 0n ? { overdraft_limit_precise: request.overdraft_limit_precise.toString() } : {},
+  }));
+  return { rows, queue };
+}
+
 /**
  * Inserts queued request rows and their queue rows inside `tx`. Each request's source and
  * destination must already be balance ids. For engines built on this one (splits, bulk, refunds).
  */
-export async function enqueueRequests(
-  tx: Queryable,
-  requests: readonly { request: TransactionRequest; transaction_id: string; parent_transaction?: string }[],
-): Promise<TransactionRow[]> {
-  const now_ms = Date.now();
-  const rows = await insertTransactions(
-    tx,
-    requests.map(({ request, transaction_id, parent_transaction }) =>
-      requestRow(request, {
-        transaction_id,
-        status: isScheduled(request, now_ms) ? 'SCHEDULED' : 'QUEUED',
-        source: request.source,
-        destination: request.destination,
-        parent_transaction,
-        queued: true,
-      }),
-    ),
-  );
-  await enqueue(
-    tx,
-    requests.map(({ request, transaction_id }) => ({
-      transaction_id,
-      run_at: isScheduled(request, now_ms) ? request.scheduled_for : null,
-      payload: request.overdraft_limit_precise > 0n ? { overdraft_limit_precise: request.overdraft_limit_precise.toString() } : {},
-    })),
-  );
-  return rows;
+export async function enqueueRequests(tx: Queryable, requests: readonly QueuedRequest[]): Promise<TransactionRow[]> {
+  const { rows, queue } = queuedRequestRows(requests);
+  const inserted = await insertTransactions(tx, rows);
+  await enqueue(tx, queue);
+  return inserted;
 }
 
 /** Queued path: the QUEUED (or SCHEDULED) row exists, durably, when this resolves. */

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { formatGoDuration, parseGoDuration } from '../../config/duration.js';
 import { findTransaction, findTransactionByReference, listTransactions } from '../../db/transactions.js';
-import { recordDirect, recordQueued } from '../../engine/record.js';
+import { queuedAcceptor } from '../../engine/accept-queued.js';
+import { recordDirect } from '../../engine/record.js';
 import { RECOVERY_THRESHOLD_DEFAULT_MS, recoverStuckQueued } from '../../engine/recover.js';
 import { ApiError } from '../../errors.js';
 import { parseTransactionRequest, transactionValidationError } from '../../ledger/transaction-request.js';
@@ -12,6 +13,7 @@ import { transactionView } from '../views.js';
 const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not found');
 
 export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const acceptQueued = queuedAcceptor(ctx.db);
   app.post('/transactions', async (request, reply) => {
     const txn = parseTransactionRequest(request.body);
     if (txn.sources || txn.destinations) {
@@ -25,7 +27,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
       });
       return reply.status(201).send(transactionView(row));
     }
-    const row = await recordQueued(ctx.db, txn);
+    const row = await acceptQueued.submit(txn);
     ctx.onTransactionsQueued?.();
     // Blnk answers a queued create with the identifiers and amount as sent.
     const view = transactionView(row);

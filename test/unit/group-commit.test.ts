@@ -1,0 +1,76 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GroupCommitter, type ItemResult } from '../../src/engine/group-commit.js';
+import { ApiError } from '../../src/errors.js';
+
+/** A flush that records its batches and waits for `release()` before answering. */
+function recordingFlush() {
+  const batches: number[][] = [];
+  let release: () => void = () => {};
+  let gate = new Promise<void>((resolve) => (release = resolve));
+  const flush = async (items: readonly number[]): Promise<ItemResult<string>[]> => {
+    batches.push([...items]);
+    await gate;
+    return items.map((item) => (item < 0 ? { ok: false, error: new Error(`bad ${item}`) } : { ok: true, value: `v${item}` }));
+  };
+  return {
+    batches,
+    flush,
+    open() {
+      release();
+      gate = Promise.resolve();
+    },
+  };
+}
+
+describe('group commit', () => {
+  test('items that arrive while a flush runs share the next one; each caller gets its own answer', async () => {
+    const f = recordingFlush();
+    const committer = new GroupCommitter(f.flush, { batch_size_max: 100, flushes_in_flight_max: 1, pending_max: 1000 });
+    const answers = [1, 2, -3, 4].map((item) => committer.submit(item).then(String, (error: Error) => error.message));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(f.batches, [[1]]);
+    f.open();
+    assert.deepEqual(await Promise.all(answers), ['v1', 'v2', 'bad -3', 'v4']);
+    assert.deepEqual(f.batches, [[1], [2, -3, 4]]);
+  });
+
+  test('a flush carries at most batch_size_max items, and flushes_in_flight_max run at once', async () => {
+    const f = recordingFlush();
+    const committer = new GroupCommitter(f.flush, { batch_size_max: 2, flushes_in_flight_max: 2, pending_max: 1000 });
+    const answers = [1, 2, 3, 4, 5, 6, 7].map((item) => committer.submit(item));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(f.batches, [[1], [2]]);
+    f.open();
+    assert.deepEqual(await Promise.all(answers), ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7']);
+    assert.ok(f.batches.every((batch) => batch.length <= 2));
+    assert.deepEqual(f.batches.flat(), [1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  test('a flush that throws fails its own items only', async () => {
+    let calls = 0;
+    const committer = new GroupCommitter(
+      async (items: readonly number[]): Promise<ItemResult<number>[]> => {
+        calls += 1;
+        if (calls === 1) throw new Error('connection lost');
+        return items.map((value) => ({ ok: true, value }));
+      },
+      { batch_size_max: 10, flushes_in_flight_max: 1, pending_max: 10 },
+    );
+    const first = committer.submit(1);
+    const second = committer.submit(2);
+    await assert.rejects(first, /connection lost/);
+    assert.equal(await second, 2);
+  });
+
+  test('beyond pending_max new items are refused at once with 429', async () => {
+    const f = recordingFlush();
+    const committer = new GroupCommitter(f.flush, { batch_size_max: 10, flushes_in_flight_max: 1, pending_max: 2 });
+    const accepted = [1, 2, 3].map((item) => committer.submit(item));
+    const refused = await committer.submit(4).catch((error: unknown) => error);
+    assert.ok(refused instanceof ApiError);
+    assert.equal(refused.status, 429);
+    f.open();
+    assert.deepEqual(await Promise.all(accepted), ['v1', 'v2', 'v3']);
+  });
+});
