@@ -2,7 +2,6 @@
 // commit). Each request keeps its own verdict: an unknown balance id or a taken reference refuses
 // that request only. The QUEUED rows and their queue rows are committed before any caller is answered.
 import type { Database, Queryable } from '../db/database.js';
-import { ensureIndicatorBalances, existingBalanceIds } from '../db/balances.js';
 import { enqueue } from '../db/transaction-queue.js';
 import { insertTransactionsSkippingTakenReferences, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
@@ -10,42 +9,9 @@ import { newId } from '../ids.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { GroupCommitter, type GroupCommitOptions, type ItemResult } from './group-commit.js';
 import { duplicateReference, queuedRequestRows, recordQueued } from './record.js';
-import { GENERAL_LEDGER_ID, isIndicator } from './resolve.js';
+import { resolveMany } from './resolve.js';
 
 type Verdict = ItemResult<TransactionRow>;
-
-/** Identifier -> balance id for every request, or the 404 that refuses it. */
-async function resolveMany(tx: Queryable, requests: readonly TransactionRequest[]): Promise<(Map<string, string> | ApiError)[]> {
-  const ids = new Set<string>();
-  for (const r of requests) for (const id of [r.source, r.destination]) if (!isIndicator(id)) ids.add(id);
-  const existing = await existingBalanceIds(tx, [...ids]);
-  const unknownOf = (r: TransactionRequest) => [r.source, r.destination].find((id) => !isIndicator(id) && !existing.has(id));
-  const indicatorsByCurrency = new Map<string, string[]>();
-  for (const r of requests) {
-    if (unknownOf(r) !== undefined) continue;
-    const list = indicatorsByCurrency.get(r.currency) ?? [];
-    for (const id of [r.source, r.destination]) if (isIndicator(id)) list.push(id);
-    indicatorsByCurrency.set(r.currency, list);
-  }
-  // Currencies in sorted order, indicators sorted within: concurrent flushes never wait in a cycle.
-  const resolvedByCurrency = new Map<string, Map<string, string>>();
-  for (const currency of [...indicatorsByCurrency.keys()].sort()) {
-    resolvedByCurrency.set(
-      currency,
-      await ensureIndicatorBalances(tx, indicatorsByCurrency.get(currency)!, currency, GENERAL_LEDGER_ID, () => newId('bln')),
-    );
-  }
-  return requests.map((r) => {
-    const unknown = unknownOf(r);
-    if (unknown !== undefined) return new ApiError('BAL_NOT_FOUND', `balance with ID '${unknown}' not found`);
-    const indicators = resolvedByCurrency.get(r.currency);
-    const resolve = (id: string) => (isIndicator(id) ? indicators!.get(id)! : id);
-    return new Map([
-      [r.source, resolve(r.source)],
-      [r.destination, resolve(r.destination)],
-    ]);
-  });
-}
 
 async function acceptMany(tx: Queryable, requests: readonly TransactionRequest[]): Promise<Verdict[]> {
   const verdicts: (Verdict | undefined)[] = new Array(requests.length);

@@ -73,6 +73,48 @@ describe('concurrent queued transactions', () => {
     );
   });
 
+  test('skip_queue burst on one funded balance: exactly the funded number succeed, no overdraft', async () => {
+    const hot = `@${run}-funded`;
+    const funded = await kassa.http.post('/transactions', {
+      precise_amount: 1000,
+      currency: 'USD',
+      reference: `${run}-fund`,
+      source: `@${run}-funding`,
+      destination: hot,
+      allow_overdraft: true,
+      skip_queue: true,
+      description: 'fund',
+    });
+    assert.equal(funded.status, 201, funded.text);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        kassa.http.post('/transactions', {
+          precise_amount: 100,
+          currency: 'USD',
+          // The last one repeats a used reference, from a source that may overdraw: refused as a duplicate.
+          reference: i === 29 ? `${run}-fund` : `${run}-debit-${i}`,
+          source: i === 29 ? `@${run}-funding` : hot,
+          allow_overdraft: i === 29,
+          destination: `@${run}-sink-${i % 3}`,
+          skip_queue: true,
+          description: 'debit',
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    assert.equal(statuses.filter((status) => status === 201).length, 10, JSON.stringify(statuses));
+    assert.equal(answers[29].status, 409);
+    for (const answer of answers.slice(0, 29).filter((a) => a.status !== 201)) {
+      assert.equal(answer.status, 400, answer.text);
+      assert.equal(answer.body.error_detail.code, 'TXN_INSUFFICIENT_FUNDS');
+    }
+    const source = answers.find((a) => a.status === 201)!.body.source;
+    const balance = (await kassa.http.get(`/balances/${source}`)).body;
+    assert.equal(BigInt(balance.balance), 0n);
+    assert.equal(BigInt(balance.debit_balance), 1000n);
+    assert.deepEqual(await ledgerProblems(kassa.http), []);
+  });
+
   test('indicators created by concurrent requests exist once each', async () => {
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) => transfer(`${run}-shared-${i}`, `@${run}-shared-src`, `@${run}-shared-dst`)),

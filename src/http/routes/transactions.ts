@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { formatGoDuration, parseGoDuration } from '../../config/duration.js';
 import { findTransaction, findTransactionByReference, listTransactions } from '../../db/transactions.js';
 import { queuedAcceptor } from '../../engine/accept-queued.js';
-import { recordDirect } from '../../engine/record.js';
+import { directAcceptor } from '../../engine/accept-direct.js';
 import { RECOVERY_THRESHOLD_DEFAULT_MS, recoverStuckQueued } from '../../engine/recover.js';
 import { ApiError } from '../../errors.js';
 import { parseTransactionRequest, transactionValidationError } from '../../ledger/transaction-request.js';
@@ -14,6 +14,10 @@ const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not
 
 export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext): void {
   const acceptQueued = queuedAcceptor(ctx.db);
+  const acceptDirect = directAcceptor(ctx.db, {
+    lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms,
+    enable_queued_checks: ctx.config.transaction.enable_queued_checks,
+  });
   app.post('/transactions', async (request, reply) => {
     const txn = parseTransactionRequest(request.body);
     if (txn.sources || txn.destinations) {
@@ -21,10 +25,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
     }
     if (txn.dry_run) throw transactionValidationError('dry_run is not supported yet');
     if (txn.skip_queue) {
-      const row = await recordDirect(ctx.db, txn, {
-        lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms,
-        enable_queued_checks: ctx.config.transaction.enable_queued_checks,
-      });
+      const row = await acceptDirect.submit(txn);
       return reply.status(201).send(transactionView(row));
     }
     const row = await acceptQueued.submit(txn);

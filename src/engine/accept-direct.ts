@@ -1,0 +1,123 @@
+// skip_queue under load: concurrent direct transactions share one database transaction (a
+// micro-batch). Balances are locked once, in id order; each transaction is checked and applied in
+// memory in arrival order with the exact funds check, exactly as if they had come one after another.
+// A refused one leaves nothing behind and does not affect the others. Should the shared transaction
+// fail as a whole (a reference taken concurrently, a lock timeout), each request is retried alone.
+import type { Database, Queryable } from '../db/database.js';
+import { lockBalances, queuedAmounts, writeBalances, type BalanceState } from '../db/balances.js';
+import { existingReferences, insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
+import { ApiError } from '../errors.js';
+import { recordEvents } from '../events/outbox.js';
+import { newId } from '../ids.js';
+import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
+import { post } from '../ledger/posting.js';
+import type { TransactionRequest } from '../ledger/transaction-request.js';
+import { transactionView } from '../ledger/transaction-view.js';
+import { GroupCommitter, type ItemResult } from './group-commit.js';
+import { duplicateReference, recordDirect, type DirectOptions } from './record.js';
+import { resolveMany } from './resolve.js';
+import { requestRow } from './rows.js';
+
+type Verdict = ItemResult<TransactionRow>;
+
+async function applyMany(tx: Queryable, requests: readonly TransactionRequest[], options: DirectOptions): Promise<Verdict[]> {
+  await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
+  const verdicts: (Verdict | undefined)[] = new Array(requests.length);
+  const resolved = await resolveMany(tx, requests);
+  const taken = await existingReferences(
+    tx,
+    requests.map((r) => r.reference),
+  );
+  const candidates: { index: number; request: TransactionRequest; source: string; destination: string }[] = [];
+  requests.forEach((request, index) => {
+    const ids = resolved[index];
+    if (ids instanceof ApiError) verdicts[index] = { ok: false, error: ids };
+    else candidates.push({ index, request, source: ids.get(request.source)!, destination: ids.get(request.destination)! });
+  });
+  const balances = await lockBalances(
+    tx,
+    candidates.flatMap((c) => [c.source, c.destination]),
+  );
+  const queuedDebits = new Map<string, bigint>();
+  if (options.enable_queued_checks) {
+    for (const source of new Set(candidates.map((c) => c.source))) {
+      queuedDebits.set(source, (await queuedAmounts(tx, source)).queued_debit_balance);
+    }
+  }
+  const seen = new Set<string>();
+  const changed = new Set<BalanceState>();
+  const rows: NewTransaction[] = [];
+  const applied: number[] = [];
+  for (const { index, request, source, destination } of candidates) {
+    // As on the single path, the funds check answers before the reference check; post() mutates
+    // only on success, and a duplicate's posting is undone.
+    const before = [{ ...balances.get(source)! }, { ...balances.get(destination)! }];
+    const rejection = post(balances, {
+      source,
+      destination,
+      amount: request.precise_amount,
+      inflight: request.inflight,
+      allow_overdraft: request.allow_overdraft,
+      overdraft_limit_precise: request.overdraft_limit_precise,
+      queued_debit_balance: queuedDebits.get(source),
+    });
+    if (rejection) {
+      const code = rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR';
+      verdicts[index] = { ok: false, error: new ApiError(code, rejectionText(rejection)) };
+      continue;
+    }
+    if (taken.has(request.reference) || seen.has(request.reference)) {
+      Object.assign(balances.get(source)!, before[0]);
+      Object.assign(balances.get(destination)!, before[1]);
+      verdicts[index] = { ok: false, error: duplicateReference(request.reference) };
+      continue;
+    }
+    seen.add(request.reference);
+    changed.add(balances.get(source)!);
+    changed.add(balances.get(destination)!);
+    const status = request.inflight ? 'INFLIGHT' : 'APPLIED';
+    rows.push(requestRow(request, { transaction_id: newId('txn'), status, source, destination }));
+    applied.push(index);
+  }
+  await writeBalances(tx, [...changed]);
+  const inserted = await insertTransactions(tx, rows);
+  await recordEvents(
+    tx,
+    inserted.map((row) => ({ event: row.inflight ? 'transaction.inflight' : 'transaction.applied', data: transactionView(row) })),
+  );
+  inserted.forEach((row, i) => (verdicts[applied[i]] = { ok: true, value: row }));
+  return verdicts as Verdict[];
+}
+
+async function flush(db: Database, requests: readonly TransactionRequest[], options: DirectOptions): Promise<Verdict[]> {
+  if (requests.length === 1) {
+    return recordDirect(db, requests[0], options).then(
+      (value): Verdict[] => [{ ok: true, value }],
+      (error: unknown): Verdict[] => [{ ok: false, error }],
+    );
+  }
+  try {
+    return await db.transaction((tx) => applyMany(tx, requests, options));
+  } catch {
+    return Promise.all(
+      requests.map((request) =>
+        recordDirect(db, request, options).then(
+          (value): Verdict => ({ ok: true, value }),
+          (error: unknown): Verdict => ({ ok: false, error }),
+        ),
+      ),
+    );
+  }
+}
+
+const BATCH_SIZE_MAX = 200;
+const PENDING_MAX = 20_000;
+const POSTGRES_FLUSHES_IN_FLIGHT_MAX = 4;
+
+export function directAcceptor(db: Database, options: DirectOptions): GroupCommitter<TransactionRequest, TransactionRow> {
+  return new GroupCommitter((requests) => flush(db, requests, options), {
+    batch_size_max: BATCH_SIZE_MAX,
+    flushes_in_flight_max: db.kind === 'embedded' ? 1 : POSTGRES_FLUSHES_IN_FLIGHT_MAX,
+    pending_max: PENDING_MAX,
+  });
+}
