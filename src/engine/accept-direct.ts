@@ -7,6 +7,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { lockBalances, queuedAmounts, writeBalances, type BalanceState } from '../db/balances.js';
 import { existingReferences, insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
+import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
 import { recordEvents } from '../events/outbox.js';
 import { newId } from '../ids.js';
 import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
@@ -81,9 +82,17 @@ async function applyMany(tx: Queryable, requests: readonly TransactionRequest[],
   }
   await writeBalances(tx, [...changed]);
   const inserted = await insertTransactions(tx, rows);
+  const views = inserted.map(transactionView);
   await recordEvents(
     tx,
-    inserted.map((row) => ({ event: row.inflight ? 'transaction.inflight' : 'transaction.applied', data: transactionView(row) })),
+    views.map((view, i) => ({ event: inserted[i].inflight ? 'transaction.inflight' : 'transaction.applied', data: view })),
+  );
+  await recordHookDeliveries(
+    tx,
+    views.flatMap((view): HookTrigger[] => [
+      { type: 'PRE_TRANSACTION', transaction: view },
+      { type: 'POST_TRANSACTION', transaction: view },
+    ]),
   );
   inserted.forEach((row, i) => (verdicts[applied[i]] = { ok: true, value: row }));
   return verdicts as Verdict[];
