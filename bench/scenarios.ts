@@ -33,7 +33,7 @@ const HOT_FUNDING_AMOUNT = 1_000_000_000;
 
 /** Blnk's k6 amount: 1.00 to 10.00 (100..1000 minor units). */
 function amount(k: number): number {
-  return (100 + ((k * 7919) % 901)) / PRECISION;
+  return (100 + ((((k * 7919) % 901) + 901) % 901)) / PRECISION;
 }
 
 function errorLabel(response: BenchResponse): string {
