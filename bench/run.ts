@@ -139,10 +139,17 @@ async function runScenario(scenario: Scenario, options: Options, ceiling: Ceilin
         in_flight_max: options.inFlightMax,
         op: (k) => scenario.op(ctx, k),
       });
-      const drained_at_ms =
-        scenario.skip_queue || ctx.outcome_references.length === 0
-          ? load.finished_at_ms
-          : await waitForOutcomes(client, ctx.outcome_references, options.drainTimeout * 1000);
+      let drained_at_ms = load.finished_at_ms;
+      if (!scenario.skip_queue && ctx.outcome_references.length > 0) {
+        try {
+          drained_at_ms = await waitForOutcomes(client, ctx.outcome_references, options.drainTimeout * 1000);
+        } catch (error) {
+          // Keep the load figures; the run fails and the invariant check is skipped.
+          base.status = 'failed';
+          base.reason = error instanceof Error ? error.message : String(error);
+          drained_at_ms = performance.now();
+        }
+      }
       sampler.stop();
       const applied_s = (drained_at_ms - load.started_at_ms) / 1000;
       const ceilingCase = ceiling.find((c) => c.name === (scenario.name === 'hot-source' ? 'hot balance' : 'random pairs'));
