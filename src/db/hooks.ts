@@ -61,6 +61,12 @@ export async function recordHookRun(db: Queryable, id: string, success: boolean)
   await db.query(`UPDATE hooks SET last_run = now(), last_success = $2 WHERE id = $1`, [id, success]);
 }
 
+/** The types that have at least one active hook. */
+export async function activeHookTypes(db: Queryable): Promise<Set<string>> {
+  const rows = await db.query<{ type: string }>('SELECT DISTINCT type FROM hooks WHERE active');
+  return new Set(rows.map((row) => row.type));
+}
+
 /**
  * One pending delivery per (item, active hook of the item's type), in a single statement so that a
  * batch of transactions costs one round trip whatever the number of hooks.

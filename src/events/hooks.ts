@@ -2,7 +2,7 @@
 // transaction that reaches a trigger point; the dispatcher delivers each (transaction, hook) pair
 // with deliverHook. A hook's answer never changes the transaction.
 import type { Queryable } from '../db/database.js';
-import { insertHookDeliveries, type ClaimedHookDelivery, type HookType } from '../db/hooks.js';
+import { activeHookTypes, insertHookDeliveries, type ClaimedHookDelivery, type HookType } from '../db/hooks.js';
 import { stringifyJson } from '../json.js';
 import { describeFailure, postJson } from './post.js';
 import { signPayload, unixSeconds } from './signature.js';
@@ -55,10 +55,14 @@ export interface HookTrigger {
  */
 export async function recordHookDeliveries(tx: Queryable, triggers: readonly HookTrigger[]): Promise<void> {
   if (triggers.length === 0) return;
+  // Most installations have no hooks: one cheap read spares building and shipping every body.
+  const types = await activeHookTypes(tx);
+  const wanted = triggers.filter((trigger) => types.has(trigger.type));
+  if (wanted.length === 0) return;
   const now = new Date();
   await insertHookDeliveries(
     tx,
-    triggers.map(({ type, transaction }) => ({
+    wanted.map(({ type, transaction }) => ({
       type,
       transaction_id: transaction.transaction_id,
       payload: stringifyJson(hookBody(type, transaction, now)),
