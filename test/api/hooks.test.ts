@@ -7,6 +7,7 @@ import { startKassa, type TestKassa } from '../support/kassa.js';
 import { eventually, Receiver, settle, type Answer } from '../support/receiver.js';
 import { recordHookDeliveries, type HookTransaction, type HookType } from '../../src/events/hooks.js';
 import { verifyKassaSignature } from '../../src/events/signature.js';
+import { createKey, MASTER_KEY, SECURE_ENV } from '../support/keys.js';
 
 const SECRET = 'hooks-test-secret-0123456789abcdef0123';
 
@@ -131,6 +132,38 @@ describe('hook management', () => {
       error_detail: { code: 'HOOK_NOT_FOUND', message: 'hook not found' },
     });
     assert.equal((await kassa.http.delete(`/hooks/${created.body.id}`)).status, 404);
+  });
+});
+
+describe('hook management in secure mode', () => {
+  let kassa: TestKassa;
+  before(async () => {
+    kassa = await startKassa({ env: SECURE_ENV });
+  });
+  after(() => kassa.close());
+
+  test('the master key manages hooks; a *:* API key is refused on every route and changes nothing', async () => {
+    const master = kassa.http.with({ 'X-Blnk-Key': MASTER_KEY });
+    const created = await master.post('/hooks', { name: 'h', url: 'http://127.0.0.1:9/h', type: 'POST_TRANSACTION', active: true });
+    assert.equal(created.status, 201);
+    const id = created.body.id;
+    const everything = await createKey(master, { owner: 'team-x', scopes: ['*:*'] });
+    const attempts: [string, string, unknown?][] = [
+      ['POST', '/hooks', { name: 'evil', url: 'http://127.0.0.1:9/evil', type: 'POST_TRANSACTION', active: true }],
+      ['GET', '/hooks'],
+      ['GET', `/hooks/${id}`],
+      ['PUT', `/hooks/${id}`, { name: 'evil', url: 'http://127.0.0.1:9/evil', type: 'POST_TRANSACTION', active: true }],
+      ['DELETE', `/hooks/${id}`],
+    ];
+    for (const [method, path, body] of attempts) {
+      const res = await everything.http.request(method, path, body);
+      assert.equal(res.status, 403, `${method} ${path}`);
+      assert.equal(res.body.error_detail.code, 'AUTH_MASTER_KEY_REQUIRED');
+    }
+    const list = await master.get('/hooks');
+    assert.deepEqual(list.body, [created.body], 'the hook is unchanged and no other exists');
+    assert.equal((await master.put(`/hooks/${id}`, { name: 'renamed', url: 'http://127.0.0.1:9/h', type: 'POST_TRANSACTION' })).status, 200);
+    assert.equal((await master.delete(`/hooks/${id}`)).status, 200);
   });
 });
 
