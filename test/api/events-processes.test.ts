@@ -2,6 +2,7 @@
 // two processes sharing one PostgreSQL deliver each event once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { openDatabase } from '../../src/db/open.js';
 import { spawnKassa } from '../support/kassa.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
 import { eventually, Receiver, settle } from '../support/receiver.js';
@@ -49,6 +50,30 @@ describe('webhook delivery across processes', () => {
       assert.equal(new Set(attempts().map((r) => r.headers['x-blnk-delivery-id'])).size, 1, 'the same delivery id');
     } finally {
       await second.stop();
+    }
+  });
+
+  test('SIGTERM during a delivery lets it finish and records it as delivered', async () => {
+    receiver.respond = (request) =>
+      request.body?.data?.name === 'graceful' ? { status: 200, delay_ms: 1_500 } : { status: 200 };
+    const first = await spawnKassa(database, { env: env(30_000) });
+    const created = await first.http.post('/ledgers', { name: 'graceful' });
+    assert.equal(created.status, 201);
+    const attempts = () => receiver.where((b) => b.data?.ledger_id === created.body.ledger_id);
+    await eventually(() => attempts().length > 0, 15_000, 'the attempt');
+    assert.equal(await first.stop(), 0, 'a clean exit');
+    assert.equal(attempts()[0].answered, 200);
+    // The outcome was recorded before the process closed its database (otherwise the row would
+    // still be pending under its lease, to be sent again).
+    const db = await openDatabase({ url: database.url, data_dir: database.env.KASSA_DATA_DIR ?? '', max_connections: 1 });
+    try {
+      const rows = await db.query<{ status: string; attempts: number }>(
+        `SELECT status, attempts FROM outbox_events WHERE payload->>'ledger_id' = $1`,
+        [created.body.ledger_id],
+      );
+      assert.deepEqual(rows, [{ status: 'delivered', attempts: 1 }]);
+    } finally {
+      await db.close();
     }
   });
 

@@ -18,6 +18,8 @@ export interface Answer {
   body?: string;
   /** Never answer (the request stays open until the receiver closes). */
   hang?: boolean;
+  /** Answer after this long. */
+  delay_ms?: number;
 }
 
 export type Responder = (request: ReceivedRequest, received: readonly ReceivedRequest[]) => Answer;
@@ -48,9 +50,13 @@ export class Receiver {
         this.requests.push(request);
         const answer = this.respond(request, this.requests);
         if (answer.hang) return;
-        request.answered = answer.status;
-        res.writeHead(answer.status, { 'content-type': 'application/json' });
-        res.end(answer.body ?? '');
+        const send = () => {
+          request.answered = answer.status;
+          res.writeHead(answer.status, { 'content-type': 'application/json' });
+          res.end(answer.body ?? '');
+        };
+        if (answer.delay_ms) setTimeout(send, answer.delay_ms);
+        else send();
       });
     });
     await new Promise<void>((resolve, reject) => {
