@@ -12,11 +12,13 @@ import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerRequestMetrics } from './plugins/request-metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerBalanceMonitorRoutes } from './routes/balance-monitors.js';
 import { registerBalanceRoutes } from './routes/balances.js';
 import { registerHookRoutes } from './routes/hooks.js';
 import { registerIdentityRoutes } from './routes/identities.js';
 import { registerLedgerRoutes } from './routes/ledgers.js';
 import { registerMetricsRoute } from './routes/metrics.js';
+import { registerMetadataRoutes } from './routes/metadata.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 
@@ -48,10 +50,12 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerSystemRoutes(app, ctx);
   registerLedgerRoutes(app, ctx);
   registerBalanceRoutes(app, ctx);
+  registerBalanceMonitorRoutes(app, ctx);
   registerHookRoutes(app, ctx);
   registerIdentityRoutes(app, ctx);
   registerTransactionRoutes(app, ctx);
   registerApiKeyRoutes(app, ctx, apiKeys);
   if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, metrics);
+  registerMetadataRoutes(app, ctx);
   return app;
 }

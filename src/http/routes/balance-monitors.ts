@@ -1,0 +1,115 @@
+// Balance monitors (blnk-ledger.md §1.3). Kassa validates updates like creations and recomputes
+// `precise_value` exactly; `description` is taken on create; `=` is a working operator.
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { isSqlError, SQLSTATE } from '../../db/database.js';
+import {
+  deleteMonitor,
+  findMonitor,
+  insertMonitor,
+  listMonitors,
+  monitorsOfBalances,
+  updateMonitor,
+  type BalanceMonitorRow,
+  type MonitorValues,
+} from '../../db/balance-monitors.js';
+import {
+  MONITOR_FIELDS,
+  MONITOR_OPERATORS,
+  preciseValue,
+  toDecimalText,
+  type MonitorField,
+  type MonitorOperator,
+} from '../../ledger/monitor-condition.js';
+import { monitorView } from '../../ledger/monitor-view.js';
+import type { AppContext } from '../context.js';
+import { bodyObject, isPlainObject, optionalString, throwIfInvalid, validationMessage, type FieldErrors } from '../validation.js';
+
+const notFound = () => new ApiError('BAL_MONITOR_NOT_FOUND', 'balance monitor not found');
+
+function optionalNumber(value: unknown, field: string): number | bigint | undefined {
+  if (value === undefined || value === null) return undefined;
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return value;
+  throw new ApiError('GEN_MALFORMED_REQUEST', `${field} must be a number`, { legacyKey: 'errors' });
+}
+
+/**
+ * The monitor a request describes. On update, `stored` supplies what the body leaves out
+ * (balance_id, precision, description, call_back_url); the condition itself is always required.
+ */
+function monitorValues(body: Record<string, unknown>, stored?: BalanceMonitorRow): MonitorValues {
+  const errors: FieldErrors = {};
+  const balance_id = optionalString(body.balance_id, 'balance_id')?.trim() || stored?.balance_id || '';
+  if (!balance_id) errors.balance_id = 'cannot be blank';
+
+  if (body.condition !== undefined && body.condition !== null && !isPlainObject(body.condition)) {
+    throw new ApiError('GEN_MALFORMED_REQUEST', 'condition must be a JSON object', { legacyKey: 'errors' });
+  }
+  const condition = (body.condition as Record<string, unknown> | undefined) ?? {};
+  const conditionErrors: FieldErrors = {};
+  const field = optionalString(condition.field, 'field') ?? '';
+  if (!field) conditionErrors.field = 'cannot be blank';
+  else if (!(MONITOR_FIELDS as readonly string[]).includes(field)) conditionErrors.field = 'must be a valid value';
+  const operator = optionalString(condition.operator, 'operator') ?? '';
+  if (!operator) conditionErrors.operator = 'cannot be blank';
+  else if (!(MONITOR_OPERATORS as readonly string[]).includes(operator)) conditionErrors.operator = 'must be a valid value';
+  const value = optionalNumber(condition.value, 'value');
+  if (value === undefined || Number(value) === 0) conditionErrors.value = 'cannot be blank';
+  const precision = optionalNumber(condition.precision, 'precision') ?? (stored ? Number(stored.precision) : undefined);
+  if (precision === undefined || Number(precision) === 0) conditionErrors.precision = 'cannot be blank';
+  else if (Number(precision) < 0) conditionErrors.precision = 'must be no less than 0';
+  if (Object.keys(conditionErrors).length > 0) errors.condition = `(${validationMessage(conditionErrors)})`;
+  throwIfInvalid(errors);
+
+  return {
+    balance_id,
+    field: field as MonitorField,
+    operator: operator as MonitorOperator,
+    value: toDecimalText(value!),
+    precision: toDecimalText(precision!),
+    precise_value: preciseValue(value!, precision!),
+    description: optionalString(body.description, 'description') ?? stored?.description ?? '',
+    call_back_url: optionalString(body.call_back_url, 'call_back_url') ?? stored?.call_back_url ?? '',
+  };
+}
+
+function invalidBalance(error: unknown): never {
+  if (isSqlError(error, SQLSTATE.foreignKeyViolation)) throw new ApiError('GEN_BAD_REQUEST', 'Invalid balance ID');
+  throw error;
+}
+
+export function registerBalanceMonitorRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/balance-monitors', async (request, reply) => {
+    const values = monitorValues(bodyObject(request.body, { legacyKey: 'errors' }));
+    const monitor = await insertMonitor(ctx.db, newId('mon'), values).catch(invalidBalance);
+    return reply.status(201).send(monitorView(monitor));
+  });
+
+  app.get('/balance-monitors', async () => (await listMonitors(ctx.db)).map(monitorView));
+
+  app.get<{ Params: { balance_id: string } }>('/balance-monitors/balances/:balance_id', async (request) =>
+    (await monitorsOfBalances(ctx.db, [request.params.balance_id])).map(monitorView),
+  );
+
+  app.get<{ Params: { id: string } }>('/balance-monitors/:id', async (request) => {
+    const monitor = await findMonitor(ctx.db, request.params.id);
+    if (!monitor) throw notFound();
+    return monitorView(monitor);
+  });
+
+  app.put<{ Params: { id: string } }>('/balance-monitors/:id', async (request) => {
+    const body = bodyObject(request.body, { legacyKey: 'errors' });
+    await ctx.db.transaction(async (tx) => {
+      const stored = await findMonitor(tx, request.params.id);
+      if (!stored) throw notFound();
+      await updateMonitor(tx, stored.monitor_id, monitorValues(body, stored)).catch(invalidBalance);
+    });
+    return { message: 'BalanceMonitor updated successfully' };
+  });
+
+  app.delete<{ Params: { id: string } }>('/balance-monitors/:id', async (request) => {
+    if (!(await deleteMonitor(ctx.db, request.params.id))) throw notFound();
+    return { message: 'BalanceMonitor deleted successfully' };
+  });
+}
