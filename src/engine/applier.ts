@@ -18,6 +18,7 @@ import { newId } from '../ids.js';
 import { rejectionText } from '../ledger/funds.js';
 import { post } from '../ledger/posting.js';
 import { transactionView } from '../ledger/transaction-view.js';
+import { evaluateMonitors } from './monitors.js';
 import { OUTCOME_REFERENCE_SUFFIX, outcomeRow } from './rows.js';
 
 /** pg advisory lock key: one active applier across all processes sharing the database. */
@@ -93,6 +94,7 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
     outcomes.push(outcomeRow(request, { transaction_id, reference, status, reason }));
   }
   await writeBalances(tx, [...changed]);
+  await evaluateMonitors(tx, changed);
   const rows = await insertTransactions(tx, outcomes);
   await recordEvents(tx, outcomeEvents(rows));
   await recordHookDeliveries(tx, hookTriggers(items.map((item) => requests.get(item.transaction_id)!), rows));

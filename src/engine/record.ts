@@ -13,6 +13,7 @@ import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
 import { post } from '../ledger/posting.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { transactionView } from '../ledger/transaction-view.js';
+import { evaluateMonitors } from './monitors.js';
 import { resolveIdentifiers } from './resolve.js';
 import { requestRow } from './rows.js';
 
@@ -121,6 +122,7 @@ export async function recordDirect(
       if (rejection === INSUFFICIENT_FUNDS) throw new ApiError('TXN_INSUFFICIENT_FUNDS', rejectionText(rejection));
       if (rejection) throw new ApiError('TXN_VALIDATION_ERROR', rejectionText(rejection));
       await writeBalances(tx, [...balances.values()]);
+      await evaluateMonitors(tx, balances.values());
       const status = request.inflight ? 'INFLIGHT' : 'APPLIED';
       const [row] = await insertTransactions(tx, [
         requestRow(request, { transaction_id: newId('txn'), status, source, destination }),

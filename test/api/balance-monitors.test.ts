@@ -163,4 +163,57 @@ describe('balance monitors', () => {
     );
     assert.equal(await db.transaction((tx) => evaluateMonitors(tx, [{ ...state, balance: 999n, credit_balance: 500n }])), 0);
   });
+
+  const monitorEvents = (balance: string) =>
+    kassa.server.db.query<{ payload: { monitor_id: string } }>(
+      "SELECT payload FROM outbox_events WHERE event = 'balance.monitor' AND payload ->> 'balance_id' = $1 ORDER BY seq",
+      [balance],
+    );
+
+  test('a skip_queue transaction that meets a condition records balance.monitor in its commit', async () => {
+    const ledger = await kassa.http.post('/ledgers', { name: 'direct' });
+    const watched = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
+    const monitor = await create({ balance_id: watched, condition: { field: 'balance', operator: '=', value: 1, precision: 100 } });
+    const post = (reference: string) =>
+      kassa.http.post('/transactions', {
+        amount: 1,
+        precision: 100,
+        currency: 'USD',
+        reference,
+        description: 'monitor',
+        source: '@World',
+        destination: watched,
+        allow_overdraft: true,
+        skip_queue: true,
+      });
+    assert.equal((await post(`mon-direct-${monitor.body.monitor_id}-1`)).status, 201);
+    assert.deepEqual(
+      (await monitorEvents(watched)).map((e) => e.payload.monitor_id),
+      [monitor.body.monitor_id],
+    );
+    assert.equal((await post(`mon-direct-${monitor.body.monitor_id}-2`)).status, 201);
+    assert.equal((await monitorEvents(watched)).length, 1, 'balance 200 is no longer = 100');
+  });
+
+  test('a queued transaction fires the monitor when the worker applies it', async () => {
+    const ledger = await kassa.http.post('/ledgers', { name: 'queued' });
+    const watched = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
+    const monitor = await create({ balance_id: watched, condition: { field: 'credit_balance', operator: '>=', value: 5, precision: 1 } });
+    const res = await kassa.http.post('/transactions', {
+      precise_amount: 5,
+      currency: 'USD',
+      reference: `mon-queued-${monitor.body.monitor_id}`,
+      description: 'monitor',
+      source: '@World',
+      destination: watched,
+      allow_overdraft: true,
+    });
+    assert.equal(res.status, 201);
+    const deadline = Date.now() + 15_000;
+    while ((await monitorEvents(watched)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      (await monitorEvents(watched)).map((e) => e.payload.monitor_id),
+      [monitor.body.monitor_id],
+    );
+  });
 });

@@ -43,6 +43,52 @@ describe('metadata', () => {
     assert.equal((await kassa.http.get(`/identities/${identity.body.identity_id}`)).body.meta_data.tier, 'gold');
   });
 
+  const transfer = (reference: string, skip_queue: boolean) =>
+    kassa.http.post('/transactions', {
+      amount: 10,
+      precision: 100,
+      currency: 'USD',
+      reference,
+      description: 'meta',
+      source: '@World',
+      destination: '@meta-dest',
+      allow_overdraft: true,
+      skip_queue,
+      meta_data: { origin: 'test' },
+    });
+
+  test('transaction metadata merges into the row; amount and status do not change', async () => {
+    const applied = await transfer(`meta-sq-${Date.now()}`, true);
+    assert.equal(applied.status, 201);
+    const id = applied.body.transaction_id;
+    const res = await kassa.http.post(`/${id}/metadata`, { meta_data: { x: 1 } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { meta_data: { x: 1 } });
+    const read = await kassa.http.get(`/transactions/${id}`);
+    assert.equal(read.body.meta_data.x, 1);
+    assert.equal(read.body.meta_data.origin, 'test');
+    assert.equal(read.body.precise_amount, applied.body.precise_amount);
+    assert.equal(read.body.status, 'APPLIED');
+  });
+
+  test('metadata posted to a queued transaction reaches its outcome row; the reply echoes the posted keys', async () => {
+    const reference = `meta-q-${Date.now()}`;
+    const queued = await transfer(reference, false);
+    assert.equal(queued.status, 201);
+    const deadline = Date.now() + 15_000;
+    let outcome = await kassa.http.get(`/transactions/reference/${reference}_q`);
+    while (outcome.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      outcome = await kassa.http.get(`/transactions/reference/${reference}_q`);
+    }
+    assert.equal(outcome.body.parent_transaction, queued.body.transaction_id);
+    const res = await kassa.http.post(`/${queued.body.transaction_id}/metadata`, { meta_data: { k: 'v' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { meta_data: { k: 'v' } });
+    assert.equal((await kassa.http.get(`/transactions/${outcome.body.transaction_id}`)).body.meta_data.k, 'v');
+    assert.equal((await kassa.http.get(`/transactions/${queued.body.transaction_id}`)).body.meta_data.k, 'v');
+  });
+
   test('an id without a supported prefix is 400 META_INVALID_ENTITY_ID', async () => {
     for (const id of ['acc_123', 'foo', 'general_ledger_id', 'mon_123']) {
       const res = await kassa.http.post(`/${id}/metadata`, { meta_data: { a: 1 } });
