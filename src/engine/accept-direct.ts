@@ -15,6 +15,7 @@ import { post } from '../ledger/posting.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { transactionView } from '../ledger/transaction-view.js';
 import { GroupCommitter, type ItemResult } from './group-commit.js';
+import { evaluateMonitors } from './monitors.js';
 import { duplicateReference, recordDirect, type DirectOptions } from './record.js';
 import { resolveMany } from './resolve.js';
 import { requestRow } from './rows.js';
@@ -81,6 +82,7 @@ async function applyMany(tx: Queryable, requests: readonly TransactionRequest[],
     applied.push(index);
   }
   await writeBalances(tx, [...changed]);
+  await evaluateMonitors(tx, changed);
   const inserted = await insertTransactions(tx, rows);
   const views = inserted.map(transactionView);
   await recordEvents(
