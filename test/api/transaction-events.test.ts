@@ -117,6 +117,23 @@ describe('transaction events', () => {
     assert.ok(verifies(event));
   });
 
+  test('balance.monitor arrives signed with the monitor id when a transaction meets its condition', async () => {
+    const d = await balance();
+    const monitor = await kassa.http.post('/balance-monitors', {
+      balance_id: d,
+      description: 'over 10',
+      condition: { field: 'balance', operator: '>', value: 10, precision: 1 },
+    });
+    assert.equal(monitor.status, 201, monitor.text);
+    await post({ amount: 11, source: '@World', destination: d, allow_overdraft: true, skip_queue: true });
+    const [event] = await eventually(() => {
+      const found = webhooks('balance.monitor', (data) => data.monitor_id === monitor.body.monitor_id);
+      return found.length > 0 && found;
+    });
+    assert.equal(event.body.data.balance_id, d);
+    assert.ok(verifies(event));
+  });
+
   test('a queued transfer without funds: transaction.rejected exactly once, with the reason; no POST hook', async () => {
     const s = await balance();
     const d = await balance();
