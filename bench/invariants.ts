@@ -4,7 +4,8 @@
 //  - every accepted queued row (QUEUED/SCHEDULED, reference R) has exactly one outcome row
 //    (parent = that row, reference R_q..., status APPLIED/INFLIGHT/REJECTED);
 //  - every reference the generator saw accepted (2xx) exists in the database.
-import type { Queryable } from '../src/db/database.js';
+import type { Database, Queryable } from '../src/db/database.js';
+import { applyDueBatch } from '../src/engine/applier.js';
 
 export interface InvariantReport {
   balances: number;
@@ -67,4 +68,18 @@ export async function checkInvariants(db: Queryable, accepted_references: readon
   }
   const transactions = byStatus.reduce((sum, row) => sum + Number(row.count), 0);
   return { balances: Number(net.balances), transactions, queued_requests, outcomes, violations };
+}
+
+const DRAIN_BATCH_SIZE = 1000;
+const DRAIN_BATCHES_MAX = 10_000;
+
+/** Applies whatever is still due in the queue (the server has stopped); returns how many. */
+export async function drainQueue(db: Database): Promise<number> {
+  let applied = 0;
+  for (let i = 0; i < DRAIN_BATCHES_MAX; i++) {
+    const { processed } = await applyDueBatch(db, DRAIN_BATCH_SIZE);
+    if (processed === 0) return applied;
+    applied += processed;
+  }
+  throw new Error(`queue not drained after ${DRAIN_BATCHES_MAX} batches`);
 }

@@ -48,13 +48,18 @@ export function recordResults(run: RecordedRun, repo_dir: string): void {
   const section = [
     START,
     '',
-    `Ceiling (PostgreSQL, one transfer per commit): ${ceilingText}.`,
+    `Ceiling of the latest run (PostgreSQL, one transfer per commit): ${ceilingText}. Each row's ratio uses the ceiling measured in its own run (listed below the table).`,
     '',
     markdownTable(store.rows),
     '',
     'Rows were measured at (UTC) / under load:',
     '',
-    ...store.rows.map((r) => `- ${r.scenario} ${r.database} ${r.rate_per_s}/s ${r.duration_s} s: ${r.measured_at}, load average ${r.load_average_start}${r.note ? `, ${r.note}` : ''}${r.reason ? ` — ${r.reason}` : ''}`),
+    ...store.rows.map(
+      (r) =>
+        `- ${r.scenario} ${r.database} ${r.rate_per_s}/s ${r.duration_s} s: run of ${r.measured_at}, load average ${r.load_average_start}` +
+        `${r.ceiling_tps ? `, ceiling ${r.ceiling_tps.toFixed(0)}/s` : ''}` +
+        `${r.applied_after_stop ? `, ${r.applied_after_stop} late-committed queued transactions applied after the server stopped` : ''}${r.note ? `; ${r.note}` : ''}${r.reason ? ` — ${r.reason}` : ''}`,
+    ),
     '',
     END,
   ].join('\n');

@@ -18,13 +18,19 @@ export interface ScenarioResult {
   applied_transfers?: number;
   drain_s?: number;
   ceiling_ratio?: number;
+  /** The ceiling (transfers/s) the ratio was computed against, measured in the same run. */
+  ceiling_tps?: number;
   latency?: LatencySummary;
   phases?: PhaseResult[];
   errors?: number;
   error_rate?: number;
   error_kinds?: Record<string, number>;
+  /** Server CPU (user + system) per applied transfer, from the load's start until drained. */
+  server_cpu_ms_per_transfer?: number;
   rss_peak_mib?: number;
   rss_end_mib?: number;
+  /** Queued transactions committed after the generator's drain check, applied after the server stopped. */
+  applied_after_stop?: number;
   invariants?: InvariantReport;
 }
 
@@ -49,13 +55,14 @@ export const TABLE_COLUMNS = [
   'p99 ms',
   'errors',
   'RSS MiB',
+  'CPU ms/transfer',
   'violations',
   'Blnk bar',
 ];
 
 export function tableRow(r: ScenarioResult): string[] {
   if (r.status !== 'ok') {
-    return [r.scenario, r.database, fixed(r.rate_per_s), fixed(r.duration_s), r.status, '', '', '', '', '', '', '', '', ''];
+    return [r.scenario, r.database, fixed(r.rate_per_s), fixed(r.duration_s), r.status, '', '', '', '', '', '', '', '', '', ''];
   }
   return [
     r.scenario,
@@ -70,13 +77,14 @@ export function tableRow(r: ScenarioResult): string[] {
     fixed(r.latency?.p99_ms, 1),
     `${r.errors ?? 0} (${((r.error_rate ?? 0) * 100).toFixed(2)}%)`,
     `${fixed(r.rss_peak_mib)} / ${fixed(r.rss_end_mib)}`,
+    fixed(r.server_cpu_ms_per_transfer, 2),
     String(r.invariants?.violations.length ?? '-'),
     passesBlnkBar(r) ? 'pass' : 'FAIL',
   ];
 }
 
 export function formatTable(results: readonly ScenarioResult[], options: { header: boolean }): string {
-  const widths = [16, 8, 6, 4, 10, 9, 9, 7, 7, 7, 13, 11, 10, 8];
+  const widths = [16, 8, 6, 4, 10, 9, 9, 7, 7, 7, 13, 11, 15, 10, 8];
   const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(i === 0 ? 0 : widths[i]).padEnd(i === 0 ? widths[0] : 0)).join(' ');
   const rows = results.map((r) => line(tableRow(r)));
   return (options.header ? [line(TABLE_COLUMNS), ...rows] : rows).join('\n');

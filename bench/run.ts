@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
 import { waitForOutcomes } from './drain.js';
 import { BenchClient } from './http.js';
-import { checkInvariants } from './invariants.js';
+import { checkInvariants, drainQueue } from './invariants.js';
 import { runOpenLoop } from './load.js';
 import { recordResults } from './record.js';
 import { formatTable, type ScenarioResult } from './report.js';
@@ -134,6 +134,7 @@ async function runScenario(scenario: Scenario, options: Options, ceiling: Ceilin
       if (reason) return { ...base, status: 'not available', reason };
       ctx.outcome_references.length = 0;
       sampler = new RssSampler(child.rssMiB, 500);
+      const cpu_start_s = child.cpuSeconds();
       const load = await runOpenLoop({
         phases: scenario.phases(rate_per_s, options.duration),
         in_flight_max: options.inFlightMax,
@@ -151,6 +152,7 @@ async function runScenario(scenario: Scenario, options: Options, ceiling: Ceilin
         }
       }
       sampler.stop();
+      const cpu_end_s = child.cpuSeconds();
       const applied_s = (drained_at_ms - load.started_at_ms) / 1000;
       const ceilingCase = ceiling.find((c) => c.name === (scenario.name === 'hot-source' ? 'hot balance' : 'random pairs'));
       const applied_per_s = ctx.outcome_references.length / applied_s;
@@ -161,11 +163,16 @@ async function runScenario(scenario: Scenario, options: Options, ceiling: Ceilin
         applied_transfers: ctx.outcome_references.length,
         drain_s: (drained_at_ms - load.finished_at_ms) / 1000,
         ceiling_ratio: ceilingCase ? applied_per_s / ceilingCase.tps : undefined,
+        ceiling_tps: ceilingCase?.tps,
         latency: load.latency,
         phases: load.phases.length > 1 ? load.phases : undefined,
         errors: load.errors,
         error_rate: load.errors / Math.max(1, load.scheduled),
         error_kinds: load.error_kinds,
+        server_cpu_ms_per_transfer:
+          cpu_start_s !== undefined && cpu_end_s !== undefined && ctx.outcome_references.length > 0
+            ? ((cpu_end_s - cpu_start_s) * 1000) / ctx.outcome_references.length
+            : undefined,
         rss_peak_mib: sampler.peak_mib,
         rss_end_mib: sampler.last_mib,
       });
@@ -177,6 +184,9 @@ async function runScenario(scenario: Scenario, options: Options, ceiling: Ceilin
     if (base.status !== 'ok') return base;
     const db = await database.open();
     try {
+      // Requests the generator gave up on (timeouts) may have been committed after the drain check:
+      // they are safe in the queue, and are applied here before the check, as a restart would.
+      base.applied_after_stop = await drainQueue(db);
       const report = await checkInvariants(db, ctx.accepted_references);
       base.invariants = report;
     } finally {
@@ -223,6 +233,7 @@ async function main(): Promise<void> {
     console.log(formatTable([result], { header: results.length === 1 }));
     if (result.status !== 'ok') console.log(`  ${result.scenario}: ${result.status}: ${result.reason}`);
     for (const violation of result.invariants?.violations ?? []) console.log(`  ${result.scenario}: INVARIANT VIOLATION: ${violation}`);
+    if (result.applied_after_stop) console.log(`  ${result.scenario}: ${result.applied_after_stop} late-committed queued transactions applied after the server stopped`);
     if (result.errors) console.log(`  ${result.scenario}: errors ${JSON.stringify(result.error_kinds)}`);
   }
   const run = { started_at: started.toISOString(), load_average_end: loadAverage(), note: options.note, ceiling, results };

@@ -78,6 +78,8 @@ export interface KassaChild {
   pid: number;
   /** Current resident set size in MiB (VmRSS of /proc/<pid>/status). */
   rssMiB(): number | undefined;
+  /** CPU seconds used so far. */
+  cpuSeconds(): number | undefined;
   /** SIGTERM, wait for the exit (bounded), SIGKILL past the bound. */
   stop(): Promise<void>;
   output(): string;
@@ -86,6 +88,19 @@ export interface KassaChild {
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 60_000;
 const OUTPUT_KEPT_CHARS = 20_000;
+
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function readCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
 
 export function readRssMiB(pid: number): number | undefined {
   try {
@@ -140,6 +155,7 @@ export async function startKassaChild(
     url,
     pid: child.pid!,
     rssMiB: () => readRssMiB(child.pid!),
+    cpuSeconds: () => readCpuSeconds(child.pid!),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
