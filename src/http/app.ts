@@ -13,6 +13,7 @@ import { registerRequestMetrics } from './plugins/request-metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerBalanceMonitorRoutes } from './routes/balance-monitors.js';
+import { registerBalanceHistoryRoutes } from './routes/balance-history.js';
 import { registerBalanceRoutes } from './routes/balances.js';
 import { registerHookRoutes } from './routes/hooks.js';
 import { registerIdentityRoutes } from './routes/identities.js';
@@ -57,5 +58,6 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerApiKeyRoutes(app, ctx, apiKeys);
   if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, metrics);
   registerMetadataRoutes(app, ctx);
+  registerBalanceHistoryRoutes(app, ctx);
   return app;
 }

@@ -1,0 +1,54 @@
+// Balances in the past: GET /balances/:id/at and POST /balances-snapshots (blnk-ledger.md §1.2, §10).
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../errors.js';
+import { balanceAt } from '../../db/balance-snapshots.js';
+import { SNAPSHOT_BATCH_SIZE_DEFAULT, SnapshotJob } from '../../engine/snapshots.js';
+import { isRfc3339 } from '../../time.js';
+import type { AppContext } from '../context.js';
+
+/** Larger requested batches are clamped: one statement must stay a bounded amount of work. */
+export const SNAPSHOT_BATCH_SIZE_MAX = 10_000;
+
+const INVALID_TIMESTAMP = 'invalid timestamp format. Please use ISO 8601 format (e.g., 2024-01-01T15:04:05Z)';
+
+function firstValue(value: unknown): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
+}
+
+export function registerBalanceHistoryRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const snapshots = new SnapshotJob(ctx.db, app.log);
+  app.addHook('onClose', () => snapshots.idle());
+
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/balances/:id/at', async (request) => {
+    const text = firstValue(request.query.timestamp) ?? '';
+    if (text !== '' && !isRfc3339(text)) throw new ApiError('BAL_INVALID_TIMESTAMP', INVALID_TIMESTAMP);
+    const timestamp = text || new Date().toISOString();
+    const sourceFlag = firstValue(request.query.from_source);
+    const from_source = sourceFlag === 'true' || sourceFlag === '1';
+    const found = await balanceAt(ctx.db, request.params.id, timestamp, from_source);
+    if (!found) throw new ApiError('BAL_NOT_FOUND', 'balance not found');
+    return {
+      balance: {
+        balance: found.credit_balance - found.debit_balance,
+        debit_balance: found.debit_balance,
+        credit_balance: found.credit_balance,
+        currency: found.currency,
+        balance_id: found.balance_id,
+      },
+      timestamp,
+      from_source,
+    };
+  });
+
+  app.post<{ Querystring: Record<string, unknown> }>('/balances-snapshots', async (request) => {
+    const text = firstValue(request.query.batch_size);
+    let batch_size = SNAPSHOT_BATCH_SIZE_DEFAULT;
+    if (text !== undefined) {
+      batch_size = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+      if (!(batch_size > 0)) throw new ApiError('GEN_BAD_REQUEST', 'invalid batch_size value');
+    }
+    snapshots.request(Math.min(batch_size, SNAPSHOT_BATCH_SIZE_MAX));
+    return { message: 'Snapshotting in progress. should be completed shortly' };
+  });
+}
