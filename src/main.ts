@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { createdApiKeyView } from './http/api-key-views.js';
 import { createLogger } from './log.js';
 import { isRfc3339, ZERO_TIME } from './time.js';
+import { InflightWorker } from './engine/inflight-worker.js';
 import { createWorker, logStartWarnings, openMigratedDatabase, startServer } from './server.js';
 import { listDeadDeliveries, requeueDeadDeliveries } from './db/deliveries.js';
 import { stringifyJson } from './json.js';
@@ -55,15 +56,16 @@ program
     const worker = createWorker(config, db, logger);
     // Blnk's worker process delivers webhooks and hooks; so does this one.
     const dispatcher = new Dispatcher({ db, config, logger });
+    const inflightWorker = new InflightWorker(db, logger);
     worker.start();
     dispatcher.start();
+    inflightWorker.start();
     logger.info({ database: db.kind }, 'kassa worker running');
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down: finishing the current batch');
       const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
       force.unref();
-      worker
-        .stop()
+      Promise.all([worker.stop(), inflightWorker.stop()])
         .then(() => dispatcher.close())
         .then(() => db.close())
         .then(

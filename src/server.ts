@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
+import { InflightWorker } from './engine/inflight-worker.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { buildApp } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
@@ -67,7 +68,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   logStartWarnings(config, logger);
   const db = await openMigratedDatabase(config);
   const worker = config.worker.enabled ? createWorker(config, db, logger) : undefined;
-  const app = buildApp({ config, db, onTransactionsQueued: worker && (() => worker.wake()) }, logger);
+  const inflightWorker = config.worker.enabled ? new InflightWorker(db, logger) : undefined;
+  const app = buildApp(
+    {
+      config,
+      db,
+      onTransactionsQueued: worker && (() => worker.wake()),
+      onInflightActionsQueued: inflightWorker && (() => inflightWorker.wake()),
+    },
+    logger,
+  );
   try {
     await app.listen({ port: config.server.port, host: options.host ?? '0.0.0.0' });
   } catch (error) {
@@ -79,6 +89,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const dispatcher = new Dispatcher({ db, config, logger });
   dispatcher.start();
   worker?.start();
+  inflightWorker?.start();
   logger.info({ port, database: db.kind }, 'kassa listening');
   let closing: Promise<void> | undefined;
   return {
@@ -90,7 +101,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     close() {
       closing ??= (async () => {
         await app.close();
-        await worker?.stop();
+        await Promise.all([worker?.stop(), inflightWorker?.stop()]);
         await dispatcher.close();
         await db.close();
       })();

@@ -80,13 +80,24 @@ export async function enqueueRequests(tx: Queryable, requests: readonly QueuedRe
   return inserted;
 }
 
+/** Where a new transaction hangs in the row tree (refunds name the row they reverse). */
+export interface Placement {
+  parent_transaction?: string;
+}
+
 /** Queued path: the QUEUED (or SCHEDULED) row exists, durably, when this resolves. */
-export async function recordQueued(db: Database, request: TransactionRequest): Promise<TransactionRow> {
+export async function recordQueued(
+  db: Database,
+  request: TransactionRequest,
+  placement: Placement = {},
+): Promise<TransactionRow> {
   try {
     return await db.transaction(async (tx) => {
       const ids = await resolveIdentifiers(tx, [request.source, request.destination], request.currency);
       const resolved = { ...request, source: ids.get(request.source)!, destination: ids.get(request.destination)! };
-      const [row] = await enqueueRequests(tx, [{ request: resolved, transaction_id: newId('txn') }]);
+      const [row] = await enqueueRequests(tx, [
+        { request: resolved, transaction_id: newId('txn'), parent_transaction: placement.parent_transaction },
+      ]);
       return row;
     });
   } catch (error) {
@@ -99,6 +110,7 @@ export async function recordDirect(
   db: Database,
   request: TransactionRequest,
   options: DirectOptions,
+  placement: Placement = {},
 ): Promise<TransactionRow> {
   try {
     return await db.transaction(async (tx) => {
@@ -125,7 +137,13 @@ export async function recordDirect(
       await evaluateMonitors(tx, balances.values());
       const status = request.inflight ? 'INFLIGHT' : 'APPLIED';
       const [row] = await insertTransactions(tx, [
-        requestRow(request, { transaction_id: newId('txn'), status, source, destination }),
+        requestRow(request, {
+          transaction_id: newId('txn'),
+          status,
+          source,
+          destination,
+          parent_transaction: placement.parent_transaction,
+        }),
       ]);
       const view = transactionView(row);
       await recordEvent(tx, request.inflight ? 'transaction.inflight' : 'transaction.applied', view);

@@ -17,9 +17,11 @@ import { registerBalanceHistoryRoutes } from './routes/balance-history.js';
 import { registerBalanceRoutes } from './routes/balances.js';
 import { registerHookRoutes } from './routes/hooks.js';
 import { registerIdentityRoutes } from './routes/identities.js';
+import { registerInflightRoutes } from './routes/inflight.js';
 import { registerLedgerRoutes } from './routes/ledgers.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerMetadataRoutes } from './routes/metadata.js';
+import { registerRefundRoutes } from './routes/refunds.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 
@@ -59,5 +61,7 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, metrics);
   registerMetadataRoutes(app, ctx);
   registerBalanceHistoryRoutes(app, ctx);
+  registerInflightRoutes(app, ctx);
+  registerRefundRoutes(app, ctx);
   return app;
 }

@@ -7,4 +7,6 @@ export interface AppContext {
   db: Database;
   /** Tells this process's queue worker (when it runs one) that transactions were queued. */
   onTransactionsQueued?: () => void;
+  /** Tells this process's inflight worker that commits or voids were queued. */
+  onInflightActionsQueued?: () => void;
 }

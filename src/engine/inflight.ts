@@ -1,0 +1,186 @@
+// Committing and voiding holds (blnk-ledger.md §4.3-4.6): directly inside a request (skip_queue), or
+// queued as an action the inflight worker settles later. Either way one database transaction locks
+// the holds' balances (in balance_id order, like every writer), reads what is left of each hold under
+// that lock, and writes the settlement rows, the balances and the events together.
+import { lockBalances, writeBalances, type BalanceState } from '../db/balances.js';
+import type { Database, Queryable } from '../db/database.js';
+import { findHoldLegs, findPendingHolds, groupExists, settledAmounts } from '../db/holds.js';
+import { insertRequestedAction } from '../db/inflight-actions.js';
+import { findTransaction, insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
+import { ApiError } from '../errors.js';
+import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
+import { recordEvents } from '../events/outbox.js';
+import { newId } from '../ids.js';
+import {
+  notInflight,
+  planGroup,
+  settleHold,
+  type HoldLeg,
+  type InflightAction,
+  type Settlement,
+} from '../ledger/inflight.js';
+import { toAmountString } from '../ledger/money.js';
+import { transactionView } from '../ledger/transaction-view.js';
+import { evaluateMonitors } from './monitors.js';
+import { translateRecordError } from './record.js';
+import { transactionHash } from './rows.js';
+
+export const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not found');
+export const alreadyQueued = () => new ApiError('GEN_CONFLICT', 'a commit or void is already queued for this transaction');
+
+function holdLeg(row: TransactionRow, settled = { committed: 0n, voided: 0n, has_void: false }): HoldLeg {
+  return {
+    transaction_id: row.transaction_id,
+    currency: row.currency,
+    precise_amount: row.precise_amount,
+    precision: row.precision,
+    ...settled,
+  };
+}
+
+/** The error when `id` names no hold: unknown id, or rows that are not holds. */
+async function missingHold(db: Queryable, id: string): Promise<ApiError> {
+  return (await groupExists(db, id)) ? notInflight() : transactionNotFound();
+}
+
+/** The child row settling `settlement` of `leg`: APPLIED for a commit, VOID for a void. */
+function settlementRow(leg: TransactionRow, settlement: Settlement, reference: string): NewTransaction {
+  const amount = toAmountString(settlement.precise_amount, leg.precision);
+  const { inflight: _hold, ...meta } = leg.meta_data ?? {};
+  return {
+    transaction_id: newId('txn'),
+    parent_transaction: leg.transaction_id,
+    source: leg.source,
+    destination: leg.destination,
+    reference,
+    amount,
+    precise_amount: settlement.precise_amount,
+    precision: leg.precision,
+    currency: leg.currency,
+    description: leg.description,
+    status: settlement.action === 'commit' ? 'APPLIED' : 'VOID',
+    hash: transactionHash({
+      amount: Number(amount),
+      reference,
+      currency: leg.currency,
+      source: leg.source ?? '',
+      destination: leg.destination ?? '',
+    }),
+    allow_overdraft: leg.allow_overdraft,
+    inflight: false,
+    atomic: leg.atomic,
+    scheduled_for: null,
+    // Children carry the hold's effective date (§8.3).
+    effective_date: leg.effective_date,
+    inflight_expiry_date: null,
+    inflight_commit_date: null,
+    meta_data: leg.meta_data === null ? null : meta,
+  };
+}
+
+/**
+ * Settles every leg of the group `id` names, inside `tx`. `requested` null settles what is left.
+ * Throws an ApiError (nothing written) when no leg may be settled. Returns the rows written.
+ */
+export async function settleGroup(
+  tx: Queryable,
+  id: string,
+  action: InflightAction,
+  requested: bigint | null,
+  referenceFor: (leg: TransactionRow) => string,
+): Promise<TransactionRow[]> {
+  const legs = await findHoldLegs(tx, id);
+  if (legs.length === 0) throw await missingHold(tx, id);
+  const balances = await lockBalances(tx, legs.flatMap((leg) => [leg.source!, leg.destination!]));
+  const settled = await settledAmounts(tx, legs.map((leg) => leg.transaction_id));
+  const plan = planGroup(legs.map((leg) => holdLeg(leg, settled.get(leg.transaction_id))), action, requested);
+  const legsById = new Map(legs.map((leg) => [leg.transaction_id, leg]));
+  const touched = new Set<string>();
+  const rows: NewTransaction[] = [];
+  for (const settlement of plan) {
+    const leg = legsById.get(settlement.leg.transaction_id)!;
+    const source = balances.get(leg.source!)!;
+    const destination = balances.get(leg.destination!)!;
+    const next = settleHold<BalanceState>(source, destination, action, settlement.precise_amount);
+    balances.set(source.balance_id, { ...next.source, version: source.version + 1 });
+    balances.set(destination.balance_id, { ...next.destination, version: destination.version + 1 });
+    touched.add(source.balance_id).add(destination.balance_id);
+    rows.push(settlementRow(leg, settlement, referenceFor(leg)));
+  }
+  const changed = [...touched].map((balance_id) => balances.get(balance_id)!);
+  await writeBalances(tx, changed);
+  await evaluateMonitors(tx, changed);
+  const written = await insertTransactions(tx, rows);
+  const views = written.map(transactionView);
+  const event = action === 'commit' ? 'transaction.applied' : 'transaction.void';
+  await recordEvents(tx, views.map((data) => ({ event, data })));
+  await recordHookDeliveries(tx, [
+    ...views.map((transaction): HookTrigger => ({ type: 'PRE_TRANSACTION', transaction })),
+    ...views.map((transaction): HookTrigger => ({ type: 'POST_TRANSACTION', transaction })),
+  ]);
+  return written;
+}
+
+export interface DirectSettleOptions {
+  lock_wait_timeout_ms: number;
+}
+
+/** skip_queue: settles now; returns the first row written (Blnk answers with it). */
+export async function settleDirect(
+  db: Database,
+  id: string,
+  action: InflightAction,
+  requested: bigint | null,
+  options: DirectSettleOptions,
+): Promise<TransactionRow> {
+  try {
+    const rows = await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
+      return settleGroup(tx, id, action, requested, () => newId('ref'));
+    });
+    return rows[0];
+  } catch (error) {
+    throw translateRecordError(error, '');
+  }
+}
+
+/**
+ * Checks now what the worker would check later (no locks: a race only means the worker refuses
+ * it then). Returns the row to answer with. A queued create that the worker has not applied yet
+ * counts as a hold of its full amount.
+ */
+export async function prevalidate(
+  db: Queryable,
+  id: string,
+  action: InflightAction,
+  requested: bigint | null,
+): Promise<TransactionRow> {
+  const legs = await findHoldLegs(db, id);
+  if (legs.length > 0) {
+    const settled = await settledAmounts(db, legs.map((leg) => leg.transaction_id));
+    planGroup(legs.map((leg) => holdLeg(leg, settled.get(leg.transaction_id))), action, requested);
+    return (await findTransaction(db, id)) ?? legs[0];
+  }
+  const pending = await findPendingHolds(db, id);
+  if (pending.length === 0) throw await missingHold(db, id);
+  planGroup(pending.map((row) => holdLeg(row)), action, requested);
+  return (await findTransaction(db, id)) ?? pending[0];
+}
+
+/** Queued path: validated now, settled by the inflight worker. Returns the row to answer with. */
+export async function queueSettlement(
+  db: Database,
+  id: string,
+  action: InflightAction,
+  requested: bigint | null,
+): Promise<TransactionRow> {
+  const target = await prevalidate(db, id, action, requested);
+  const queued = await insertRequestedAction(db, {
+    action_id: newId('act'),
+    target_id: id,
+    action,
+    precise_amount: requested === 0n ? null : requested,
+  });
+  if (!queued) throw alreadyQueued();
+  return target;
+}

@@ -1,0 +1,84 @@
+// Refunds (blnk-ledger.md §8.1): a new transaction in the reverse direction for every settled row
+// the id names, reference `<id>_refund`, overdraft allowed, through the normal queued or direct path.
+// The unique reference is what makes a second refund of a row impossible, also under races.
+import type { Database } from '../db/database.js';
+import { existingReferences, type TransactionRow } from '../db/transactions.js';
+import { findRefundable } from '../db/refunds.js';
+import { ApiError } from '../errors.js';
+import { toAmount, toAmountString } from '../ledger/money.js';
+import type { TransactionRequest } from '../ledger/transaction-request.js';
+import { recordDirect, recordQueued, type DirectOptions } from './record.js';
+import { QUEUED_PARENT_KEY } from './rows.js';
+
+export interface RefundOptions {
+  skip_queue: boolean;
+  /** Replaces the original's description when set. */
+  description: string | undefined;
+  /** Merged over the original's meta_data (these keys win). */
+  meta_data: Record<string, unknown> | null;
+}
+
+export const refundReference = (transaction_id: string) => `${transaction_id}_refund`;
+
+const alreadyRefunded = (transaction_id: string) =>
+  new ApiError('GEN_CONFLICT', `transaction ${transaction_id} has already been refunded`);
+
+function refundRequest(original: TransactionRow, options: RefundOptions): TransactionRequest {
+  // The refund is a transaction of its own: it does not belong to the original's queued group.
+  const { [QUEUED_PARENT_KEY]: _group, inflight: _hold, ...kept } = original.meta_data ?? {};
+  const meta_data = original.meta_data === null && options.meta_data === null ? null : { ...kept, ...options.meta_data };
+  return {
+    amount: toAmount(original.precise_amount, original.precision),
+    precise_amount: original.precise_amount,
+    precision: original.precision,
+    amount_string: toAmountString(original.precise_amount, original.precision),
+    overdraft_limit: 0,
+    overdraft_limit_precise: 0n,
+    currency: original.currency,
+    reference: refundReference(original.transaction_id),
+    description: options.description ?? original.description,
+    source: original.destination!,
+    destination: original.source!,
+    sources: null,
+    destinations: null,
+    allow_overdraft: true,
+    inflight: false,
+    skip_queue: options.skip_queue,
+    atomic: false,
+    dry_run: false,
+    scheduled_for: null,
+    inflight_expiry_date: null,
+    inflight_commit_date: null,
+    effective_date: null,
+    meta_data,
+  };
+}
+
+/** Refunds every settled row `id` names that is not refunded yet; returns the first refund. */
+export async function refund(
+  db: Database,
+  id: string,
+  options: RefundOptions,
+  direct: DirectOptions,
+): Promise<TransactionRow> {
+  const originals = await findRefundable(db, id);
+  if (originals.length === 0) throw new ApiError('TXN_NOT_FOUND', 'no transaction to refund');
+  const taken = await existingReferences(db, originals.map((row) => refundReference(row.transaction_id)));
+  const pending = originals.filter((row) => !taken.has(refundReference(row.transaction_id)));
+  if (pending.length === 0) throw alreadyRefunded(originals[0].transaction_id);
+  const refunds: TransactionRow[] = [];
+  for (const original of pending) {
+    const request = refundRequest(original, options);
+    const parent = { parent_transaction: original.transaction_id };
+    try {
+      refunds.push(
+        options.skip_queue ? await recordDirect(db, request, direct, parent) : await recordQueued(db, request, parent),
+      );
+    } catch (error) {
+      // A concurrent refund of the same row won the reference.
+      if (!(error instanceof ApiError && error.code === 'TXN_DUPLICATE_REFERENCE')) throw error;
+    }
+  }
+  if (refunds.length === 0) throw alreadyRefunded(pending[0].transaction_id);
+  return refunds[0];
+}
