@@ -134,6 +134,23 @@ describe('transaction events', () => {
     assert.ok(verifies(event));
   });
 
+  test('void: transaction.void arrives signed, and the POST hook gets the VOID transaction', async () => {
+    const d = await balance();
+    const hold = await post({ amount: 5, source: '@World', destination: d, allow_overdraft: true, inflight: true, skip_queue: true });
+    const res = await kassa.http.put(`/transactions/inflight/${hold.transaction_id}`, { status: 'void', skip_queue: true });
+    assert.ok(res.status < 300, res.text);
+    const [event] = await eventually(() => {
+      const found = webhooks('transaction.void', (data) => data.parent_transaction === hold.transaction_id);
+      return found.length > 0 && found;
+    });
+    assert.equal(event.body.data.status, 'VOID');
+    assert.ok(verifies(event));
+    const voided = event.body.data.transaction_id;
+    const [call] = await eventually(() => hookCalls('post', voided).length > 0 && hookCalls('post', voided));
+    assert.equal(call.body.data.status, 'VOID');
+    assert.equal(call.body.event, 'transaction.void');
+  });
+
   test('a queued transfer without funds: transaction.rejected exactly once, with the reason; no POST hook', async () => {
     const s = await balance();
     const d = await balance();
