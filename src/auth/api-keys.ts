@@ -1,16 +1,28 @@
-// Creating and verifying API keys against the database. Verified keys are cached in process for
-// at most CACHE_TTL_MS, so a revocation made by any instance is seen by every instance within one
-// second; the instance that revokes forgets the key at once. last_used_at is written in the
-// background, at most once per key per flush, from a bounded set.
+// Creating and verifying API keys against the database. Verified keys are cached in process; a
+// background poll (every REVOCATION_POLL_MS, one small query per instance, off the request path)
+// evicts keys revoked by any instance, so a revocation reaches every instance within one second,
+// and the instance that revokes forgets the key at once. last_used_at is written in the
+// background: at most once per key per TOUCH_MIN_INTERVAL_MS, from a bounded set.
 import type { Database } from '../db/database.js';
-import { findApiKeysByPrefix, insertApiKey, touchApiKeys, type ApiKeyRow } from '../db/api-keys.js';
+import {
+  findApiKeysByPrefix,
+  insertApiKey,
+  recentlyRevokedApiKeys,
+  touchApiKeys,
+  type ApiKeyRow,
+} from '../db/api-keys.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../log.js';
 import { generateApiKey, hashApiKey, hashesEqual, keyPrefix } from './keys.js';
 
-export const CACHE_TTL_MS = 500;
+export const REVOCATION_POLL_MS = 500;
+/** Revocations are looked for this far before the previous poll, so commit order never hides one. */
+const REVOCATION_LOOKBACK_S = 10;
+/** A cached key is re-read after this long even without a revocation (hygiene, not correctness). */
+const CACHE_TTL_MS = 60_000;
 const CACHE_ENTRIES_MAX = 10_000;
 export const TOUCH_INTERVAL_MS = 1000;
+const TOUCH_MIN_INTERVAL_MS = 10_000;
 const TOUCH_PENDING_MAX = 10_000;
 
 export interface NewKeyRequest {
@@ -47,19 +59,26 @@ interface CacheEntry {
 export class ApiKeyStore {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly pendingTouches = new Set<string>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly touchedAt = new Map<string, number>();
+  private readonly touchTimer: NodeJS.Timeout;
+  private readonly pollTimer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
+  private polling: Promise<void> | undefined;
+  /** Database time of the last poll; revocations since (minus the lookback) are evicted. */
+  private polledAt: string | null = null;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
   ) {
-    this.timer = setInterval(() => void this.flush(), TOUCH_INTERVAL_MS);
-    this.timer.unref();
+    this.touchTimer = setInterval(() => void this.flush(), TOUCH_INTERVAL_MS);
+    this.touchTimer.unref();
+    this.pollTimer = setInterval(() => void this.pollRevocations(), REVOCATION_POLL_MS);
+    this.pollTimer.unref();
   }
 
-  async verify(presented: string, now_ms: number = Date.now()): Promise<Verification> {
-    const hash = hashApiKey(presented);
+  /** `hash` is hashApiKey(presented), when the caller has it already. */
+  async verify(presented: string, hash: string = hashApiKey(presented), now_ms: number = Date.now()): Promise<Verification> {
     let entry = this.cache.get(hash);
     if (!entry || now_ms - entry.fetched_at_ms >= CACHE_TTL_MS) {
       entry = await this.load(presented, hash, now_ms);
@@ -80,14 +99,34 @@ export class ApiKeyStore {
     return entry;
   }
 
-  /** Drops a key from this instance's cache (after revoking it here). */
+  /** Drops a key from this instance's cache (after revoking it here, or seeing it revoked). */
   forget(api_key_id: string): void {
     for (const [hash, entry] of this.cache) if (entry.row.api_key_id === api_key_id) this.cache.delete(hash);
   }
 
-  /** Records a use; written by the next flush. Dropped when too many are pending (best effort). */
-  noteUsed(api_key_id: string): void {
-    if (this.pendingTouches.size < TOUCH_PENDING_MAX) this.pendingTouches.add(api_key_id);
+  pollRevocations(): Promise<void> {
+    if (this.polling || this.cache.size === 0) return this.polling ?? Promise.resolve();
+    this.polling = recentlyRevokedApiKeys(this.db, this.polledAt, REVOCATION_LOOKBACK_S)
+      .then(({ db_now, api_key_ids }) => {
+        this.polledAt = db_now;
+        const revoked = new Set(api_key_ids);
+        for (const [hash, entry] of this.cache) {
+          if (!entry.row.is_revoked && revoked.has(entry.row.api_key_id)) this.cache.delete(hash);
+        }
+      })
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'api keys: revocation poll failed'))
+      .finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  /** Records a use; written by a coming flush unless this key was written recently. Best effort, bounded. */
+  noteUsed(api_key_id: string, now_ms: number = Date.now()): void {
+    const last = this.touchedAt.get(api_key_id);
+    if (last !== undefined && now_ms - last < TOUCH_MIN_INTERVAL_MS) return;
+    if (this.pendingTouches.size >= TOUCH_PENDING_MAX) return;
+    if (this.touchedAt.size >= CACHE_ENTRIES_MAX) this.touchedAt.delete(this.touchedAt.keys().next().value!);
+    this.touchedAt.set(api_key_id, now_ms);
+    this.pendingTouches.add(api_key_id);
   }
 
   flush(): Promise<void> {
@@ -100,9 +139,11 @@ export class ApiKeyStore {
     return this.flushing;
   }
 
-  /** Stops the timer and writes what is pending (call before the database closes). */
+  /** Stops the timers and writes what is pending (call before the database closes). */
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    clearInterval(this.touchTimer);
+    clearInterval(this.pollTimer);
+    await this.polling;
     await this.flushing;
     await this.flush();
   }

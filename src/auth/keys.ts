@@ -14,9 +14,24 @@ export function generateApiKey(): string {
   return randomBytes(KEY_BYTES).toString('base64url') + '=';
 }
 
-/** SHA-256 of the key, hex. */
+/** SHA-256 of a presented key: hashed once per request, for the master compare and the key lookup. */
+export function digestKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+/** SHA-256 of the key, hex: what is stored. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return digestKey(key).toString('hex');
+}
+
+/** The master key's digest, computed once; undefined when there is no master key. */
+export function masterDigest(secret: string): Buffer | undefined {
+  return secret === '' ? undefined : digestKey(secret);
+}
+
+/** Does a presented key's digest equal the master's? Constant time; never with no master key. */
+export function isMasterDigest(digest: Buffer, master: Buffer | undefined): boolean {
+  return master !== undefined && timingSafeEqual(digest, master);
 }
 
 export function keyPrefix(key: string): string {

@@ -65,3 +65,21 @@ export async function touchApiKeys(db: Queryable, api_key_ids: readonly string[]
     [JSON.stringify(api_key_ids)],
   );
 }
+
+/**
+ * Keys revoked at or after `since` minus `lookback_s` (database time; no `since`: the last
+ * `lookback_s` seconds), and the database's current time to pass as the next `since`.
+ */
+export async function recentlyRevokedApiKeys(
+  db: Queryable,
+  since: string | null,
+  lookback_s: number,
+): Promise<{ db_now: string; api_key_ids: string[] }> {
+  const rows = await db.query<{ db_now: string; api_key_ids: string[] | null }>(
+    `SELECT now() AS db_now,
+            (SELECT jsonb_agg(api_key_id) FROM api_keys
+              WHERE is_revoked AND revoked_at >= COALESCE($1::timestamptz, now()) - make_interval(secs => $2)) AS api_key_ids`,
+    [since, lookback_s],
+  );
+  return { db_now: rows[0].db_now, api_key_ids: rows[0].api_key_ids ?? [] };
+}

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startKassa, type TestKassa } from '../support/kassa.js';
 import type { HttpClient } from '../support/http.js';
 import { TEST_DATABASE_URL } from '../support/database.js';
+import { ApiKeyStore } from '../../src/auth/api-keys.js';
+import { createLogger } from '../../src/log.js';
 import {
   MASTER_KEY,
   SECURE_ENV,
@@ -148,6 +150,20 @@ describe('secure mode', () => {
     assert.equal(listed.is_revoked, true);
     assert.ok(!Number.isNaN(Date.parse(listed.revoked_at)));
     assert.equal((await master.delete(`/api-keys/${victim.api_key_id}?owner=team-r`)).status, 204, 'again');
+  });
+
+  test('a key revoked through another instance is refused here within one second', async () => {
+    // A second key store on the same database stands for another running instance.
+    const elsewhere = new ApiKeyStore(kassa.server.db, createLogger('silent'));
+    try {
+      const key = await createKey(master, { owner: 'team-e', scopes: ['ledgers:read'] });
+      assert.equal((await elsewhere.verify(key.key)).status, 'valid');
+      assert.equal((await master.delete(`/api-keys/${key.api_key_id}?owner=team-e`)).status, 204);
+      await sleep(1000);
+      assert.equal((await elsewhere.verify(key.key)).status, 'expired');
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   test('34, 35: hooks are master-only, after the scope gate', async () => {

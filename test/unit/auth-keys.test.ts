@@ -4,8 +4,11 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import {
   generateApiKey,
+  digestKey,
   hashApiKey,
   hashesEqual,
+  isMasterDigest,
+  masterDigest,
   keyHint,
   keyPrefix,
   secretMatches,
@@ -43,6 +46,14 @@ describe('api key material', () => {
       assert.ok(!secretMatches(near, 'master-key'), near);
     }
     assert.ok(!secretMatches('', ''));
+  });
+
+  test('the master compare works on digests: exact only, never without a master key', () => {
+    const master = masterDigest('master-key');
+    assert.ok(isMasterDigest(digestKey('master-key'), master));
+    for (const near of ['master-kez', 'master-key ', 'master-ke', '']) assert.ok(!isMasterDigest(digestKey(near), master), near);
+    assert.equal(masterDigest(''), undefined);
+    assert.ok(!isMasterDigest(digestKey(''), masterDigest('')));
   });
 });
 

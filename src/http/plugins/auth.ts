@@ -4,7 +4,7 @@
 // The resource comes from the raw path before routing (src/auth/route-scopes.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyStore } from '../../auth/api-keys.js';
-import { secretMatches } from '../../auth/keys.js';
+import { digestKey, isMasterDigest, masterDigest } from '../../auth/keys.js';
 import { HOOKS_MASTER_ONLY_MESSAGE, type Principal } from '../../auth/principal.js';
 import { isReadLikePost, requiredScope } from '../../auth/route-scopes.js';
 import { hasPermission } from '../../auth/scopes.js';
@@ -54,6 +54,7 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics }:
     return new ApiError(code, message);
   };
 
+  const master = masterDigest(config.server.secret_key);
   app.decorateRequest('principal', undefined);
   const routes: RegisteredRoute[] = [];
   registeredRoutes.set(app, routes);
@@ -73,13 +74,14 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics }:
     if (typeof presented !== 'string' || presented === '') {
       throw refuse(request, path, 'AUTH_MISSING_API_KEY', 'Authentication required. Use X-Blnk-Key header');
     }
-    if (secretMatches(presented, config.server.secret_key)) {
+    const digest = digestKey(presented);
+    if (isMasterDigest(digest, master)) {
       request.principal = MASTER;
       return;
     }
     let verification;
     try {
-      verification = await apiKeys.verify(presented);
+      verification = await apiKeys.verify(presented, digest.toString('hex'));
     } catch (error) {
       request.log.error({ err: error }, 'api key lookup failed');
       verification = { status: 'invalid' } as const;
