@@ -1,0 +1,42 @@
+// Driving many transfers at a Kassa (tests and bench): bounded concurrency, every answer kept.
+import { randomUUID } from 'node:crypto';
+import type { HttpClient } from './http.js';
+
+export interface TransferAnswer {
+  reference: string;
+  status: number;
+  body: any;
+  /** The request never got an answer (connection refused or reset). */
+  failed?: boolean;
+}
+
+/** Runs `work(i)` for i in [0, count) with at most `concurrency_max` in flight; keeps order. */
+export async function runBounded<T>(count: number, concurrency_max: number, work: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency_max, count) }, async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await work(i);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+export async function transfer(http: HttpClient, body: Record<string, unknown>): Promise<TransferAnswer> {
+  const reference = (body.reference as string | undefined) ?? `t-${randomUUID()}`;
+  try {
+    const res = await http.post('/transactions', { currency: 'USD', description: 'transfer', ...body, reference });
+    return { reference, status: res.status, body: res.body };
+  } catch {
+    return { reference, status: 0, body: undefined, failed: true };
+  }
+}
+
+/** The accepted queued transactions among `answers`, as the invariant checker wants them. */
+export function acceptedQueued(answers: readonly TransferAnswer[]): { transaction_id: string; reference: string }[] {
+  return answers
+    .filter((a) => a.status === 201 && (a.body.status === 'QUEUED' || a.body.status === 'SCHEDULED'))
+    .map((a) => ({ transaction_id: a.body.transaction_id, reference: a.reference }));
+}
