@@ -56,10 +56,15 @@ export async function openMigratedDatabase(config: Config): Promise<Database> {
   return db;
 }
 
+const EMBEDDED_IDLE_POLL_MS = 250;
+
 export function createWorker(config: Config, db: Database, logger: Logger): TransactionWorker {
   return new TransactionWorker(db, logger, {
     ...DEFAULT_WORKER_OPTIONS,
     batch_size_max: Math.max(1, config.transaction.batch_size),
+    // The embedded database has one process: nobody else enqueues, so accepts wake the worker and
+    // the poll only has to notice scheduled items coming due.
+    idle_poll_ms: db.kind === 'embedded' ? EMBEDDED_IDLE_POLL_MS : DEFAULT_WORKER_OPTIONS.idle_poll_ms,
   });
 }
 

@@ -4,6 +4,8 @@ import type { Queryable } from './database.js';
 export interface QueuePayload {
   /** `overdraft_limit × precision`, minor units as decimal text; absent = no limit. */
   overdraft_limit_precise?: string;
+  /** Items sharing a group apply all or none, in one batch (atomic splits and bulk requests). */
+  atomic_group?: string;
 }
 
 export interface QueueItem {
@@ -45,6 +47,17 @@ export async function takeDueItems(db: Queryable, limit: number): Promise<QueueI
   return rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
 }
 
+/** The rest of every atomic group that `claimed` started, so that a group is never split across batches. */
+export async function takeGroupRemainders(db: Queryable, claimed: readonly QueueItem[]): Promise<QueueItem[]> {
+  const groups = [...new Set(claimed.flatMap((item) => (item.payload.atomic_group ? [item.payload.atomic_group] : [])))];
+  if (groups.length === 0) return [];
+  return db.query<QueueItem>(
+    `DELETE FROM transaction_queue WHERE payload ->> 'atomic_group' = ANY($1::text[])
+     RETURNING seq, transaction_id, payload`,
+    [groups],
+  );
+}
+
 /**
  * QUEUED request rows older than `threshold_ms` that have neither an outcome row nor a queue row
  * (so nothing will ever apply them), oldest first.
@@ -59,6 +72,12 @@ export async function findStuckQueued(db: Queryable, threshold_ms: number, limit
     [threshold_ms, limit],
   );
   return rows.map((row) => row.transaction_id);
+}
+
+/** Whether any queue row is due now: one cheap read before a worker opens a batch. */
+export async function hasDueItems(db: Queryable): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM transaction_queue WHERE run_at <= now() LIMIT 1');
+  return rows.length > 0;
 }
 
 /** Queue rows due now (for waiting until the queue has drained). */

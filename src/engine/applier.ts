@@ -4,7 +4,7 @@
 // A rejected item never blocks the rest; a crash rolls the whole batch back to the queue.
 import type { Database, Queryable } from '../db/database.js';
 import { lockBalances, writeBalances, type BalanceState } from '../db/balances.js';
-import { takeDueItems, type QueueItem } from '../db/transaction-queue.js';
+import { takeDueItems, takeGroupRemainders, type QueueItem } from '../db/transaction-queue.js';
 import {
   existingReferences,
   findTransactionsByIds,
@@ -54,6 +54,35 @@ function hookTriggers(requests: readonly TransactionRow[], outcomes: readonly Tr
   ];
 }
 
+/** Items apply one by one, except that the members of an atomic group apply all or none. */
+function units(items: readonly QueueItem[]): QueueItem[][] {
+  const result: QueueItem[][] = [];
+  const groups = new Map<string, QueueItem[]>();
+  for (const item of items) {
+    const group = item.payload.atomic_group;
+    if (group === undefined) {
+      result.push([item]);
+      continue;
+    }
+    const members = groups.get(group);
+    if (members) members.push(item);
+    else {
+      const first = [item];
+      groups.set(group, first);
+      result.push(first);
+    }
+  }
+  return result;
+}
+
+interface Attempt {
+  item: QueueItem;
+  request: TransactionRow;
+  transaction_id: string;
+  reference: string;
+  reason?: string;
+}
+
 /** Applies `items` (claimed, in arrival order) and writes their outcomes inside `tx`. */
 export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Promise<TransactionRow[]> {
   const requests = new Map(
@@ -64,40 +93,65 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
   const outcomeReferences = [...requests.values()].map((row) => row.reference + OUTCOME_REFERENCE_SUFFIX);
   const taken = await existingReferences(tx, outcomeReferences);
   const changed = new Set<BalanceState>();
-  const outcomes: NewTransaction[] = [];
-  for (const item of items) {
+
+  const attempt = (item: QueueItem): Attempt => {
     const request = requests.get(item.transaction_id);
     if (!request) throw new Error(`queue row ${item.seq} names a missing transaction`);
     const transaction_id = newId('txn');
-    let reference = request.reference + OUTCOME_REFERENCE_SUFFIX;
-    let reason: string | undefined;
+    const reference = request.reference + OUTCOME_REFERENCE_SUFFIX;
     if (taken.has(reference)) {
       // Someone used `<ref>_q` as their own reference: record the outcome under a unique one.
-      reason = `transaction validation failed: reference ${reference} has already been used`;
-      reference = `${reference}_${transaction_id}`;
-    } else {
-      const rejection = post(balances, {
-        source: request.source!,
-        destination: request.destination!,
-        amount: request.precise_amount,
-        inflight: request.inflight,
-        allow_overdraft: request.allow_overdraft,
-        overdraft_limit_precise: BigInt(item.payload.overdraft_limit_precise ?? '0'),
-      });
-      if (rejection) reason = rejectionText(rejection);
-      else {
-        changed.add(balances.get(request.source!)!);
-        changed.add(balances.get(request.destination!)!);
-      }
+      return {
+        item,
+        request,
+        transaction_id,
+        reference: `${reference}_${transaction_id}`,
+        reason: `transaction validation failed: reference ${reference} has already been used`,
+      };
     }
-    const status = reason !== undefined ? 'REJECTED' : request.inflight ? 'INFLIGHT' : 'APPLIED';
-    outcomes.push(outcomeRow(request, { transaction_id, reference, status, reason }));
+    const rejection = post(balances, {
+      source: request.source!,
+      destination: request.destination!,
+      amount: request.precise_amount,
+      inflight: request.inflight,
+      allow_overdraft: request.allow_overdraft,
+      overdraft_limit_precise: BigInt(item.payload.overdraft_limit_precise ?? '0'),
+    });
+    if (rejection) return { item, request, transaction_id, reference, reason: rejectionText(rejection) };
+    changed.add(balances.get(request.source!)!);
+    changed.add(balances.get(request.destination!)!);
+    return { item, request, transaction_id, reference };
+  };
+
+  const attempts: Attempt[] = [];
+  for (const unit of units(items)) {
+    const touched = unit.flatMap((item) => {
+      const request = requests.get(item.transaction_id);
+      return request ? [balances.get(request.source!)!, balances.get(request.destination!)!] : [];
+    });
+    const before = unit.length > 1 ? touched.map((state) => ({ ...state })) : [];
+    const results = unit.map(attempt);
+    const failure = results.find((result) => result.reason !== undefined);
+    if (unit.length > 1 && failure) {
+      touched.forEach((state, i) => Object.assign(state, before[i]));
+      for (const result of results) result.reason = failure.reason;
+    }
+    attempts.push(...results);
   }
+
+  const outcomes: NewTransaction[] = attempts.map(({ request, transaction_id, reference, reason }) =>
+    outcomeRow(request, {
+      transaction_id,
+      reference,
+      status: reason !== undefined ? 'REJECTED' : request.inflight ? 'INFLIGHT' : 'APPLIED',
+      reason,
+    }),
+  );
   await writeBalances(tx, [...changed]);
   await evaluateMonitors(tx, changed);
   const rows = await insertTransactions(tx, outcomes);
   await recordEvents(tx, outcomeEvents(rows));
-  await recordHookDeliveries(tx, hookTriggers(items.map((item) => requests.get(item.transaction_id)!), rows));
+  await recordHookDeliveries(tx, hookTriggers(attempts.map((a) => a.request), rows));
   return rows;
 }
 
@@ -110,6 +164,8 @@ export async function applyDueBatch(db: Database, batch_size_max: number): Promi
     if (!lock.locked) return { processed: 0, busy: true };
     const items = await takeDueItems(tx, batch_size_max);
     if (items.length === 0) return { processed: 0, busy: false };
+    items.push(...(await takeGroupRemainders(tx, items)));
+    items.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
     await applyItems(tx, items);
     return { processed: items.length, busy: false };
   });

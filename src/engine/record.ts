@@ -3,7 +3,7 @@
 import type { Database, Queryable } from '../db/database.js';
 import { isSqlError, SQLSTATE } from '../db/database.js';
 import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
-import { enqueue, type QueueRow } from '../db/transaction-queue.js';
+import { enqueue, type QueuePayload, type QueueRow } from '../db/transaction-queue.js';
 import { insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
 import { recordHookDeliveries } from '../events/hooks.js';
@@ -46,7 +46,13 @@ function isScheduled(request: TransactionRequest, now_ms: number): boolean {
   return request.scheduled_for !== null && Date.parse(request.scheduled_for) > now_ms;
 }
 
-type QueuedRequest = { request: TransactionRequest; transaction_id: string; parent_transaction?: string };
+type QueuedRequest = {
+  request: TransactionRequest;
+  transaction_id: string;
+  parent_transaction?: string;
+  /** Requests sharing a group are applied all or none. */
+  atomic_group?: string;
+};
 
 /** The QUEUED (or SCHEDULED) request rows of `requests` and their queue rows, in the same order. */
 export function queuedRequestRows(requests: readonly QueuedRequest[]): { rows: NewTransaction[]; queue: QueueRow[] } {
@@ -61,11 +67,12 @@ export function queuedRequestRows(requests: readonly QueuedRequest[]): { rows: N
       queued: true,
     }),
   );
-  const queue = requests.map(({ request, transaction_id }) => ({
-    transaction_id,
-    run_at: isScheduled(request, now_ms) ? request.scheduled_for : null,
-    payload: request.overdraft_limit_precise > 0n ? { overdraft_limit_precise: request.overdraft_limit_precise.toString() } : {},
-  }));
+  const queue = requests.map(({ request, transaction_id, atomic_group }): QueueRow => {
+    const payload: QueuePayload = {};
+    if (request.overdraft_limit_precise > 0n) payload.overdraft_limit_precise = request.overdraft_limit_precise.toString();
+    if (atomic_group !== undefined) payload.atomic_group = atomic_group;
+    return { transaction_id, run_at: isScheduled(request, now_ms) ? request.scheduled_for : null, payload };
+  });
   return { rows, queue };
 }
 

@@ -2,7 +2,7 @@
 // wakes at once when this process accepts a transaction. Any number of workers may run against one
 // database; the applier lock lets one apply at a time, the others wait their turn.
 import type { Database } from '../db/database.js';
-import { countDueItems } from '../db/transaction-queue.js';
+import { countDueItems, hasDueItems } from '../db/transaction-queue.js';
 import type { Logger } from '../log.js';
 import { applyDueBatch, rejectHeadItem } from './applier.js';
 
@@ -100,6 +100,10 @@ export class TransactionWorker {
       this.pendingWake = false;
       let result;
       try {
+        if (!(await hasDueItems(this.db))) {
+          await this.sleep(this.options.idle_poll_ms);
+          continue;
+        }
         result = await applyDueBatch(this.db, this.batchSize);
         this.failures = 0;
         this.batchSize = this.options.batch_size_max;

@@ -88,6 +88,8 @@ function preciseOf(body: Record<string, unknown>): bigint | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  // Blnk's SDK sends large values as strings (its docs recommend it): take plain integers.
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
   return malformed();
 }
 

@@ -97,7 +97,7 @@ describe('transactions', () => {
       assert.match(body.errors, /more than 15 significant digits/);
     });
     test('a malformed body is 400 GEN_MALFORMED_REQUEST Invalid input', async () => {
-      const body = await refused({ precise_amount: '100', amount: undefined }, 'GEN_MALFORMED_REQUEST');
+      const body = await refused({ precise_amount: '100.5', amount: undefined }, 'GEN_MALFORMED_REQUEST');
       assert.equal(body.error, 'Invalid input');
       const text = await kassa.http.post('/transactions', '{"amount": 1,');
       assert.equal(text.status, 400);

@@ -6,8 +6,8 @@ export interface TransferAnswer {
   reference: string;
   status: number;
   body: any;
-  /** The request never got an answer (connection refused or reset). */
-  failed?: boolean;
+  /** The request never got an answer (connection refused or reset): why. */
+  failed?: string;
 }
 
 /** Runs `work(i)` for i in [0, count) with at most `concurrency_max` in flight; keeps order. */
@@ -24,14 +24,31 @@ export async function runBounded<T>(count: number, concurrency_max: number, work
   return results;
 }
 
+const SEND_ATTEMPTS_MAX = 3;
+const RESEND_DELAY_MS = 100;
+
+/**
+ * POSTs one transfer. A request cut off before its answer (a reused keep-alive socket the server
+ * closed, say) is sent again: references are unique, so a 409 on the resend means the first one
+ * was recorded, and the recorded row is returned as its answer.
+ */
 export async function transfer(http: HttpClient, body: Record<string, unknown>): Promise<TransferAnswer> {
   const reference = (body.reference as string | undefined) ?? `t-${randomUUID()}`;
-  try {
-    const res = await http.post('/transactions', { currency: 'USD', description: 'transfer', ...body, reference });
-    return { reference, status: res.status, body: res.body };
-  } catch {
-    return { reference, status: 0, body: undefined, failed: true };
+  let failed = '';
+  for (let attempt = 1; attempt <= SEND_ATTEMPTS_MAX; attempt++) {
+    try {
+      const res = await http.post('/transactions', { currency: 'USD', description: 'transfer', ...body, reference });
+      if (attempt > 1 && res.status === 409 && res.body?.error_detail?.code === 'TXN_DUPLICATE_REFERENCE') {
+        const recorded = await http.get(`/transactions/reference/${reference}`);
+        return { reference, status: 201, body: recorded.body };
+      }
+      return { reference, status: res.status, body: res.body };
+    } catch (error) {
+      failed = String((error as { cause?: unknown }).cause ?? error);
+      await new Promise((resolve) => setTimeout(resolve, RESEND_DELAY_MS));
+    }
   }
+  return { reference, status: 0, body: undefined, failed };
 }
 
 /** The accepted queued transactions among `answers`, as the invariant checker wants them. */

@@ -62,7 +62,7 @@ test('wrong JSON types are 400 GEN_MALFORMED_REQUEST `Invalid input`', () => {
     [],
     'x',
     { ...valid, amount: '10' },
-    { ...valid, precise_amount: '10' },
+    { ...valid, amount: undefined, precise_amount: '10.5' },
     { ...valid, amount: undefined, precise_amount: 10.5 },
     { ...valid, skip_queue: 'yes' },
     { ...valid, reference: 5 },
@@ -91,6 +91,11 @@ test('amounts become exact minor units', () => {
   assert.equal(big.amount_string, '1234567890123456789012345678.9');
   const limit = parseTransactionRequest({ ...valid, overdraft_limit: 50, precision: 100 });
   assert.equal(limit.overdraft_limit_precise, 5000n);
+});
+
+test('an integer string precise_amount (as Blnk\'s SDK sends big values) is exact', () => {
+  const { amount: _a, ...noAmount } = valid;
+  assert.equal(parseTransactionRequest({ ...noAmount, precise_amount: '123456789012345678901234567890' }).precise_amount, 123456789012345678901234567890n);
 });
 
 test('an amount that rounds to nothing is refused', () => {
