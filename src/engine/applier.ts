@@ -109,6 +109,9 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
         reason: `transaction validation failed: reference ${reference} has already been used`,
       };
     }
+    if (request.source === request.destination) {
+      return { item, request, transaction_id, reference, reason: 'source and destination cannot be the same balance' };
+    }
     const rejection = post(balances, {
       source: request.source!,
       destination: request.destination!,

@@ -14,7 +14,7 @@ import { post } from '../ledger/posting.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { transactionView } from '../ledger/transaction-view.js';
 import { evaluateMonitors } from './monitors.js';
-import { resolveIdentifiers } from './resolve.js';
+import { resolvePair } from './resolve.js';
 import { requestRow } from './rows.js';
 
 export interface DirectOptions {
@@ -100,8 +100,7 @@ export async function recordQueued(
 ): Promise<TransactionRow> {
   try {
     return await db.transaction(async (tx) => {
-      const ids = await resolveIdentifiers(tx, [request.source, request.destination], request.currency);
-      const resolved = { ...request, source: ids.get(request.source)!, destination: ids.get(request.destination)! };
+      const resolved = { ...request, ...(await resolvePair(tx, request)) };
       const [row] = await enqueueRequests(tx, [
         { request: resolved, transaction_id: newId('txn'), parent_transaction: placement.parent_transaction },
       ]);
@@ -122,9 +121,7 @@ export async function recordDirect(
   try {
     return await db.transaction(async (tx) => {
       await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
-      const ids = await resolveIdentifiers(tx, [request.source, request.destination], request.currency);
-      const source = ids.get(request.source)!;
-      const destination = ids.get(request.destination)!;
+      const { source, destination } = await resolvePair(tx, request);
       const balances = await lockBalances(tx, [source, destination]);
       const queued_debit_balance = options.enable_queued_checks
         ? (await queuedAmounts(tx, source)).queued_debit_balance

@@ -4,9 +4,12 @@ import type { Queryable } from '../db/database.js';
 import { ensureIndicatorBalances, existingBalanceIds } from '../db/balances.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { TransactionRequest } from '../ledger/transaction-request.js';
+import { transactionValidationError, type TransactionRequest } from '../ledger/transaction-request.js';
 
 export const GENERAL_LEDGER_ID = 'general_ledger_id';
+
+/** An indicator that resolves to the other side's balance. */
+const sameBalance = () => transactionValidationError('source: source and destination cannot be the same balance.');
 
 export function isIndicator(identifier: string): boolean {
   return identifier.startsWith('@');
@@ -60,9 +63,22 @@ export async function resolveMany(
     if (unknown !== undefined) return new ApiError('BAL_NOT_FOUND', `balance with ID '${unknown}' not found`);
     const indicators = resolvedByCurrency.get(r.currency);
     const resolve = (id: string) => (isIndicator(id) ? indicators!.get(id)! : id);
+    if (resolve(r.source) === resolve(r.destination)) return sameBalance();
     return new Map([
       [r.source, resolve(r.source)],
       [r.destination, resolve(r.destination)],
     ]);
   });
+}
+
+/** Source and destination as balance ids; an indicator that names the other side's balance is refused. */
+export async function resolvePair(
+  tx: Queryable,
+  request: { source: string; destination: string; currency: string },
+): Promise<{ source: string; destination: string }> {
+  const ids = await resolveIdentifiers(tx, [request.source, request.destination], request.currency);
+  const source = ids.get(request.source)!;
+  const destination = ids.get(request.destination)!;
+  if (source === destination) throw sameBalance();
+  return { source, destination };
 }

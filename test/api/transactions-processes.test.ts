@@ -49,13 +49,12 @@ describe('transactions across processes', () => {
         for (const a of answers) assert.ok([201, 400].includes(a.status), `${a.status} ${JSON.stringify(a.body)}`);
         const accepted = acceptedQueued(answers);
         await settled(processes[1].http, accepted);
-        const outcomes = await Promise.all(
-          answers.map(async (a) => {
+        const outcomes = await runBounded(answers.length, 10, async (i) => {
+            const a = answers[i];
             if (a.status !== 201) return 'REFUSED';
             if (a.body.status !== 'QUEUED') return a.body.status;
             return (await processes[0].http.get(`/transactions/reference/${a.reference}_q`)).body.status;
-          }),
-        );
+          });
         assert.equal(outcomes.filter((s) => s === 'APPLIED').length, 100);
         const hotBalance = (await processes[1].http.get(`/balances/${hot}`)).body;
         assert.equal(hotBalance.balance, 0);

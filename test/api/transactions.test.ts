@@ -322,6 +322,17 @@ describe('transactions', () => {
     }
   });
 
+  test('an indicator that resolves to the other side is the same balance: refused on both paths', async () => {
+    const indicator = `@Self-${randomUUID()}`;
+    const created = await kassa.http.post('/balances', { ledger_id: 'general_ledger_id', currency: 'USD', indicator });
+    for (const skip_queue of [false, true]) {
+      const res = await post({ amount: 1, source: indicator, destination: created.body.balance_id, allow_overdraft: true, skip_queue });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error_detail.code, 'TXN_VALIDATION_ERROR');
+      assert.match(res.body.errors, /source and destination cannot be the same balance/);
+    }
+  });
+
   test('inflight holds: skip_queue and queued', async () => {
     const s = await balance();
     const d = await balance();
