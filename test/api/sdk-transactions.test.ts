@@ -15,7 +15,7 @@ describe('Blnk TypeScript SDK: transactions', () => {
   let destination: string;
   before(async () => {
     kassa = await startKassa();
-    blnk = await BlnkInit('', { baseUrl: kassa.url, logger: { info() {}, error() {}, debug() {} } as never });
+    blnk = await BlnkInit('', { baseUrl: kassa.url, timeout: 60_000, logger: { info() {}, error() {}, debug() {} } as never });
     const ledger = (await blnk.Ledgers.create({ name: 'SDK transactions' })).data as { ledger_id: string };
     const balance = async () =>
       ((await blnk.LedgerBalances.create({ ledger_id: ledger.ledger_id, currency: 'USD' })).data as { balance_id: string })

@@ -40,13 +40,18 @@ describe('transactions across processes', () => {
       const database = await createTestDatabase();
       const processes: KassaProcess[] = [];
       try {
-        processes.push(await spawnKassa(database), await spawnKassa(database));
+        const env = { BLNK_TRANSACTION_LOCK_WAIT_TIMEOUT: '120s' };
+        processes.push(await spawnKassa(database, { env }), await spawnKassa(database, { env }));
         const [hot, sink] = await setup(processes[0].http, 2, 0);
         await transfer(processes[0].http, { precise_amount: 100, source: `@F-${randomUUID()}`, destination: hot, allow_overdraft: true, skip_queue: true });
         const answers = await runBounded(300, 40, (i) =>
           transfer(processes[i % 2].http, { precise_amount: 1, source: hot, destination: sink, skip_queue: i % 3 === 0 }),
         );
-        for (const a of answers) assert.ok([201, 400].includes(a.status), `${a.status} ${JSON.stringify(a.body)}`);
+        const unexpected = answers.find((a) => ![201, 400].includes(a.status));
+        if (unexpected) {
+          const errors = processes.flatMap((p) => p.output().split('\n').filter((line) => /"level":50/.test(line)));
+          assert.fail(`${unexpected.status} ${JSON.stringify(unexpected.body)}\n${errors.slice(0, 5).join('\n')}`);
+        }
         const accepted = acceptedQueued(answers);
         await settled(processes[1].http, accepted);
         const outcomes = await runBounded(answers.length, 10, async (i) => {

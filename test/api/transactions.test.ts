@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { TEST_DATABASE_URL } from '../support/database.js';
 import { startKassa, type TestKassa } from '../support/kassa.js';
 import { eventually, ledgerProblems } from '../support/invariants.js';
 
@@ -332,6 +334,31 @@ describe('transactions', () => {
       assert.match(res.body.errors, /source and destination cannot be the same balance/);
     }
   });
+
+  test(
+    'a balance locked longer than lock_wait_timeout answers 423 GEN_RESOURCE_LOCKED, nothing written',
+    { skip: !TEST_DATABASE_URL && 'PostgreSQL only: the embedded database runs one transaction at a time' },
+    async () => {
+      const s = await balance();
+      const d = await balance();
+      await fund(s, 10);
+      const holder = new pg.Client({ connectionString: kassa.database.url });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM balances WHERE balance_id = $1 FOR UPDATE', [s]);
+        const reference = ref();
+        const res = await post({ reference, amount: 1, source: s, destination: d, skip_queue: true });
+        assert.equal(res.status, 423, res.text);
+        assert.equal(res.body.error_detail.code, 'GEN_RESOURCE_LOCKED');
+        await holder.query('ROLLBACK');
+        assert.equal((await kassa.http.get(`/transactions/reference/${reference}`)).status, 404);
+        assert.equal((await read(s)).balance, 10);
+      } finally {
+        await holder.end();
+      }
+    },
+  );
 
   test('inflight holds: skip_queue and queued', async () => {
     const s = await balance();
