@@ -52,12 +52,13 @@ type QueuedRequest = {
   parent_transaction?: string;
   /** Requests sharing a group are applied all or none. */
   atomic_group?: string;
+  queued_parent?: string;
 };
 
 /** The QUEUED (or SCHEDULED) request rows of `requests` and their queue rows, in the same order. */
 export function queuedRequestRows(requests: readonly QueuedRequest[]): { rows: NewTransaction[]; queue: QueueRow[] } {
   const now_ms = Date.now();
-  const rows = requests.map(({ request, transaction_id, parent_transaction }) =>
+  const rows = requests.map(({ request, transaction_id, parent_transaction, queued_parent }) =>
     requestRow(request, {
       transaction_id,
       status: isScheduled(request, now_ms) ? 'SCHEDULED' : 'QUEUED',
@@ -65,6 +66,7 @@ export function queuedRequestRows(requests: readonly QueuedRequest[]): { rows: N
       destination: request.destination,
       parent_transaction,
       queued: true,
+      queued_parent,
     }),
   );
   const queue = requests.map(({ request, transaction_id, atomic_group }): QueueRow => {

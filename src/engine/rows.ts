@@ -30,10 +30,14 @@ export interface RowIdentity {
   parent_transaction?: string;
   /** Queued request rows name themselves as the parent their outcome belongs to. */
   queued?: boolean;
+  /** The id the caller got back, when it is not the row's own (split parent, bulk batch). */
+  queued_parent?: string;
 }
 
 export function requestRow(request: TransactionRequest, identity: RowIdentity): NewTransaction {
-  const extra: Record<string, unknown> = identity.queued ? { [QUEUED_PARENT_KEY]: identity.transaction_id } : {};
+  const extra: Record<string, unknown> = identity.queued
+    ? { [QUEUED_PARENT_KEY]: identity.queued_parent ?? identity.transaction_id }
+    : {};
   return {
     transaction_id: identity.transaction_id,
     parent_transaction: identity.parent_transaction ?? '',

@@ -4,6 +4,7 @@ import { findTransaction, findTransactionByReference, listTransactions } from '.
 import { queuedAcceptor } from '../../engine/accept-queued.js';
 import { directAcceptor } from '../../engine/accept-direct.js';
 import { RECOVERY_THRESHOLD_DEFAULT_MS, recoverStuckQueued } from '../../engine/recover.js';
+import { isSplit, recordDirectSplit, recordQueuedSplit } from '../../engine/splits.js';
 import { ApiError } from '../../errors.js';
 import { parseTransactionRequest, transactionValidationError } from '../../ledger/transaction-request.js';
 import type { AppContext } from '../context.js';
@@ -14,16 +15,20 @@ const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not
 
 export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext): void {
   const acceptQueued = queuedAcceptor(ctx.db);
-  const acceptDirect = directAcceptor(ctx.db, {
+  const directOptions = {
     lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms,
     enable_queued_checks: ctx.config.transaction.enable_queued_checks,
-  });
+  };
+  const acceptDirect = directAcceptor(ctx.db, directOptions);
   app.post('/transactions', async (request, reply) => {
     const txn = parseTransactionRequest(request.body);
-    if (txn.sources || txn.destinations) {
-      throw transactionValidationError('split transactions (sources/destinations) are not supported yet');
-    }
     if (txn.dry_run) throw transactionValidationError('dry_run is not supported yet');
+    if (isSplit(txn)) {
+      if (txn.skip_queue) return reply.status(201).send(await recordDirectSplit(ctx.db, txn, directOptions));
+      const view = await recordQueuedSplit(ctx.db, txn);
+      ctx.onTransactionsQueued?.();
+      return reply.status(201).send(view);
+    }
     if (txn.skip_queue) {
       const row = await acceptDirect.submit(txn);
       return reply.status(201).send(transactionView(row));

@@ -1,0 +1,230 @@
+// Split transactions (blnk-ledger.md §6): one request with `sources[]` or `destinations[]` becomes one
+// leg per non-zero share, paired with the entries in array order and numbered in that order
+// (`<ref>-<n>` with skip_queue, `<ref>_<n>` queued). The parent id is never a row: it is the legs'
+// parent_transaction (and QUEUED_PARENT_TRANSACTION). `atomic` legs are all-or-nothing in one
+// database transaction on both paths.
+import type { Database, Queryable } from '../db/database.js';
+import { lockBalances, queuedAmounts, writeBalances, type BalanceState } from '../db/balances.js';
+import { existingReferences, insertTransactions, type TransactionRow } from '../db/transactions.js';
+import { ApiError } from '../errors.js';
+import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
+import { recordEvents } from '../events/outbox.js';
+import { newId } from '../ids.js';
+import { splitAmount, splitError } from '../ledger/distributions.js';
+import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
+import { toAmountString } from '../ledger/money.js';
+import { post } from '../ledger/posting.js';
+import type { Distribution, TransactionRequest } from '../ledger/transaction-request.js';
+import { transactionView, type TransactionView } from '../ledger/transaction-view.js';
+import { evaluateMonitors } from './monitors.js';
+import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
+import { resolveIdentifiers } from './resolve.js';
+import { requestRow } from './rows.js';
+
+export interface SplitLeg {
+  /** The `sources`/`destinations` entry this leg pays or is paid by. */
+  entry_index: number;
+  request: TransactionRequest;
+}
+
+export function isSplit(request: TransactionRequest): boolean {
+  return request.sources !== null || request.destinations !== null;
+}
+
+/** The legs of a split request, in array order; `separator` is `-` (skip_queue) or `_` (queued). */
+export function planSplit(request: TransactionRequest, separator: '-' | '_'): SplitLeg[] {
+  if (request.sources && request.destinations) throw splitError('use either sources or destinations, not both');
+  const side = request.sources ? 'source' : 'destination';
+  const entries = (request.sources ?? request.destinations)!;
+  const legs: SplitLeg[] = [];
+  splitAmount(request.precise_amount, request.precision, entries).forEach((share, entry_index) => {
+    if (share.precise_amount === 0n) return;
+    const amount_string = toAmountString(share.precise_amount, request.precision);
+    legs.push({
+      entry_index,
+      request: {
+        ...request,
+        sources: null,
+        destinations: null,
+        [side]: share.identifier,
+        precise_amount: share.precise_amount,
+        amount: Number(amount_string),
+        amount_string,
+        reference: `${request.reference}${separator}${legs.length + 1}`,
+      },
+    });
+  });
+  return legs;
+}
+
+/** The split's answer: the parent (never stored) with each entry carrying its leg's id. */
+export function splitParentView(
+  request: TransactionRequest,
+  parent_id: string,
+  legs: readonly SplitLeg[],
+  rows: readonly TransactionRow[],
+  status: TransactionRow['status'],
+): TransactionView {
+  const first = rows[0];
+  const parent = requestRow(request, {
+    transaction_id: parent_id,
+    status,
+    source: request.sources ? '' : (first?.source ?? request.source),
+    destination: request.destinations ? '' : (first?.destination ?? request.destination),
+    queued: status === 'QUEUED' || status === 'SCHEDULED',
+  });
+  const view = transactionView({ ...parent, seq: '0', created_at: first?.created_at ?? new Date().toISOString() });
+  if (request.amount !== 0) view.amount = request.amount;
+  const legIds = new Map(legs.map((leg, i) => [leg.entry_index, rows[i]?.transaction_id ?? '']));
+  const withIds = (entries: Distribution[]) =>
+    entries.map((entry, i) => ({ ...entry, transaction_id: legIds.get(i) ?? '' }));
+  if (request.sources) view.sources = withIds(request.sources);
+  if (request.destinations) view.destinations = withIds(request.destinations);
+  return view;
+}
+
+/**
+ * Applies `requests` inside `tx`, all or nothing: any refusal throws (and the caller's transaction
+ * rolls back). For atomic splits and atomic bulk batches with skip_queue.
+ */
+export async function applyAllOrNothing(
+  tx: Queryable,
+  requests: readonly { request: TransactionRequest; parent_transaction: string }[],
+  options: DirectOptions,
+): Promise<TransactionRow[]> {
+  await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
+  const byCurrency = new Map<string, Set<string>>();
+  for (const { request } of requests) {
+    const set = byCurrency.get(request.currency) ?? new Set<string>();
+    set.add(request.source).add(request.destination);
+    byCurrency.set(request.currency, set);
+  }
+  const resolved = new Map<string, Map<string, string>>();
+  for (const [currency, identifiers] of byCurrency) {
+    resolved.set(currency, await resolveIdentifiers(tx, [...identifiers], currency));
+  }
+  const legs = requests.map(({ request, parent_transaction }) => {
+    const ids = resolved.get(request.currency)!;
+    return { request, parent_transaction, source: ids.get(request.source)!, destination: ids.get(request.destination)! };
+  });
+  const seen = new Set<string>();
+  const taken = await existingReferences(
+    tx,
+    legs.map((leg) => leg.request.reference),
+  );
+  for (const { request, source, destination } of legs) {
+    if (taken.has(request.reference) || seen.has(request.reference)) throw duplicateReference(request.reference);
+    seen.add(request.reference);
+    if (source === destination) {
+      throw new ApiError('TXN_VALIDATION_ERROR', 'source: source and destination cannot be the same balance.', { legacyKey: 'errors' });
+    }
+  }
+  const balances = await lockBalances(
+    tx,
+    legs.flatMap((leg) => [leg.source, leg.destination]),
+  );
+  const changed = new Set<BalanceState>();
+  for (const { request, source, destination } of legs) {
+    const queued_debit_balance = options.enable_queued_checks
+      ? (await queuedAmounts(tx, source)).queued_debit_balance
+      : undefined;
+    const rejection = post(balances, {
+      source,
+      destination,
+      amount: request.precise_amount,
+      inflight: request.inflight,
+      allow_overdraft: request.allow_overdraft,
+      overdraft_limit_precise: request.overdraft_limit_precise,
+      queued_debit_balance,
+    });
+    if (rejection === INSUFFICIENT_FUNDS) throw new ApiError('TXN_INSUFFICIENT_FUNDS', rejectionText(rejection));
+    if (rejection) throw new ApiError('TXN_VALIDATION_ERROR', rejectionText(rejection));
+    changed.add(balances.get(source)!);
+    changed.add(balances.get(destination)!);
+  }
+  await writeBalances(tx, [...changed]);
+  await evaluateMonitors(tx, changed);
+  const rows = await insertTransactions(
+    tx,
+    legs.map(({ request, parent_transaction, source, destination }) =>
+      requestRow(request, {
+        transaction_id: newId('txn'),
+        status: request.inflight ? 'INFLIGHT' : 'APPLIED',
+        source,
+        destination,
+        parent_transaction,
+      }),
+    ),
+  );
+  const views = rows.map(transactionView);
+  await recordEvents(
+    tx,
+    views.map((view, i) => ({ event: rows[i].inflight ? 'transaction.inflight' : 'transaction.applied', data: view })),
+  );
+  await recordHookDeliveries(
+    tx,
+    views.flatMap((view): HookTrigger[] => [
+      { type: 'PRE_TRANSACTION', transaction: view },
+      { type: 'POST_TRANSACTION', transaction: view },
+    ]),
+  );
+  return rows;
+}
+
+/** Runs `work` in one database transaction, answering database refusals as Blnk does. */
+export async function directTransaction<T>(db: Database, reference: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction(work);
+  } catch (error) {
+    throw translateRecordError(error, reference);
+  }
+}
+
+/**
+ * skip_queue split. Atomic: every leg or none. Otherwise each leg commits on its own and a failing
+ * leg leaves the earlier ones applied (as in Blnk); the error of the failing leg is the answer.
+ */
+export async function recordDirectSplit(db: Database, request: TransactionRequest, options: DirectOptions): Promise<TransactionView> {
+  const legs = planSplit(request, '-');
+  const parent_transaction = newId('txn');
+  const items = legs.map((leg) => ({ request: leg.request, parent_transaction }));
+  let rows: TransactionRow[];
+  if (request.atomic) {
+    rows = await directTransaction(db, request.reference, (tx) => applyAllOrNothing(tx, items, options));
+  } else {
+    rows = [];
+    for (const item of items) {
+      rows.push(...(await directTransaction(db, item.request.reference, (tx) => applyAllOrNothing(tx, [item], options))));
+    }
+  }
+  return splitParentView(request, parent_transaction, legs, rows, request.inflight ? 'INFLIGHT' : 'APPLIED');
+}
+
+/**
+ * Queued split: every leg's QUEUED row and queue row in one database transaction; each leg then gets
+ * its own outcome `<ref>_<n>_q`. (An atomic queued split is refused until the worker applies groups.)
+ */
+export async function recordQueuedSplit(db: Database, request: TransactionRequest): Promise<TransactionView> {
+  if (request.atomic) {
+    throw new ApiError('TXN_VALIDATION_ERROR', 'atomic split transactions need skip_queue: true', { legacyKey: 'errors' });
+  }
+  const legs = planSplit(request, '_');
+  const parent_transaction = newId('txn');
+  const rows = await directTransaction(db, request.reference, async (tx) => {
+    const identifiers = legs.flatMap((leg) => [leg.request.source, leg.request.destination]);
+    const ids = await resolveIdentifiers(tx, identifiers, request.currency);
+    return enqueueRequests(
+      tx,
+      legs.map((leg) => ({
+        request: { ...leg.request, source: ids.get(leg.request.source)!, destination: ids.get(leg.request.destination)! },
+        transaction_id: newId('txn'),
+        parent_transaction,
+        queued_parent: parent_transaction,
+      })),
+    );
+  });
+  const view = splitParentView(request, parent_transaction, legs, rows, rows[0]?.status ?? 'QUEUED');
+  view.source = request.source;
+  view.destination = request.destination;
+  return view;
+}
