@@ -10,7 +10,7 @@ describe('Blnk TypeScript SDK: ledgers and balances', () => {
   let blnk: Awaited<ReturnType<typeof BlnkInit>>;
   before(async () => {
     kassa = await startKassa();
-    blnk = await BlnkInit('', { baseUrl: kassa.url, logger: { info() {}, error() {}, debug() {} } as never });
+    blnk = await BlnkInit('', { baseUrl: kassa.url, timeout: 60_000, logger: { info() {}, error() {}, debug() {} } as never });
   });
   after(() => kassa.close());
 
