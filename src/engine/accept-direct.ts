@@ -5,16 +5,14 @@
 // fail as a whole (a reference taken concurrently, a lock timeout), each request is retried alone.
 import type { Database, Queryable } from '../db/database.js';
 import { lockBalances, queuedAmounts, writeBalances, type BalanceState } from '../db/balances.js';
-import { existingReferences, insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
+import { existingReferences, type NewTransaction, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
-import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
-import { recordEvents } from '../events/outbox.js';
 import { newId } from '../ids.js';
 import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
 import { post } from '../ledger/posting.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
-import { transactionView } from '../ledger/transaction-view.js';
 import { GroupCommitter, type ItemResult } from './group-commit.js';
+import { insertDirectRows } from './direct-rows.js';
 import { evaluateMonitors } from './monitors.js';
 import { duplicateReference, recordDirect, type DirectOptions } from './record.js';
 import { resolveMany } from './resolve.js';
@@ -83,19 +81,7 @@ async function applyMany(tx: Queryable, requests: readonly TransactionRequest[],
   }
   await writeBalances(tx, [...changed]);
   await evaluateMonitors(tx, changed);
-  const inserted = await insertTransactions(tx, rows);
-  const views = inserted.map(transactionView);
-  await recordEvents(
-    tx,
-    views.map((view, i) => ({ event: inserted[i].inflight ? 'transaction.inflight' : 'transaction.applied', data: view })),
-  );
-  await recordHookDeliveries(
-    tx,
-    views.flatMap((view): HookTrigger[] => [
-      { type: 'PRE_TRANSACTION', transaction: view },
-      { type: 'POST_TRANSACTION', transaction: view },
-    ]),
-  );
+  const inserted = await insertDirectRows(tx, rows);
   inserted.forEach((row, i) => (verdicts[applied[i]] = { ok: true, value: row }));
   return verdicts as Verdict[];
 }

@@ -6,13 +6,11 @@ import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
 import { enqueue, type QueuePayload, type QueueRow } from '../db/transaction-queue.js';
 import { insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
-import { recordHookDeliveries } from '../events/hooks.js';
-import { recordEvent } from '../events/outbox.js';
 import { newId } from '../ids.js';
 import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
 import { post } from '../ledger/posting.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
-import { transactionView } from '../ledger/transaction-view.js';
+import { insertDirectRows } from './direct-rows.js';
 import { evaluateMonitors } from './monitors.js';
 import { resolvePair } from './resolve.js';
 import { requestRow } from './rows.js';
@@ -142,7 +140,7 @@ export async function recordDirect(
       await writeBalances(tx, [...balances.values()]);
       await evaluateMonitors(tx, balances.values());
       const status = request.inflight ? 'INFLIGHT' : 'APPLIED';
-      const [row] = await insertTransactions(tx, [
+      const [row] = await insertDirectRows(tx, [
         requestRow(request, {
           transaction_id: newId('txn'),
           status,
@@ -150,12 +148,6 @@ export async function recordDirect(
           destination,
           parent_transaction: placement.parent_transaction,
         }),
-      ]);
-      const view = transactionView(row);
-      await recordEvent(tx, request.inflight ? 'transaction.inflight' : 'transaction.applied', view);
-      await recordHookDeliveries(tx, [
-        { type: 'PRE_TRANSACTION', transaction: view },
-        { type: 'POST_TRANSACTION', transaction: view },
       ]);
       return row;
     });

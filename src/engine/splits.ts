@@ -5,10 +5,8 @@
 // database transaction on both paths.
 import type { Database, Queryable } from '../db/database.js';
 import { lockBalances, queuedAmounts, writeBalances, type BalanceState } from '../db/balances.js';
-import { existingReferences, insertTransactions, type TransactionRow } from '../db/transactions.js';
+import { existingReferences, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
-import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
-import { recordEvents } from '../events/outbox.js';
 import { newId } from '../ids.js';
 import { splitAmount, splitError } from '../ledger/distributions.js';
 import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
@@ -16,6 +14,7 @@ import { toAmountString } from '../ledger/money.js';
 import { post } from '../ledger/posting.js';
 import type { Distribution, TransactionRequest } from '../ledger/transaction-request.js';
 import { transactionView, type TransactionView } from '../ledger/transaction-view.js';
+import { insertDirectRows } from './direct-rows.js';
 import { evaluateMonitors } from './monitors.js';
 import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
 import { resolveIdentifiers } from './resolve.js';
@@ -144,7 +143,7 @@ export async function applyAllOrNothing(
   }
   await writeBalances(tx, [...changed]);
   await evaluateMonitors(tx, changed);
-  const rows = await insertTransactions(
+  return insertDirectRows(
     tx,
     legs.map(({ request, parent_transaction, source, destination }) =>
       requestRow(request, {
@@ -156,19 +155,6 @@ export async function applyAllOrNothing(
       }),
     ),
   );
-  const views = rows.map(transactionView);
-  await recordEvents(
-    tx,
-    views.map((view, i) => ({ event: rows[i].inflight ? 'transaction.inflight' : 'transaction.applied', data: view })),
-  );
-  await recordHookDeliveries(
-    tx,
-    views.flatMap((view): HookTrigger[] => [
-      { type: 'PRE_TRANSACTION', transaction: view },
-      { type: 'POST_TRANSACTION', transaction: view },
-    ]),
-  );
-  return rows;
 }
 
 /** Runs `work` in one database transaction, answering database refusals as Blnk does. */

@@ -1,0 +1,24 @@
+// The shared tail of every skip_queue path: insert the APPLIED/INFLIGHT rows with their events and
+// PRE/POST hook deliveries, inside the transaction that moved the money.
+import type { Queryable } from '../db/database.js';
+import { insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
+import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
+import { recordEvents } from '../events/outbox.js';
+import { transactionView } from '../ledger/transaction-view.js';
+
+export async function insertDirectRows(tx: Queryable, rows: readonly NewTransaction[]): Promise<TransactionRow[]> {
+  const inserted = await insertTransactions(tx, rows);
+  const views = inserted.map(transactionView);
+  await recordEvents(
+    tx,
+    views.map((view, i) => ({ event: inserted[i].inflight ? 'transaction.inflight' : 'transaction.applied', data: view })),
+  );
+  await recordHookDeliveries(
+    tx,
+    views.flatMap((view): HookTrigger[] => [
+      { type: 'PRE_TRANSACTION', transaction: view },
+      { type: 'POST_TRANSACTION', transaction: view },
+    ]),
+  );
+  return inserted;
+}
