@@ -81,6 +81,8 @@ export function requiredScope(method: string, path: string): RequiredScope {
  */
 export function isReadLikePost(path: string): boolean {
   const segments = path.split('/').slice(1).map(decodeSegment);
+  // `/transactions/filter/` is served as `/transactions/filter`
+  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
   const last = segments[segments.length - 1];
   return (
     last === 'filter' ||

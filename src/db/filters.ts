@@ -57,6 +57,31 @@ const TABLES: { [T in FilterTable]: TableSql<T> } = {
     },
     tiebreak: 't.seq',
   },
+  identities: {
+    from: 'identities t',
+    columns: {
+      identity_id: 't.identity_id',
+      first_name: 't.first_name',
+      last_name: 't.last_name',
+      other_names: 't.other_names',
+      gender: 't.gender',
+      // a date column, compared as midnight UTC (Blnk stores a timestamp)
+      dob: "(t.dob::timestamp AT TIME ZONE 'UTC')",
+      email_address: 't.email_address',
+      phone_number: 't.phone_number',
+      nationality: 't.nationality',
+      street: 't.street',
+      country: 't.country',
+      state: 't.state',
+      organization_name: 't.organization_name',
+      category: 't.category',
+      identity_type: 't.identity_type',
+      post_code: 't.post_code',
+      city: 't.city',
+      created_at: 't.created_at',
+    },
+    tiebreak: 't.identity_id',
+  },
 };
 
 const CAST: Record<FieldType, string> = { text: 'text', numeric: 'numeric', timestamp: 'timestamptz' };

@@ -1,4 +1,6 @@
 import type { Queryable } from './database.js';
+import { selectFiltered } from './filters.js';
+import type { FilterRequest } from '../search/filters.js';
 
 export const IDENTITY_TEXT_FIELDS = [
   'identity_type',
@@ -50,6 +52,14 @@ export async function findIdentity(db: Queryable, identity_id: string): Promise<
 
 export async function listIdentities(db: Queryable): Promise<IdentityRow[]> {
   return db.query<IdentityRow>(`SELECT ${COLUMNS} FROM identities ORDER BY created_at DESC, identity_id`);
+}
+
+export async function filterIdentities(
+  db: Queryable,
+  request: FilterRequest,
+): Promise<{ rows: IdentityRow[]; total_count?: number }> {
+  const { rows, total_count } = await selectFiltered(db, 'identities', COLUMNS, request);
+  return { rows: rows as unknown as IdentityRow[], total_count };
 }
 
 /** Writes the given columns; returns false when the identity does not exist. */

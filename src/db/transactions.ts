@@ -1,5 +1,7 @@
 import type { Queryable } from './database.js';
 import { stringifyJson } from '../json.js';
+import { selectFiltered } from './filters.js';
+import type { FilterRequest } from '../search/filters.js';
 
 export type TransactionStatus = 'QUEUED' | 'SCHEDULED' | 'APPLIED' | 'INFLIGHT' | 'VOID' | 'REJECTED';
 
@@ -133,10 +135,11 @@ export async function existingReferences(db: Queryable, references: readonly str
   return new Set(rows.map((row) => row.reference));
 }
 
-export async function listTransactions(db: Queryable, page: { limit: number; offset: number }): Promise<TransactionRow[]> {
-  const rows = await db.query(
-    `SELECT ${TRANSACTION_COLUMNS} FROM transactions ORDER BY created_at DESC, seq DESC LIMIT $1 OFFSET $2`,
-    [page.limit, page.offset],
-  );
-  return rows.map(toTransactionRow);
+/** A filtered, sorted page of rows (blnk-platform.md §8); `GET /transactions` is this with no conditions. */
+export async function filterTransactions(
+  db: Queryable,
+  request: FilterRequest,
+): Promise<{ rows: TransactionRow[]; total_count?: number }> {
+  const { rows, total_count } = await selectFiltered(db, 'transactions', TRANSACTION_COLUMNS, request);
+  return { rows: rows.map(toTransactionRow), total_count };
 }

@@ -24,6 +24,7 @@ import { registerMetadataRoutes } from './routes/metadata.js';
 import { registerRefundRoutes } from './routes/refunds.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
+import { registerTransactionListRoutes } from './routes/transaction-lists.js';
 
 const BYTES_PER_MB = 1024 * 1024;
 
@@ -57,6 +58,7 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerHookRoutes(app, ctx);
   registerIdentityRoutes(app, ctx);
   registerTransactionRoutes(app, ctx);
+  registerTransactionListRoutes(app, ctx);
   registerApiKeyRoutes(app, ctx, apiKeys);
   if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, metrics);
   registerMetadataRoutes(app, ctx);

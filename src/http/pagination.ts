@@ -13,7 +13,7 @@ export const PAGE_LIMIT_MAX = 100;
  */
 export function parsePage(
   query: Record<string, unknown>,
-  options: { default_limit: number; strict: boolean; limit_message?: string; offset_message?: string },
+  options: { default_limit: number; strict: boolean; limit_max?: number; limit_message?: string; offset_message?: string },
 ): Page {
   const parse = (value: unknown, fallback: number, minimum: number, message: string): number => {
     if (value === undefined || value === '') return fallback;
@@ -25,5 +25,5 @@ export function parsePage(
   };
   const limit = parse(query.limit, options.default_limit, 1, options.limit_message ?? 'Invalid limit value');
   const offset = parse(query.offset, 0, 0, options.offset_message ?? 'Invalid offset value');
-  return { limit: Math.min(limit, PAGE_LIMIT_MAX), offset };
+  return { limit: Math.min(limit, options.limit_max ?? PAGE_LIMIT_MAX), offset };
 }

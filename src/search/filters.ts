@@ -41,9 +41,37 @@ export const FILTER_FIELDS = {
     description: 'text',
     precision: 'numeric',
   },
+  identities: {
+    identity_id: 'text',
+    first_name: 'text',
+    last_name: 'text',
+    other_names: 'text',
+    gender: 'text',
+    dob: 'timestamp',
+    email_address: 'text',
+    phone_number: 'text',
+    nationality: 'text',
+    street: 'text',
+    country: 'text',
+    state: 'text',
+    organization_name: 'text',
+    category: 'text',
+    identity_type: 'text',
+    post_code: 'text',
+    city: 'text',
+    created_at: 'timestamp',
+  },
 } as const satisfies Record<string, Record<string, FieldType>>;
 
 export type FilterTable = keyof typeof FILTER_FIELDS;
+
+/** The table as Blnk names it in `invalid field 'x' for table 'y'` (its identities table is `identity`). */
+const TABLE_LABELS: Record<FilterTable, string> = {
+  ledgers: 'ledgers',
+  balances: 'balances',
+  transactions: 'transactions',
+  identities: 'identity',
+};
 export type FilterField<T extends FilterTable> = keyof (typeof FILTER_FIELDS)[T] & string;
 
 export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'between', 'like', 'ilike', 'isnull', 'isnotnull'] as const;
@@ -185,11 +213,12 @@ function checkedField(table: FilterTable, field: string): { kind: 'column'; type
   if (field.startsWith('meta_data.')) {
     const key = field.slice('meta_data.'.length);
     if (META_KEY.test(key)) return { kind: 'meta', key };
+    throw new FilterProblem(`invalid JSON key '${key}' in field '${field}': must match pattern ${META_KEY.source}`);
   } else {
     const type = fieldType(table, field);
     if (type) return { kind: 'column', type };
   }
-  throw new FilterProblem(`invalid field '${field}' for table '${table}'`);
+  throw new FilterProblem(`invalid field '${field}' for table '${TABLE_LABELS[table]}'`);
 }
 
 function checkedOperator(table: FilterTable, field: string, operator: string): Operator {

@@ -118,6 +118,51 @@ describe('filter injection: values', () => {
     );
   });
 
+  test('transaction and identity filters: the SQL text does not depend on the values either', () => {
+    const shapes: [FilterTable, (value: string) => unknown][] = [
+      ['transactions', (value) => ({ field: 'reference', operator: 'eq', value })],
+      ['transactions', (value) => ({ field: 'description', operator: 'ilike', value })],
+      ['transactions', (value) => ({ field: 'status', operator: 'in', values: [value, value] })],
+      ['transactions', (value) => ({ field: 'balance_id', operator: 'eq', value })],
+      ['transactions', (value) => ({ field: 'balance_id', operator: 'ne', value })],
+      ['transactions', (value) => ({ field: 'balance_id', operator: 'in', values: [value] })],
+      ['transactions', (value) => ({ field: 'indicator', operator: 'eq', value })],
+      ['transactions', (value) => ({ field: 'indicator', operator: 'between', values: [value, value] })],
+      ['transactions', (value) => ({ field: 'meta_data.tier', operator: 'eq', value })],
+      ['transactions', (value) => ({ field: 'meta_data.tier', operator: 'like', value })],
+      ['identities', (value) => ({ field: 'first_name', operator: 'eq', value })],
+      ['identities', (value) => ({ field: 'meta_data.tier', operator: 'in', values: [value] })],
+    ];
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.constantFrom(...HOSTILE)), fc.constantFrom(...shapes), (value, [table, shape]) => {
+        const benign = filterSql(table, '*', parseFilterBody(table, { filters: [shape('x')] }));
+        const built = filterSql(table, '*', parseFilterBody(table, { filters: [shape(value)] }));
+        assert.equal(built.sql, benign.sql);
+        assert.equal(built.countSql, benign.countSql);
+        const flat = built.params.flat().map(String).join('\u0001');
+        assert.ok(flat.includes(value) || flat.includes(JSON.stringify(value).slice(1, -1)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('numeric and timestamp fields take only numbers and dates; anything else is refused before SQL', () => {
+    for (const value of HOSTILE) {
+      for (const [table, field] of [
+        ['transactions', 'amount'],
+        ['transactions', 'precision'],
+        ['transactions', 'created_at'],
+        ['transactions', 'effective_date'],
+        ['transactions', 'meta_data.n'],
+        ['identities', 'dob'],
+      ] as const) {
+        const operator = field.startsWith('meta_data.') ? 'gt' : 'lte';
+        refusedWith(() => parseFilterBody(table, { filters: [{ field, operator, value }] }), 'GEN_BAD_REQUEST');
+        refusedWith(() => parseFilterQuery(table, { [`${field}_${operator}`]: value }), 'GEN_VALIDATION_ERROR');
+      }
+    }
+  });
+
   test('meta_data keys travel as parameters too', () => {
     const built = filterSql('ledgers', '*', parseFilterBody('ledgers', { filters: [{ field: 'meta_data.tier', operator: 'ne', value: 'x' }] }));
     assert.ok(!built.sql.includes('tier'));
@@ -167,5 +212,79 @@ describe('filter parsing', () => {
     assert.equal(parseFilterBody('ledgers', { limit: 100 }).limit, 100);
     assert.equal(parseFilterBody('ledgers', { offset: -5 }).offset, 0);
     refusedWith(() => parseFilterBody('ledgers', { limit: 'ten' }), 'GEN_BAD_REQUEST');
+  });
+});
+
+describe('filter parsing: transactions and identities', () => {
+  test('query strings: last underscore splits field and operator, aliases, typed meta values, time spans', () => {
+    const parsed = parseFilterQuery('transactions', {
+      balance_id_eq: 'bln_1',
+      parent_transaction_neq: '',
+      amount_GTEQ: '10.5',
+      currency_in: 'USD, EUR',
+      created_at_eq: '2024-03-01',
+      'meta_data.n_lteq': '7',
+      'meta_data.vip_eq': 'true',
+      effective_date_between: '2024-01-01|2024-02-01',
+      logical_operator: 'OR',
+      limit: '5',
+      sort: 'amount',
+    });
+    assert.equal(parsed.logical_operator, 'or');
+    assert.deepEqual(parsed.conditions, [
+      { kind: 'column', field: 'balance_id', type: 'text', operator: 'eq', values: ['bln_1'] },
+      { kind: 'column', field: 'parent_transaction', type: 'text', operator: 'ne', values: [''] },
+      { kind: 'column', field: 'amount', type: 'numeric', operator: 'gte', values: ['10.5'] },
+      { kind: 'column', field: 'currency', type: 'text', operator: 'in', values: ['USD', 'EUR'] },
+      { kind: 'column', field: 'created_at', type: 'timestamp', operator: 'eq', values: ['2024-03-01T00:00:00Z'], interval: '24 hours' },
+      { kind: 'meta', key: 'n', operator: 'lte', values: ['7'] },
+      { kind: 'meta', key: 'vip', operator: 'eq', values: [true] },
+      {
+        kind: 'column',
+        field: 'effective_date',
+        type: 'timestamp',
+        operator: 'between',
+        values: ['2024-01-01T00:00:00Z', '2024-02-01T00:00:00Z'],
+      },
+    ]);
+  });
+
+  test('balance_id allows only eq, ne, in, isnull and isnotnull; indicator allows every operator', () => {
+    for (const operator of OPERATORS) {
+      const body = { filters: [{ field: 'balance_id', operator, value: 'b', values: ['a', 'b'] }] };
+      if (['eq', 'ne', 'in', 'isnull', 'isnotnull'].includes(operator)) parseFilterBody('transactions', body);
+      else refusedWith(() => parseFilterBody('transactions', body), 'GEN_BAD_REQUEST');
+      parseFilterBody('transactions', { filters: [{ field: 'indicator', operator, value: 'b', values: ['a', 'b'] }] });
+    }
+  });
+
+  test('body timestamps are compared as given: no span', () => {
+    const [condition] = parseFilterBody('transactions', {
+      filters: [{ field: 'created_at', operator: 'eq', value: '2024-03-01' }],
+    }).conditions;
+    assert.deepEqual(condition, { kind: 'column', field: 'created_at', type: 'timestamp', operator: 'eq', values: ['2024-03-01T00:00:00Z'] });
+  });
+
+  test('balance_id: eq/in/isnotnull join the sides with OR, ne/isnull with AND', () => {
+    const where = (operator: string) =>
+      filterSql('transactions', '*', parseFilterBody('transactions', { filters: [{ field: 'balance_id', operator, value: 'b', values: ['b'] }] }))
+        .sql.split(' WHERE ')[1]
+        .split(' ORDER BY ')[0];
+    assert.equal(where('eq'), '((t.source = $1::text OR t.destination = $1::text))');
+    assert.equal(where('in'), '((t.source = ANY($1::text[]) OR t.destination = ANY($1::text[])))');
+    assert.equal(where('isnotnull'), '((t.source IS NOT NULL OR t.destination IS NOT NULL))');
+    assert.equal(where('ne'), '((t.source <> $1::text AND t.destination <> $1::text))');
+    assert.equal(where('isnull'), '((t.source IS NULL AND t.destination IS NULL))');
+  });
+
+  test('identities: Blnk names the table `identity`; dob and created_at are timestamps', () => {
+    refusedWith(() => parseFilterBody('identities', { filters: [{ field: 'ledger_id', operator: 'eq', value: 'x' }] }), 'GEN_BAD_REQUEST');
+    assert.throws(
+      () => parseFilterBody('identities', { filters: [{ field: 'ledger_id', operator: 'eq', value: 'x' }] }),
+      /invalid field 'ledger_id' for table 'identity'/,
+    );
+    const [dob] = parseFilterQuery('identities', { dob_eq: '1990-01-01' }).conditions;
+    assert.deepEqual(dob, { kind: 'column', field: 'dob', type: 'timestamp', operator: 'eq', values: ['1990-01-01T00:00:00Z'], interval: '24 hours' });
+    assert.equal(parseFilterBody('identities', { sort_by: 'DOB' }).sort_by, 'dob');
   });
 });

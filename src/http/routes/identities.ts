@@ -5,6 +5,7 @@ import { isSqlError, SQLSTATE } from '../../db/database.js';
 import {
   IDENTITY_TEXT_FIELDS,
   deleteIdentity,
+  filterIdentities,
   findIdentity,
   insertIdentity,
   listIdentities,
@@ -13,7 +14,10 @@ import {
 } from '../../db/identities.js';
 import { recordEvent } from '../../events/outbox.js';
 import { isRfc3339 } from '../../time.js';
+import { FILTER_LIMITS, parseFilterBody, parseFilterQuery } from '../../search/filters.js';
 import type { AppContext } from '../context.js';
+import { filterReply } from '../filtering.js';
+import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, optionalString } from '../validation.js';
 import { identityView } from '../views.js';
 
@@ -67,7 +71,21 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     }
   });
 
-  app.get('/identities', async () => (await listIdentities(ctx.db)).map(identityView));
+  app.get('/identities', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const filters = parseFilterQuery('identities', query);
+    // Blnk lists every identity, unpaged, when the query has no filter.
+    if (filters.conditions.length === 0) return (await listIdentities(ctx.db)).map(identityView);
+    const page = parsePage(query, { default_limit: 20, strict: false, limit_max: Number.MAX_SAFE_INTEGER });
+    if (page.limit > FILTER_LIMITS.body_limit_max) page.limit = FILTER_LIMITS.body_limit_default;
+    const filter = { ...filters, ...page, sort_by: 'created_at', sort_order: 'desc' as const, include_count: false };
+    return filterReply(await filterIdentities(ctx.db, filter), identityView, false);
+  });
+
+  app.post('/identities/filter', async (request) => {
+    const filter = parseFilterBody('identities', request.body);
+    return filterReply(await filterIdentities(ctx.db, filter), identityView, filter.include_count);
+  });
 
   app.get<{ Params: { id: string } }>('/identities/:id', async (request) => {
     const identity = await findIdentity(ctx.db, request.params.id);

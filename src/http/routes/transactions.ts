@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { formatGoDuration, parseGoDuration } from '../../config/duration.js';
-import { findTransaction, findTransactionByReference, listTransactions } from '../../db/transactions.js';
+import { findTransaction, findTransactionByReference } from '../../db/transactions.js';
 import { queuedAcceptor } from '../../engine/accept-queued.js';
 import { directAcceptor } from '../../engine/accept-direct.js';
 import { RECOVERY_THRESHOLD_DEFAULT_MS, recoverStuckQueued } from '../../engine/recover.js';
@@ -8,7 +8,6 @@ import { isSplit, recordDirectSplit, recordQueuedSplit } from '../../engine/spli
 import { ApiError } from '../../errors.js';
 import { parseTransactionRequest, transactionValidationError } from '../../ledger/transaction-request.js';
 import type { AppContext } from '../context.js';
-import { parsePage } from '../pagination.js';
 import { transactionView } from '../views.js';
 
 const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not found');
@@ -52,11 +51,6 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
     const recovered = await recoverStuckQueued(ctx.db, threshold_ms);
     if (recovered > 0) ctx.onTransactionsQueued?.();
     return { recovered, threshold: formatGoDuration(threshold_ms) };
-  });
-
-  app.get('/transactions', async (request) => {
-    const page = parsePage(request.query as Record<string, unknown>, { default_limit: 20, strict: false });
-    return (await listTransactions(ctx.db, page)).map(transactionView);
   });
 
   app.get<{ Params: { id: string } }>('/transactions/:id', async (request) => {

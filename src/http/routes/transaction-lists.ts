@@ -1,0 +1,29 @@
+// Reading transactions in bulk: `GET /transactions` (query-string filters) and
+// `POST /transactions/filter` (the body language), blnk-platform.md §8.
+import type { FastifyInstance } from 'fastify';
+import { filterTransactions } from '../../db/transactions.js';
+import { parseFilterBody } from '../../search/filters.js';
+import type { AppContext } from '../context.js';
+import { filterReply, listRequest } from '../filtering.js';
+import { parsePage } from '../pagination.js';
+import { transactionView } from '../views.js';
+
+/**
+ * Blnk's storage caps a filtered `GET /transactions` page at 1000 rows and leaves an unfiltered one
+ * unbounded; Kassa caps both at 1000.
+ */
+export const TRANSACTIONS_PAGE_MAX = 1000;
+
+export function registerTransactionListRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/transactions', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    // A bad limit or offset is not an error here: Blnk falls back to 20 and 0.
+    const page = parsePage(query, { default_limit: 20, strict: false, limit_max: TRANSACTIONS_PAGE_MAX });
+    return filterReply(await filterTransactions(ctx.db, listRequest('transactions', query, page)), transactionView, false);
+  });
+
+  app.post('/transactions/filter', async (request) => {
+    const filter = parseFilterBody('transactions', request.body);
+    return filterReply(await filterTransactions(ctx.db, filter), transactionView, filter.include_count);
+  });
+}
