@@ -63,7 +63,11 @@ export class Dispatcher {
     if (!this.webhook.url) {
       this.logger.info('no webhook URL configured (notification.webhook.url): webhook events are marked skipped');
     }
-    this.unsubscribe = onDeliveriesRecorded(() => this.wake());
+    // Without a webhook URL, recorded events are only marked skipped: the next poll does that for a
+    // whole batch, so they do not wake the dispatcher (a claim per commit costs more than the commit).
+    this.unsubscribe = onDeliveriesRecorded((kind) => {
+      if (kind === 'hook' || this.webhook.url) this.wake();
+    });
     this.loop = this.run();
   }
 

@@ -1,6 +1,8 @@
 // An in-process nudge: code that records deliveries wakes this process's dispatcher, which would
 // otherwise find them at its next poll. Other processes find them by polling.
-type Listener = () => void;
+import type { DeliveryKind } from '../db/deliveries.js';
+
+type Listener = (kind: DeliveryKind) => void;
 
 const listeners = new Set<Listener>();
 
@@ -9,6 +11,6 @@ export function onDeliveriesRecorded(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
-export function signalDeliveriesRecorded(): void {
-  for (const listener of listeners) listener();
+export function signalDeliveriesRecorded(kind: DeliveryKind): void {
+  for (const listener of listeners) listener(kind);
 }
