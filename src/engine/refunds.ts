@@ -20,10 +20,11 @@ export interface RefundOptions {
 
 export const refundReference = (transaction_id: string) => `${transaction_id}_refund`;
 
-const alreadyRefunded = (transaction_id: string) =>
+export const alreadyRefunded = (transaction_id: string) =>
   new ApiError('GEN_CONFLICT', `transaction ${transaction_id} has already been refunded`);
 
-function refundRequest(original: TransactionRow, options: RefundOptions): TransactionRequest {
+/** The refund of `original` as a new transaction request (also what a dry run projects). */
+export function refundRequest(original: TransactionRow, options: RefundOptions): TransactionRequest {
   // The refund is a transaction of its own: it does not belong to the original's queued group.
   const { [QUEUED_PARENT_KEY]: _group, inflight: _hold, ...kept } = original.meta_data ?? {};
   const meta_data = original.meta_data === null && options.meta_data === null ? null : { ...kept, ...options.meta_data };

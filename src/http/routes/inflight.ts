@@ -5,6 +5,7 @@ import type { Database } from '../../db/database.js';
 import { groupPrecision } from '../../db/holds.js';
 import { ApiError, INTERNAL_ERROR_MESSAGE } from '../../errors.js';
 import { queueSettlement, settleDirect } from '../../engine/inflight.js';
+import { previewBulkSettlements, previewSettlement, type SettlementRequest } from '../../engine/preview-inflight.js';
 import {
   invalidStatusAction,
   preciseAmountNotPositive,
@@ -81,22 +82,44 @@ function bulkCode(error: unknown): { code: string; message: string } {
   return code ? { code, message: error.message } : { code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE };
 }
 
-function refuseDryRun(body: Record<string, unknown>): void {
-  if (optionalBoolean(body.dry_run, 'dry_run')) {
-    throw new ApiError('GEN_BAD_REQUEST', 'dry_run is not supported for inflight commit and void');
-  }
+/** An amount was sent with the item (a void ignores it). */
+function amountSent(item: Record<string, unknown>): boolean {
+  return (item.precise_amount !== undefined && item.precise_amount !== null) || (item.amount !== undefined && item.amount !== null && item.amount !== 0);
 }
 
 export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): void {
   const wakeWorker = () => ctx.onInflightActionsQueued?.();
   const direct = { lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms };
+  const preview = { ...direct, enable_queued_checks: ctx.config.transaction.enable_queued_checks };
+
+  /** Dry run of a list: each item's amount refusal becomes that item's rejection. */
+  const previewItems = async (items: { id: string; body: Record<string, unknown> }[], action: InflightAction, skip_queue: boolean) => {
+    const requests: SettlementRequest[] = [];
+    for (const { id, body } of items) {
+      const request: SettlementRequest = { id, action, requested: null, amount_sent: amountSent(body) };
+      try {
+        request.requested = await requestedAmount(ctx.db, id, body, action);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        request.error = error;
+      }
+      requests.push(request);
+    }
+    return previewBulkSettlements(ctx.db, requests, (error) => bulkCode(error).code, { ...preview, skip_queue });
+  };
 
   app.put<{ Params: { id: string } }>('/transactions/inflight/:id', async (request) => {
     const body = bodyObject(request.body);
     const action = parseAction(body.status);
-    refuseDryRun(body);
     const id = request.params.id;
     const requested = await requestedAmount(ctx.db, id, body, action);
+    if (optionalBoolean(body.dry_run, 'dry_run')) {
+      return previewSettlement(
+        ctx.db,
+        { id, action, requested, amount_sent: amountSent(body) },
+        { ...preview, skip_queue: optionalBoolean(body.skip_queue, 'skip_queue') },
+      );
+    }
     if (optionalBoolean(body.skip_queue, 'skip_queue')) {
       return transactionView(await settleDirect(ctx.db, id, action, requested, direct));
     }
@@ -140,7 +163,6 @@ export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): v
 
   app.post('/transactions/inflight/bulk/commit', async (request) => {
     const body = bodyObject(request.body);
-    refuseDryRun(body);
     const list = body.transactions;
     if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed();
     if (!Array.isArray(list) || list.length === 0) throw new ApiError('TXN_BULK_EMPTY', 'transactions cannot be empty');
@@ -155,12 +177,13 @@ export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): v
       }
       return { id: entry.transaction_id, body: entry };
     });
-    return bulk(request.log, items, 'commit', optionalBoolean(body.skip_queue, 'skip_queue'));
+    const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
+    if (optionalBoolean(body.dry_run, 'dry_run')) return previewItems(items, 'commit', skip_queue);
+    return bulk(request.log, items, 'commit', skip_queue);
   });
 
   app.post('/transactions/inflight/bulk/void', async (request) => {
     const body = bodyObject(request.body);
-    refuseDryRun(body);
     const list = body.transaction_ids;
     if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed();
     if (!Array.isArray(list) || list.length === 0) {
@@ -173,6 +196,8 @@ export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): v
       if (typeof id !== 'string' || id === '') throw malformed('transaction_ids must be strings');
       return { id, body: {} };
     });
-    return bulk(request.log, items, 'void', optionalBoolean(body.skip_queue, 'skip_queue'));
+    const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
+    if (optionalBoolean(body.dry_run, 'dry_run')) return previewItems(items, 'void', skip_queue);
+    return bulk(request.log, items, 'void', skip_queue);
   });
 }

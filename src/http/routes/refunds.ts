@@ -1,6 +1,6 @@
 // POST /refund-transaction/:id (blnk-ledger.md §8.1).
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../errors.js';
+import { previewRefund } from '../../engine/preview-refund.js';
 import { refund } from '../../engine/refunds.js';
 import { transactionView } from '../../ledger/transaction-view.js';
 import type { AppContext } from '../context.js';
@@ -15,16 +15,12 @@ export function registerRefundRoutes(app: FastifyInstance, ctx: AppContext): voi
   app.post<{ Params: { id: string } }>('/refund-transaction/:id', async (request, reply) => {
     // An empty body (or JSON null) is allowed.
     const body = request.body === undefined || request.body === null ? {} : bodyObject(request.body);
-    if (optionalBoolean(body.dry_run, 'dry_run')) {
-      throw new ApiError('GEN_BAD_REQUEST', 'dry_run is not supported for refunds');
-    }
     const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
-    const row = await refund(
-      ctx.db,
-      request.params.id,
-      { skip_queue, description: optionalString(body.description, 'description'), meta_data: optionalMetaData(body.meta_data) },
-      direct,
-    );
+    const overrides = { description: optionalString(body.description, 'description'), meta_data: optionalMetaData(body.meta_data) };
+    if (optionalBoolean(body.dry_run, 'dry_run')) {
+      return reply.status(200).send(await previewRefund(ctx.db, request.params.id, overrides, direct));
+    }
+    const row = await refund(ctx.db, request.params.id, { skip_queue, ...overrides }, direct);
     if (!skip_queue) ctx.onTransactionsQueued?.();
     return reply.status(201).send(transactionView(row));
   });

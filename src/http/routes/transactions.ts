@@ -4,9 +4,10 @@ import { findTransaction, findTransactionByReference } from '../../db/transactio
 import { queuedAcceptor } from '../../engine/accept-queued.js';
 import { directAcceptor } from '../../engine/accept-direct.js';
 import { RECOVERY_THRESHOLD_DEFAULT_MS, recoverStuckQueued } from '../../engine/recover.js';
+import { previewTransaction } from '../../engine/preview.js';
 import { isSplit, recordDirectSplit, recordQueuedSplit } from '../../engine/splits.js';
 import { ApiError } from '../../errors.js';
-import { parseTransactionRequest, transactionValidationError } from '../../ledger/transaction-request.js';
+import { parseTransactionRequest } from '../../ledger/transaction-request.js';
 import type { AppContext } from '../context.js';
 import { transactionView } from '../views.js';
 
@@ -21,7 +22,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
   const acceptDirect = directAcceptor(ctx.db, directOptions);
   app.post('/transactions', async (request, reply) => {
     const txn = parseTransactionRequest(request.body);
-    if (txn.dry_run) throw transactionValidationError('dry_run is not supported yet');
+    if (txn.dry_run) return reply.status(200).send(await previewTransaction(ctx.db, txn, directOptions));
     if (isSplit(txn)) {
       if (txn.skip_queue) return reply.status(201).send(await recordDirectSplit(ctx.db, txn, directOptions));
       const view = await recordQueuedSplit(ctx.db, txn);

@@ -1,0 +1,248 @@
+// Dry runs of new transactions (blnk-ledger.md §8.4): POST /transactions (single and splits) and
+// POST /transactions/bulk. Nothing is written, queued or announced, no reference is consumed and no
+// indicator created; the projection uses the posting rule and split plan of the real paths.
+import type { BalanceState } from '../db/balances.js';
+import type { Database, Queryable } from '../db/database.js';
+import { existingReferences } from '../db/transactions.js';
+import { ApiError } from '../errors.js';
+import {
+  duplicateReferenceRejection,
+  finishPreview,
+  projectPosting,
+  rejectionOf,
+  type BulkPreview,
+  type PreviewRejection,
+  type Scope,
+  type TransactionPreview,
+  type WorkingSet,
+} from '../ledger/preview.js';
+import type { TransactionRequest } from '../ledger/transaction-request.js';
+import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './preview-balances.js';
+import { isSplit, planSplit } from './splits.js';
+
+export const NOTE_SCHEDULED = 'scheduled_for is ignored in a dry run; the projection shows the effect as if applied now';
+export const NOTE_INDEPENDENT_LEGS =
+  'skip_queue is false: legs are queued and applied independently, so each is projected on its own against current balances';
+export const NOTE_INDEPENDENT_ITEMS =
+  'skip_queue is false: items are queued and applied independently, so each is projected on its own against current balances';
+export const NOTE_RUN_ASYNC = 'run_async is ignored in a dry run; the projection is returned immediately';
+
+/** The legs a request would post: itself, or its split legs (numbered as the real path numbers them). */
+function legsOf(request: TransactionRequest): TransactionRequest[] {
+  return isSplit(request) ? planSplit(request, request.skip_queue ? '-' : '_').map((leg) => leg.request) : [request];
+}
+
+/** The refusals a real post gives before touching balances, which a dry run gives too (4xx). */
+export function refuseLikeRealPost(request: TransactionRequest): void {
+  if (isSplit(request) && !request.skip_queue && request.atomic) {
+    throw new ApiError('TXN_VALIDATION_ERROR', 'atomic split transactions need skip_queue: true', { legacyKey: 'errors' });
+  }
+  legsOf(request); // split errors
+}
+
+function shell(request: TransactionRequest): TransactionPreview {
+  return {
+    dry_run: true,
+    would_apply: true,
+    status: request.inflight ? 'INFLIGHT' : 'APPLIED',
+    reference: request.reference,
+    currency: request.currency,
+    amount: Number(request.amount_string),
+    precise_amount: request.precise_amount.toString(),
+    precision: request.precision,
+    balances: [],
+    notes: [],
+  };
+}
+
+interface Context {
+  loaded: LoadedSet;
+  /** References already used in the database. */
+  taken: ReadonlySet<string>;
+  /** References this preview has already projected (a batch's earlier items). */
+  seen: Set<string>;
+}
+
+function reject(preview: TransactionPreview, rejection: PreviewRejection): void {
+  preview.would_apply = false;
+  preview.rejection ??= rejection;
+}
+
+function postingOf(context: Context, leg: TransactionRequest) {
+  return {
+    source: context.loaded.keyOf(leg.source, leg.currency),
+    destination: context.loaded.keyOf(leg.destination, leg.currency),
+    amount: leg.precise_amount,
+    inflight: leg.inflight,
+    allow_overdraft: leg.allow_overdraft,
+    overdraft_limit_precise: leg.overdraft_limit_precise,
+  };
+}
+
+function noteCaveats(set: WorkingSet, request: TransactionRequest, keys: readonly [string, string][], preview: TransactionPreview): void {
+  if (request.scheduled_for !== null) preview.notes.push(NOTE_SCHEDULED);
+  for (const [role, key] of keys) {
+    const balance = set.balance(key);
+    if (balance.virtual || balance.currency === request.currency) continue;
+    preview.notes.push(
+      `currency mismatch: transaction is ${request.currency} but ${role} balance ${balance.balance_id} is ${balance.currency}; the ledger applies this as raw minor units`,
+    );
+  }
+}
+
+/** One source -> destination: the funds check answers before the reference check, as on the real path. */
+function projectSingle(context: Context, request: TransactionRequest, scope: Scope, preview: TransactionPreview): void {
+  const posting = postingOf(context, request);
+  const { set } = context.loaded;
+  noteCaveats(set, request, [['source', posting.source], ['destination', posting.destination]], preview);
+  const rejection = projectPosting(set, scope, posting);
+  if (rejection) return reject(preview, rejection);
+  if (context.taken.has(request.reference) || context.seen.has(request.reference)) {
+    scope.restore();
+    return reject(preview, duplicateReferenceRejection(request.reference));
+  }
+  context.seen.add(request.reference);
+}
+
+/**
+ * A split. With skip_queue the legs apply one after another (earlier legs carry forward; a failing
+ * leg stops the rest, and an atomic split then leaves nothing); queued legs are independent.
+ */
+function projectSplit(context: Context, request: TransactionRequest, scope: Scope, preview: TransactionPreview): TransactionPreview['balances'] {
+  const { set } = context.loaded;
+  const role = request.sources ? 'source' : 'destination';
+  const legs = legsOf(request);
+  preview.legs = [];
+  if (request.scheduled_for !== null) preview.notes.push(NOTE_SCHEDULED);
+  const independent = !request.skip_queue;
+  if (independent) preview.notes.push(NOTE_INDEPENDENT_LEGS);
+  const balances: TransactionPreview['balances'] = [];
+  for (const leg of legs) {
+    const legScope = independent ? set.scope() : scope;
+    // A leg's reference is checked before its balances (applyAllOrNothing).
+    const duplicate = context.taken.has(leg.reference) || context.seen.has(leg.reference);
+    const rejection = duplicate ? duplicateReferenceRejection(leg.reference) : projectPosting(set, legScope, postingOf(context, leg));
+    if (independent) {
+      balances.push(...legScope.projections());
+      legScope.restore();
+    }
+    if (rejection) {
+      reject(preview, rejection);
+      if (independent) continue;
+      if (request.atomic) {
+        scope.restore();
+        preview.legs = [];
+      }
+      break;
+    }
+    context.seen.add(leg.reference);
+    preview.legs.push({
+      identifier: role === 'source' ? leg.source : leg.destination,
+      role,
+      precise_amount: leg.precise_amount.toString(),
+      amount: Number(leg.amount_string),
+    });
+  }
+  return independent ? balances : scope.projections();
+}
+
+/** Projects `request` within `scope` (its changes stay in the working set unless refused). */
+function projectItem(context: Context, request: TransactionRequest, scope: Scope): TransactionPreview {
+  const preview = shell(request);
+  if (isSplit(request)) preview.balances = projectSplit(context, request, scope, preview);
+  else {
+    projectSingle(context, request, scope, preview);
+    preview.balances = scope.projections();
+  }
+  return finishPreview(preview);
+}
+
+function wantedOf(requests: readonly TransactionRequest[]) {
+  return requests.flatMap(legsOf).flatMap((leg) => [
+    { identifier: leg.source, currency: leg.currency },
+    { identifier: leg.destination, currency: leg.currency },
+  ]);
+}
+
+async function contextFor(tx: Queryable, requests: readonly TransactionRequest[], options: PreviewOptions): Promise<Context> {
+  const loaded = await loadWorkingSet(tx, wantedOf(requests), options);
+  const references = requests.flatMap(legsOf).map((leg) => leg.reference);
+  return { loaded, taken: await existingReferences(tx, references), seen: new Set() };
+}
+
+function lockedPreview(request: TransactionRequest, error: ApiError): TransactionPreview {
+  const preview = shell(request);
+  reject(preview, rejectionOf(error));
+  return finishPreview(preview);
+}
+
+/** POST /transactions with `dry_run: true`. */
+export async function previewTransaction(db: Database, request: TransactionRequest, options: PreviewOptions): Promise<TransactionPreview> {
+  refuseLikeRealPost(request);
+  return runPreview(
+    db,
+    options,
+    async (tx) => {
+      const context = await contextFor(tx, [request], options);
+      return projectItem(context, request, context.loaded.set.scope());
+    },
+    (error) => lockedPreview(request, error),
+  );
+}
+
+export interface BulkFlags {
+  inflight: boolean;
+  atomic: boolean;
+  skip_queue: boolean;
+  run_async: boolean;
+}
+
+/**
+ * POST /transactions/bulk with `dry_run: true`, for already validated items. With skip_queue the
+ * items are projected cumulatively in order, as the real batch applies them; the batch balances are
+ * what the real batch would leave (up to its first failure, or nothing when atomic). Without
+ * skip_queue each item is projected on its own. run_async is ignored.
+ */
+export async function previewBulk(
+  db: Database,
+  items: readonly TransactionRequest[],
+  flags: BulkFlags,
+  options: PreviewOptions,
+): Promise<BulkPreview> {
+  const requests = items.map((item) => ({ ...item, inflight: flags.inflight, skip_queue: flags.skip_queue }));
+  requests.forEach(refuseLikeRealPost);
+  const cumulative = flags.skip_queue;
+  const notes: string[] = [];
+  if (!cumulative) notes.push(NOTE_INDEPENDENT_ITEMS);
+  if (flags.run_async) notes.push(NOTE_RUN_ASYNC);
+  return runPreview(db, options, async (tx) => {
+    const context = await contextFor(tx, requests, options);
+    const { set } = context.loaded;
+    const results: TransactionPreview[] = [];
+    let stopped: Map<string, BalanceState> | undefined;
+    requests.forEach((request, index) => {
+      const scope = set.scope();
+      const result = projectItem(context, request, scope);
+      if (!cumulative) scope.restore();
+      if (!result.would_apply && cumulative && stopped === undefined) {
+        stopped = flags.atomic ? set.all.beforeStates() : set.all.capture();
+        notes.push(
+          flags.atomic
+            ? `transactions[${index}] would fail, so the atomic batch would apply nothing; later items are projected as if it were absent`
+            : `transactions[${index}] would fail and a real batch stops there; the batch balances show what it would leave, later items are projected as if it were absent`,
+        );
+      }
+      results.push(result);
+    });
+    const preview: BulkPreview = {
+      dry_run: true,
+      would_apply: results.every((result) => result.would_apply),
+      cumulative,
+      atomic: flags.atomic,
+      results,
+      notes,
+    };
+    if (cumulative) preview.balances = set.all.projections(stopped);
+    return preview;
+  });
+}
