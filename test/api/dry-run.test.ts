@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { previewBulk } from '../../src/engine/preview.js';
+import { parseTransactionRequest } from '../../src/ledger/transaction-request.js';
 import { ledgerProblems } from '../support/invariants.js';
 import { startKassa, type TestKassa } from '../support/kassa.js';
 
@@ -455,6 +457,51 @@ describe('dry run', () => {
     assert.equal(again.body.would_apply, false);
     assert.equal(again.body.rejection.code, 'GEN_CONFLICT');
     assert.equal((await kassa.http.post('/refund-transaction/txn_unknown', { dry_run: true })).status, 404);
+  });
+
+  test('bulk create preview (engine): cumulative items see each other; the batch balances stop where a real batch stops', async () => {
+    const source = await funded(1_000n);
+    const [a, b] = [await balance(), await balance()];
+    const item = (precise_amount: number, destination: string, reference = ref('bulk')) =>
+      parseTransactionRequest({ precise_amount, currency: 'USD', description: 'bulk item', reference, source, destination });
+    const used = ref('used');
+    assert.equal((await post({ reference: used, precise_amount: 1, source: '@World', destination: b, allow_overdraft: true, skip_queue: true })).status, 201);
+    const items = [item(600, a), item(600, b), item(300, b), item(100, a, used)];
+    const options = { lock_wait_timeout_ms: 5_000, enable_queued_checks: false };
+    const before = await footprint();
+    const flags = { inflight: false, atomic: false, skip_queue: true, run_async: true };
+    const cumulative = await previewBulk(kassa.server.db, items, flags, options);
+    assert.equal(cumulative.cumulative, true);
+    assert.equal(cumulative.would_apply, false);
+    assert.deepEqual(
+      cumulative.results.map((r) => [r.would_apply, r.rejection?.code ?? null]),
+      [
+        [true, null],
+        [false, 'TXN_INSUFFICIENT_FUNDS'],
+        [true, null],
+        [false, 'TXN_DUPLICATE_REFERENCE'],
+      ],
+    );
+    assert.ok(cumulative.notes.includes('run_async is ignored in a dry run; the projection is returned immediately'));
+    // A real non-atomic batch stops at item 2: only the first item's effect remains.
+    const batch = new Map(cumulative.balances!.map((p) => [p.balance_id, p]));
+    assert.equal(batch.get(source)!.resulting_balance, '400');
+    assert.equal(batch.get(a)!.resulting_balance, '600');
+    assert.equal(batch.get(b)!.resulting_balance, '1');
+
+    const atomic = await previewBulk(kassa.server.db, items, { ...flags, atomic: true }, options);
+    assert.equal(atomic.atomic, true);
+    for (const p of atomic.balances!) assert.equal(p.resulting_balance, p.current_balance);
+
+    const independent = await previewBulk(kassa.server.db, items, { ...flags, skip_queue: false }, options);
+    assert.equal(independent.cumulative, false);
+    assert.equal(independent.balances, undefined);
+    assert.deepEqual(independent.results.map((r) => r.would_apply), [true, true, true, false]);
+
+    const held = await previewBulk(kassa.server.db, items.slice(0, 1), { ...flags, inflight: true }, options);
+    assert.equal(held.results[0].status, 'INFLIGHT');
+    assert.equal(held.balances![0].resulting_inflight_debit_balance, '600');
+    assert.deepEqual(await footprint(), before);
   });
 
   test('dry runs among concurrent real posts: every preview answers 200, only real posts write, the ledger stays sound', async () => {
