@@ -46,7 +46,7 @@ describe('dry run', () => {
     const [row] = await kassa.server.db.query<Record<string, string>>(
       `SELECT (SELECT count(*) FROM transactions) AS transactions, (SELECT count(*) FROM outbox_events) AS events,
          (SELECT count(*) FROM balances) AS balances, (SELECT count(*) FROM inflight_actions) AS actions,
-         (SELECT count(*) FROM transaction_queue) AS queue`,
+         (SELECT count(*) FROM transaction_queue) AS queue, (SELECT count(*) FROM hook_deliveries) AS hook_deliveries`,
     );
     return row;
   };
