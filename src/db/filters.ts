@@ -136,8 +136,10 @@ function transactionCondition(condition: Condition & { kind: 'column' }, params:
   }
   if (condition.field === 'indicator') {
     const match = compare('b.indicator', 'text', condition, params);
-    const holders = `SELECT b.balance_id FROM balances b WHERE ${match}`;
-    return `(t.source IN (${holders}) OR t.destination IN (${holders}))`;
+    // `= ANY(ARRAY(...))` rather than `IN (...)`: the holders become one array, so the planner can
+    // use the source and destination indexes (a hashed sub-plan only filters a scan).
+    const holders = `ARRAY(SELECT b.balance_id FROM balances b WHERE ${match})`;
+    return `(t.source = ANY(${holders}) OR t.destination = ANY(${holders}))`;
   }
   return undefined;
 }
