@@ -24,6 +24,7 @@ interface Pending<In, Out> {
 export class GroupCommitter<In, Out> {
   private pending: Pending<In, Out>[] = [];
   private flushing = 0;
+  private scheduled = false;
 
   constructor(
     /** Commits `items` and answers for each, in order. A throw fails the whole flush. */
@@ -37,6 +38,21 @@ export class GroupCommitter<In, Out> {
     }
     return new Promise<Out>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Starts flushes at the end of this event-loop turn, after every request read in it has been
+   * submitted. Starting at once would let the embedded database, which runs queries synchronously
+   * on this thread, finish a whole flush before the next request of the same turn is even parsed:
+   * every flush would carry one item.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
       this.start();
     });
   }
@@ -58,7 +74,7 @@ export class GroupCommitter<In, Out> {
         )
         .finally(() => {
           this.flushing -= 1;
-          this.start();
+          this.schedule();
         });
     }
   }

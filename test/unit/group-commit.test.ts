@@ -23,24 +23,31 @@ function recordingFlush() {
   };
 }
 
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('group commit', () => {
-  test('items that arrive while a flush runs share the next one; each caller gets its own answer', async () => {
+  test('items of one event-loop turn share a flush, items that arrive while it runs share the next; each caller gets its own answer', async () => {
     const f = recordingFlush();
     const committer = new GroupCommitter(f.flush, { batch_size_max: 100, flushes_in_flight_max: 1, pending_max: 1000 });
-    const answers = [1, 2, -3, 4].map((item) => committer.submit(item).then(String, (error: Error) => error.message));
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(f.batches, [[1]]);
+    const answer = (item: number) => committer.submit(item).then(String, (error: Error) => error.message);
+    const first = [1, 2].map(answer);
+    assert.deepEqual(f.batches, [], 'nothing flushes before the turn ends');
+    await nextTurn();
+    assert.deepEqual(f.batches, [[1, 2]]);
+    const second = [3, -4, 5].map(answer);
+    await nextTurn();
+    assert.deepEqual(f.batches, [[1, 2]], 'the only slot is busy');
     f.open();
-    assert.deepEqual(await Promise.all(answers), ['v1', 'v2', 'bad -3', 'v4']);
-    assert.deepEqual(f.batches, [[1], [2, -3, 4]]);
+    assert.deepEqual(await Promise.all([...first, ...second]), ['v1', 'v2', 'v3', 'bad -4', 'v5']);
+    assert.deepEqual(f.batches, [[1, 2], [3, -4, 5]]);
   });
 
   test('a flush carries at most batch_size_max items, and flushes_in_flight_max run at once', async () => {
     const f = recordingFlush();
     const committer = new GroupCommitter(f.flush, { batch_size_max: 2, flushes_in_flight_max: 2, pending_max: 1000 });
     const answers = [1, 2, 3, 4, 5, 6, 7].map((item) => committer.submit(item));
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(f.batches, [[1], [2]]);
+    await nextTurn();
+    assert.deepEqual(f.batches, [[1, 2], [3, 4]]);
     f.open();
     assert.deepEqual(await Promise.all(answers), ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7']);
     assert.ok(f.batches.every((batch) => batch.length <= 2));
@@ -57,20 +64,23 @@ describe('group commit', () => {
       },
       { batch_size_max: 10, flushes_in_flight_max: 1, pending_max: 10 },
     );
-    const first = committer.submit(1);
+    const first = assert.rejects(committer.submit(1), /connection lost/);
+    await nextTurn();
     const second = committer.submit(2);
-    await assert.rejects(first, /connection lost/);
+    await first;
     assert.equal(await second, 2);
   });
 
   test('beyond pending_max new items are refused at once with 429', async () => {
     const f = recordingFlush();
     const committer = new GroupCommitter(f.flush, { batch_size_max: 10, flushes_in_flight_max: 1, pending_max: 2 });
-    const accepted = [1, 2, 3].map((item) => committer.submit(item));
+    const flushing = committer.submit(1);
+    await nextTurn();
+    const waiting = [2, 3].map((item) => committer.submit(item));
     const refused = await committer.submit(4).catch((error: unknown) => error);
     assert.ok(refused instanceof ApiError);
     assert.equal(refused.status, 429);
     f.open();
-    assert.deepEqual(await Promise.all(accepted), ['v1', 'v2', 'v3']);
+    assert.deepEqual(await Promise.all([flushing, ...waiting]), ['v1', 'v2', 'v3']);
   });
 });
