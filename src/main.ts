@@ -7,7 +7,7 @@ import { createdApiKeyView } from './http/api-key-views.js';
 import { createLogger } from './log.js';
 import { isRfc3339, ZERO_TIME } from './time.js';
 import { InflightWorker } from './engine/inflight-worker.js';
-import { createWorker, logStartWarnings, openMigratedDatabase, startServer } from './server.js';
+import { createBulkRunner, createWorker, logStartWarnings, openMigratedDatabase, startServer } from './server.js';
 import { listDeadDeliveries, requeueDeadDeliveries } from './db/deliveries.js';
 import { stringifyJson } from './json.js';
 import { Dispatcher } from './events/dispatcher.js';
@@ -57,7 +57,9 @@ program
     // Blnk's worker process delivers webhooks and hooks; so does this one.
     const dispatcher = new Dispatcher({ db, config, logger });
     const inflightWorker = new InflightWorker(db, logger);
+    const bulkRunner = createBulkRunner(config, db, logger, () => worker.wake());
     worker.start();
+    bulkRunner.start();
     dispatcher.start();
     inflightWorker.start();
     logger.info({ database: db.kind }, 'kassa worker running');
@@ -65,7 +67,7 @@ program
       logger.info({ signal }, 'shutting down: finishing the current batch');
       const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
       force.unref();
-      Promise.all([worker.stop(), inflightWorker.stop()])
+      Promise.all([worker.stop(), inflightWorker.stop(), bulkRunner.stop()])
         .then(() => dispatcher.close())
         .then(() => db.close())
         .then(

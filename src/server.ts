@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
+import { BulkRunner } from './engine/bulk-runner.js';
 import { InflightWorker } from './engine/inflight-worker.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { buildApp } from './http/app.js';
@@ -68,18 +69,29 @@ export function createWorker(config: Config, db: Database, logger: Logger): Tran
   });
 }
 
+export function createBulkRunner(config: Config, db: Database, logger: Logger, onQueued?: () => void): BulkRunner {
+  const direct = {
+    lock_wait_timeout_ms: config.transaction.lock_wait_timeout_ms,
+    enable_queued_checks: config.transaction.enable_queued_checks,
+  };
+  return new BulkRunner(db, logger, direct, onQueued);
+}
+
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
   logStartWarnings(config, logger);
   const db = await openMigratedDatabase(config);
   const worker = config.worker.enabled ? createWorker(config, db, logger) : undefined;
   const inflightWorker = config.worker.enabled ? new InflightWorker(db, logger) : undefined;
+  // Asynchronous bulk batches are processed by the API process, as in Blnk (and by `kassa workers`).
+  const bulkRunner = createBulkRunner(config, db, logger, worker && (() => worker.wake()));
   const app = buildApp(
     {
       config,
       db,
       onTransactionsQueued: worker && (() => worker.wake()),
       onInflightActionsQueued: inflightWorker && (() => inflightWorker.wake()),
+      onBulkBatchStored: () => bulkRunner.wake(),
     },
     logger,
   );
@@ -95,6 +107,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   dispatcher.start();
   worker?.start();
   inflightWorker?.start();
+  bulkRunner.start();
   logger.info({ port, database: db.kind }, 'kassa listening');
   let closing: Promise<void> | undefined;
   return {
@@ -106,6 +119,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     close() {
       closing ??= (async () => {
         await app.close();
+        await bulkRunner.stop();
         await Promise.all([worker?.stop(), inflightWorker?.stop()]);
         await dispatcher.close();
         await db.close();

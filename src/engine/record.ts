@@ -73,7 +73,25 @@ export function queuedRequestRows(requests: readonly QueuedRequest[]): { rows: N
     if (atomic_group !== undefined) payload.atomic_group = atomic_group;
     return { transaction_id, run_at: isScheduled(request, now_ms) ? request.scheduled_for : null, payload };
   });
+  alignGroupRunAt(queue);
   return { rows, queue };
+}
+
+/**
+ * The worker claims an atomic group whole, as soon as one member is due: every member waits for the
+ * latest `scheduled_for` among them, so that no member applies before its time.
+ */
+function alignGroupRunAt(queue: QueueRow[]): void {
+  const latest = new Map<string, number>();
+  for (const item of queue) {
+    const group = item.payload.atomic_group;
+    if (group === undefined || item.run_at === null) continue;
+    latest.set(group, Math.max(latest.get(group) ?? 0, Date.parse(item.run_at)));
+  }
+  for (const item of queue) {
+    const at = item.payload.atomic_group === undefined ? undefined : latest.get(item.payload.atomic_group);
+    if (at !== undefined) item.run_at = new Date(at).toISOString();
+  }
 }
 
 /**

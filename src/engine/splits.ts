@@ -17,7 +17,7 @@ import { transactionView, type TransactionView } from '../ledger/transaction-vie
 import { insertDirectRows } from './direct-rows.js';
 import { evaluateMonitors } from './monitors.js';
 import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
-import { resolveIdentifiers } from './resolve.js';
+import { resolveIdentifiers, resolveMany } from './resolve.js';
 import { requestRow } from './rows.js';
 
 export interface SplitLeg {
@@ -82,9 +82,19 @@ export function splitParentView(
   return view;
 }
 
+/** The refusal of one of the requests given to applyAllOrNothing; `index` names which. */
+export class LegRefusal extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: ApiError,
+  ) {
+    super(error.message);
+  }
+}
+
 /**
- * Applies `requests` inside `tx`, all or nothing: any refusal throws (and the caller's transaction
- * rolls back). For atomic splits and atomic bulk batches with skip_queue.
+ * Applies `requests` inside `tx`, all or nothing: a refusal throws a LegRefusal naming the request
+ * (and the caller's transaction rolls back). For atomic splits and bulk batches with skip_queue.
  */
 export async function applyAllOrNothing(
   tx: Queryable,
@@ -92,18 +102,13 @@ export async function applyAllOrNothing(
   options: DirectOptions,
 ): Promise<TransactionRow[]> {
   await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
-  const byCurrency = new Map<string, Set<string>>();
-  for (const { request } of requests) {
-    const set = byCurrency.get(request.currency) ?? new Set<string>();
-    set.add(request.source).add(request.destination);
-    byCurrency.set(request.currency, set);
-  }
-  const resolved = new Map<string, Map<string, string>>();
-  for (const [currency, identifiers] of byCurrency) {
-    resolved.set(currency, await resolveIdentifiers(tx, [...identifiers], currency));
-  }
-  const legs = requests.map(({ request, parent_transaction }) => {
-    const ids = resolved.get(request.currency)!;
+  const resolved = await resolveMany(
+    tx,
+    requests.map(({ request }) => request),
+  );
+  const legs = requests.map(({ request, parent_transaction }, index) => {
+    const ids = resolved[index];
+    if (ids instanceof ApiError) throw new LegRefusal(index, ids);
     return { request, parent_transaction, source: ids.get(request.source)!, destination: ids.get(request.destination)! };
   });
   const seen = new Set<string>();
@@ -111,19 +116,18 @@ export async function applyAllOrNothing(
     tx,
     legs.map((leg) => leg.request.reference),
   );
-  for (const { request, source, destination } of legs) {
-    if (taken.has(request.reference) || seen.has(request.reference)) throw duplicateReference(request.reference);
-    seen.add(request.reference);
-    if (source === destination) {
-      throw new ApiError('TXN_VALIDATION_ERROR', 'source: source and destination cannot be the same balance.', { legacyKey: 'errors' });
+  legs.forEach(({ request }, index) => {
+    if (taken.has(request.reference) || seen.has(request.reference)) {
+      throw new LegRefusal(index, duplicateReference(request.reference));
     }
-  }
+    seen.add(request.reference);
+  });
   const balances = await lockBalances(
     tx,
     legs.flatMap((leg) => [leg.source, leg.destination]),
   );
   const changed = new Set<BalanceState>();
-  for (const { request, source, destination } of legs) {
+  for (const [index, { request, source, destination }] of legs.entries()) {
     const queued_debit_balance = options.enable_queued_checks
       ? (await queuedAmounts(tx, source)).queued_debit_balance
       : undefined;
@@ -136,8 +140,10 @@ export async function applyAllOrNothing(
       overdraft_limit_precise: request.overdraft_limit_precise,
       queued_debit_balance,
     });
-    if (rejection === INSUFFICIENT_FUNDS) throw new ApiError('TXN_INSUFFICIENT_FUNDS', rejectionText(rejection));
-    if (rejection) throw new ApiError('TXN_VALIDATION_ERROR', rejectionText(rejection));
+    if (rejection) {
+      const code = rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR';
+      throw new LegRefusal(index, new ApiError(code, rejectionText(rejection)));
+    }
     changed.add(balances.get(source)!);
     changed.add(balances.get(destination)!);
   }
@@ -162,6 +168,7 @@ export async function directTransaction<T>(db: Database, reference: string, work
   try {
     return await db.transaction(work);
   } catch (error) {
+    if (error instanceof LegRefusal) throw error.error;
     throw translateRecordError(error, reference);
   }
 }
@@ -188,12 +195,10 @@ export async function recordDirectSplit(db: Database, request: TransactionReques
 
 /**
  * Queued split: every leg's QUEUED row and queue row in one database transaction; each leg then gets
- * its own outcome `<ref>_<n>_q`. (An atomic queued split is refused until the worker applies groups.)
+ * its own outcome `<ref>_<n>_q`. The legs of an atomic split form one atomic group: the worker
+ * applies them all or none (every leg REJECTED when one cannot apply).
  */
 export async function recordQueuedSplit(db: Database, request: TransactionRequest): Promise<TransactionView> {
-  if (request.atomic) {
-    throw new ApiError('TXN_VALIDATION_ERROR', 'atomic split transactions need skip_queue: true', { legacyKey: 'errors' });
-  }
   const legs = planSplit(request, '_');
   const parent_transaction = newId('txn');
   const rows = await directTransaction(db, request.reference, async (tx) => {
@@ -206,6 +211,7 @@ export async function recordQueuedSplit(db: Database, request: TransactionReques
         transaction_id: newId('txn'),
         parent_transaction,
         queued_parent: parent_transaction,
+        atomic_group: request.atomic ? parent_transaction : undefined,
       })),
     );
   });

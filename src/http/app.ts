@@ -15,6 +15,7 @@ import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerBalanceMonitorRoutes } from './routes/balance-monitors.js';
 import { registerBalanceHistoryRoutes } from './routes/balance-history.js';
 import { registerBalanceRoutes } from './routes/balances.js';
+import { registerBulkRoutes } from './routes/bulk.js';
 import { registerHookRoutes } from './routes/hooks.js';
 import { registerIdentityRoutes } from './routes/identities.js';
 import { registerInflightRoutes } from './routes/inflight.js';
@@ -59,6 +60,7 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerIdentityRoutes(app, ctx);
   registerTransactionRoutes(app, ctx);
   registerTransactionListRoutes(app, ctx);
+  registerBulkRoutes(app, ctx);
   registerApiKeyRoutes(app, ctx, apiKeys);
   if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, metrics);
   registerMetadataRoutes(app, ctx);

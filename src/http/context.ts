@@ -9,4 +9,6 @@ export interface AppContext {
   onTransactionsQueued?: () => void;
   /** Tells this process's inflight worker that commits or voids were queued. */
   onInflightActionsQueued?: () => void;
+  /** Tells this process's bulk runner that an asynchronous batch was stored. */
+  onBulkBatchStored?: () => void;
 }

@@ -186,4 +186,41 @@ describe('split transactions', () => {
     assert.equal((await read(rich)).balance, 0);
     assert.equal((await read(destination)).balance, 500);
   });
+  test('queued atomic split: a leg lacking funds rejects every leg, no balance change; a good one applies all', async () => {
+    const [rich, poor] = [await funded(500n), await balance()];
+    const destination = await balance();
+    const reference = `split-${randomUUID()}`;
+    const body = (reference: string) => ({
+      reference,
+      precise_amount: 1000,
+      destination,
+      sources: [
+        { identifier: rich, distribution: '50%' },
+        { identifier: poor, distribution: 'left' },
+      ],
+      atomic: true,
+    });
+    const res = await split(body(reference));
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.status, 'QUEUED');
+    for (const leg of [`${reference}_1`, `${reference}_2`]) {
+      const outcome = await eventually(`/transactions/reference/${leg}_q`);
+      assert.equal(outcome.body.status, 'REJECTED');
+      assert.match(outcome.body.meta_data.blnk_rejection_reason, /insufficient funds/);
+    }
+    assert.equal((await read(rich)).balance, 500);
+    assert.equal((await read(poor)).balance, 0);
+    assert.equal((await read(destination)).balance, 0);
+
+    const good = `split-${randomUUID()}`;
+    const okPoor = await funded(500n);
+    const ok = await split({ ...body(good), sources: [{ identifier: rich, distribution: '50%' }, { identifier: okPoor, distribution: 'left' }] });
+    assert.equal(ok.status, 201, ok.text);
+    for (const leg of [`${good}_1`, `${good}_2`]) {
+      assert.equal((await eventually(`/transactions/reference/${leg}_q`)).body.status, 'APPLIED');
+    }
+    assert.equal((await read(rich)).balance, 0);
+    assert.equal((await read(okPoor)).balance, 0);
+    assert.equal((await read(destination)).balance, 1000);
+  });
 });

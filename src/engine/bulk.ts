@@ -1,0 +1,261 @@
+// Bulk transactions (blnk-ledger.md §7). A batch is planned into legs (one per item, or one per
+// split leg) with parent_transaction = the batch id and meta_data.sequence = the item's 1-based
+// position, and into units that apply all or none: the whole batch when it is atomic, else each item
+// (an atomic split item whole, a plain split leg by leg).
+// Queued: every QUEUED row and queue row in one database transaction; an atomic batch is one atomic
+// group in the queue. skip_queue: unit by unit in array order, each in its own database transaction
+// (an atomic batch is one), stopping at the first refusal.
+// A steward (the asynchronous runner) rides along inside those transactions to record progress and
+// the outcome, so that a stored batch resumes exactly where it stopped.
+import type { Database, Queryable } from '../db/database.js';
+import { existingReferences } from '../db/transactions.js';
+import { ApiError, type ErrorCode } from '../errors.js';
+import { newId } from '../ids.js';
+import { itemError, type BulkRequest } from '../ledger/bulk-request.js';
+import type { TransactionRequest } from '../ledger/transaction-request.js';
+import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
+import { resolveMany } from './resolve.js';
+import { applyAllOrNothing, isSplit, LegRefusal, planSplit } from './splits.js';
+
+export interface BulkLeg {
+  request: TransactionRequest;
+  /** 0-based position of the item this leg belongs to. */
+  item: number;
+  unit: number;
+}
+
+export interface BulkPlan {
+  batch_id: string;
+  inflight: boolean;
+  atomic: boolean;
+  skip_queue: boolean;
+  items: TransactionRequest[];
+  legs: BulkLeg[];
+  /** Indexes into `legs`, in order; each unit applies all or none. */
+  units: number[][];
+}
+
+export type BulkOutcome =
+  | { status: 'applied' | 'inflight'; transaction_count: number }
+  | { status: 'failed'; error: string };
+
+/** The asynchronous runner's hooks, each called inside the database transaction doing the work. */
+export interface BatchSteward {
+  /** First thing in every transaction: locks the batch, false when this claim no longer owns it. */
+  hold(tx: Queryable, units_done: number): Promise<boolean>;
+  advance(tx: Queryable, units_done: number): Promise<void>;
+  finish(tx: Queryable, outcome: BulkOutcome): Promise<void>;
+}
+
+/** The batch was taken over by another process (or finished): stop without touching it. */
+export class BatchLost extends Error {
+  constructor(batch_id: string) {
+    super(`bulk batch ${batch_id} is no longer held by this process`);
+  }
+}
+
+export const NOT_ROLLED_BACK = 'Previous transactions were not rolled back.';
+/** Kassa rolls an atomic batch back in the database (Blnk refunds or voids what it had applied). */
+export const ROLLED_BACK = 'All transactions in this batch have been rolled back: none was applied.';
+
+/** Legs and units of a validated request; a split item that cannot be split refuses the request. */
+export function planBatch(batch_id: string, bulk: BulkRequest): BulkPlan {
+  const legs: BulkLeg[] = [];
+  const units: number[][] = [];
+  bulk.items.forEach((item, index) => {
+    const request: TransactionRequest = {
+      ...item,
+      inflight: bulk.inflight,
+      skip_queue: bulk.skip_queue,
+      dry_run: false,
+      meta_data: { ...item.meta_data, sequence: index + 1 },
+    };
+    let requests: TransactionRequest[];
+    try {
+      requests = isSplit(request) ? planSplit(request, bulk.skip_queue ? '-' : '_').map((leg) => leg.request) : [request];
+    } catch (error) {
+      throw itemError(index, error);
+    }
+    // Together: the legs of this item share a unit (the batch's one unit when it is atomic).
+    const together = request.atomic || requests.length === 1;
+    let unit = -1;
+    for (const leg of requests) {
+      if (bulk.atomic) unit = units.length > 0 ? 0 : units.push([]) - 1;
+      else if (!together || unit < 0) unit = units.push([]) - 1;
+      units[unit].push(legs.length);
+      legs.push({ request: leg, item: index, unit });
+    }
+  });
+  return { batch_id, inflight: bulk.inflight, atomic: bulk.atomic, skip_queue: bulk.skip_queue, items: bulk.items, legs, units };
+}
+
+/** Blnk classifies a bulk failure by its text (blnk-ledger.md §0.3), first match wins. */
+function classify(message: string): ErrorCode {
+  const patterns: [string, ErrorCode][] = [
+    ['not in inflight status', 'TXN_NOT_INFLIGHT'],
+    ['has already been used', 'TXN_DUPLICATE_REFERENCE'],
+    ['insufficient funds', 'TXN_INSUFFICIENT_FUNDS'],
+    ['transaction amount must be positive', 'TXN_INVALID_AMOUNT'],
+    ['transaction validation failed', 'TXN_VALIDATION_ERROR'],
+    ['reference is required', 'TXN_VALIDATION_ERROR'],
+    ['failed to acquire lock', 'GEN_RESOURCE_LOCKED'],
+  ];
+  if (message.includes('transaction') && message.includes('not found')) return 'TXN_NOT_FOUND';
+  return patterns.find(([text]) => message.includes(text))?.[1] ?? 'GEN_BAD_REQUEST';
+}
+
+function majorAmount(item: TransactionRequest): string {
+  return Number(item.amount_string).toFixed(2);
+}
+
+/** Blnk's answer to a batch that stopped at `leg`: `{error, batch_id, error_detail}`. */
+export function bulkFailure(plan: BulkPlan, leg: BulkLeg, cause: string): ApiError {
+  const item = plan.items[leg.item];
+  const message =
+    `failed to queue transaction ${leg.item + 1} (Reference: ${item.reference}, Source: ${item.source}, ` +
+    `Destination: ${item.destination}, Amount: ${majorAmount(item)}): ${cause}. ` +
+    (plan.atomic ? ROLLED_BACK : NOT_ROLLED_BACK);
+  return new ApiError(classify(message), message, { extra: { batch_id: plan.batch_id }, details: { batch_id: plan.batch_id } });
+}
+
+/** The leg a failure of `unit` is about, and its cause; anything but a refusal is rethrown. */
+function refusalOf(plan: BulkPlan, unit: number[], error: unknown): { leg: BulkLeg; cause: string } {
+  if (error instanceof LegRefusal) return { leg: plan.legs[unit[error.index]], cause: error.error.message };
+  const first = plan.legs[unit[0]];
+  const translated = translateRecordError(error, first.request.reference);
+  if (translated instanceof ApiError) return { leg: first, cause: translated.message };
+  throw error;
+}
+
+function success(plan: BulkPlan): BulkOutcome {
+  return { status: plan.inflight ? 'inflight' : 'applied', transaction_count: plan.items.length };
+}
+
+/** Records a failure outcome in a transaction of its own (the failed work rolled back). */
+async function recordFailure(db: Database, steward: BatchSteward | undefined, units_done: number, failure: ApiError) {
+  if (!steward) return;
+  await db.transaction(async (tx) => {
+    if (await steward.hold(tx, units_done)) await steward.finish(tx, { status: 'failed', error: failure.message });
+  });
+}
+
+/** skip_queue: unit by unit from `units_done`; throws the batch's failure at the first refusal. */
+async function applyDirect(
+  db: Database,
+  plan: BulkPlan,
+  options: DirectOptions,
+  steward: BatchSteward | undefined,
+  units_done: number,
+): Promise<BulkOutcome> {
+  const outcome = success(plan);
+  for (let u = units_done; u < plan.units.length; u++) {
+    const unit = plan.units[u];
+    try {
+      await db.transaction(async (tx) => {
+        if (steward && !(await steward.hold(tx, u))) throw new BatchLost(plan.batch_id);
+        await applyAllOrNothing(
+          tx,
+          unit.map((leg) => ({ request: plan.legs[leg].request, parent_transaction: plan.batch_id })),
+          options,
+        );
+        if (!steward) return;
+        await steward.advance(tx, u + 1);
+        if (u === plan.units.length - 1) await steward.finish(tx, outcome);
+      });
+    } catch (error) {
+      if (error instanceof BatchLost) throw error;
+      const { leg, cause } = refusalOf(plan, unit, error);
+      const failure = bulkFailure(plan, leg, cause);
+      await recordFailure(db, steward, u, failure);
+      throw failure;
+    }
+  }
+  return outcome;
+}
+
+class Refused extends Error {
+  constructor(readonly failure: ApiError) {
+    super(failure.message);
+  }
+}
+
+/**
+ * Queued: resolves every leg and checks every reference, then inserts the QUEUED rows and queue rows
+ * of the legs before the first refused unit. Returns that refusal, if any.
+ */
+async function enqueueBatch(tx: Queryable, plan: BulkPlan): Promise<ApiError | undefined> {
+  const requests = plan.legs.map((leg) => leg.request);
+  const resolved = await resolveMany(tx, requests);
+  const taken = await existingReferences(
+    tx,
+    requests.map((request) => request.reference),
+  );
+  const seen = new Set<string>();
+  let refused: { leg: BulkLeg; cause: string } | undefined;
+  for (const [index, leg] of plan.legs.entries()) {
+    const ids = resolved[index];
+    const reference = leg.request.reference;
+    if (ids instanceof ApiError) refused = { leg, cause: ids.message };
+    else if (taken.has(reference) || seen.has(reference)) refused = { leg, cause: duplicateReference(reference).message };
+    if (refused) break;
+    seen.add(reference);
+  }
+  const failure = refused && bulkFailure(plan, refused.leg, refused.cause);
+  if (failure && plan.atomic) throw new Refused(failure);
+  const accepted = refused ? plan.legs.slice(0, plan.units[refused.leg.unit][0]) : plan.legs;
+  await enqueueRequests(
+    tx,
+    // `accepted` is a prefix of the legs: its indexes are theirs.
+    accepted.map((leg, index) => {
+      const ids = resolved[index] as Map<string, string>;
+      const together = plan.atomic || plan.units[leg.unit].length > 1;
+      return {
+        request: { ...leg.request, source: ids.get(leg.request.source)!, destination: ids.get(leg.request.destination)! },
+        transaction_id: newId('txn'),
+        parent_transaction: plan.batch_id,
+        queued_parent: plan.batch_id,
+        atomic_group: together ? (plan.atomic ? plan.batch_id : `${plan.batch_id}_${leg.item + 1}`) : undefined,
+      };
+    }),
+  );
+  return failure;
+}
+
+async function applyQueued(db: Database, plan: BulkPlan, steward: BatchSteward | undefined): Promise<BulkOutcome> {
+  let failure: ApiError | undefined;
+  try {
+    failure = await db.transaction(async (tx) => {
+      if (steward && !(await steward.hold(tx, 0))) throw new BatchLost(plan.batch_id);
+      const refused = await enqueueBatch(tx, plan);
+      if (steward) {
+        await steward.advance(tx, plan.units.length);
+        await steward.finish(tx, refused ? { status: 'failed', error: refused.message } : success(plan));
+      }
+      return refused;
+    });
+  } catch (error) {
+    if (error instanceof BatchLost) throw error;
+    if (error instanceof Refused) failure = error.failure;
+    else {
+      const { leg, cause } = refusalOf(plan, plan.units[0], error);
+      failure = bulkFailure(plan, leg, cause);
+    }
+    await recordFailure(db, steward, 0, failure);
+  }
+  if (failure) throw failure;
+  return success(plan);
+}
+
+/**
+ * Processes a planned batch from unit `units_done` on. Resolves with the outcome; throws the batch's
+ * failure (an ApiError carrying `batch_id`), BatchLost, or an unexpected error (nothing recorded).
+ */
+export function processBatch(
+  db: Database,
+  plan: BulkPlan,
+  options: DirectOptions,
+  steward?: BatchSteward,
+  units_done = 0,
+): Promise<BulkOutcome> {
+  return plan.skip_queue ? applyDirect(db, plan, options, steward, units_done) : applyQueued(db, plan, steward);
+}

@@ -1,0 +1,40 @@
+// POST /transactions/bulk (blnk-ledger.md §1.4, §7): validated whole, then processed now (201) or
+// stored and processed by the bulk runner (`run_async`, 202).
+import type { FastifyInstance } from 'fastify';
+import { countPendingBatches, insertBatch } from '../../db/bulk-batches.js';
+import { planBatch, processBatch } from '../../engine/bulk.js';
+import { ASYNC_BATCHES_MAX } from '../../engine/bulk-runner.js';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { parseBulkRequest } from '../../ledger/bulk-request.js';
+import { transactionValidationError } from '../../ledger/transaction-request.js';
+import type { AppContext } from '../context.js';
+
+export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const directOptions = {
+    lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms,
+    enable_queued_checks: ctx.config.transaction.enable_queued_checks,
+  };
+
+  app.post('/transactions/bulk', async (request, reply) => {
+    const bulk = parseBulkRequest(request.body);
+    if (bulk.dry_run) throw transactionValidationError('dry_run is not supported yet');
+    const batch_id = newId('bulk');
+    const plan = planBatch(batch_id, bulk);
+    if (bulk.run_async) {
+      if ((await countPendingBatches(ctx.db)) >= ASYNC_BATCHES_MAX) {
+        throw new ApiError('GEN_RATE_LIMITED', `too many bulk transactions in progress; max is ${ASYNC_BATCHES_MAX}`);
+      }
+      const { transactions, inflight, atomic, skip_queue } = request.body as Record<string, unknown>;
+      await insertBatch(ctx.db, batch_id, { transactions, inflight, atomic, skip_queue });
+      ctx.onBulkBatchStored?.();
+      return reply.status(202).send({ message: 'Bulk transaction processing started', batch_id, status: 'processing' });
+    }
+    try {
+      const outcome = await processBatch(ctx.db, plan, directOptions);
+      return reply.status(201).send({ batch_id, ...outcome });
+    } finally {
+      if (!bulk.skip_queue) ctx.onTransactionsQueued?.();
+    }
+  });
+}
