@@ -110,4 +110,34 @@ describe('Blnk TypeScript SDK: transactions', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(res.data, { recovered: 0, threshold: '24h0m0s' });
   });
+  test('Transactions.createBulk: a skip_queue batch applies, run_async answers processing', async () => {
+    const items = [1, 2].map((i) => ({
+      amount: i,
+      precision: 100,
+      reference: `sdk-bulk-${randomUUID()}`,
+      currency: 'USD',
+      source: '@WorldSDKBulk',
+      destination,
+      description: 'bulk from the SDK',
+      allow_overdraft: true,
+    }));
+    const created = await blnk.Transactions.createBulk({ transactions: items, skip_queue: true, atomic: true });
+    assert.equal(created.status, 201, JSON.stringify(created));
+    const batch = created.data as { batch_id: string; status: string; transaction_count: number };
+    assert.match(batch.batch_id, /^bulk_/);
+    assert.equal(batch.status, 'applied');
+    assert.equal(batch.transaction_count, 2);
+    const row = await blnk.Transactions.getByReference(items[1].reference);
+    assert.equal((row.data as Txn).parent_transaction, batch.batch_id);
+
+    const later = [{ ...items[0], reference: `sdk-bulk-${randomUUID()}` }];
+    const async = await blnk.Transactions.createBulk({ transactions: later, run_async: true, skip_queue: true });
+    assert.equal(async.status, 202, JSON.stringify(async));
+    assert.equal((async.data as { status: string }).status, 'processing');
+    const applied = await eventually(async () => {
+      const res = await blnk.Transactions.getByReference(later[0].reference);
+      return res.status === 200 ? (res.data as Txn) : undefined;
+    });
+    assert.equal(applied.status, 'APPLIED');
+  });
 });
