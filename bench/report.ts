@@ -29,6 +29,8 @@ export interface ScenarioResult {
   server_cpu_ms_per_transfer?: number;
   rss_peak_mib?: number;
   rss_end_mib?: number;
+  /** Peak RSS of each minute of load (runs of two minutes or more). */
+  rss_per_minute_mib?: number[];
   /** Queued transactions committed after the generator's drain check, applied after the server stopped. */
   applied_after_stop?: number;
   invariants?: InvariantReport;

@@ -175,6 +175,7 @@ async function runScenario(scenario: Scenario, options: Options, ceiling: Ceilin
             : undefined,
         rss_peak_mib: sampler.peak_mib,
         rss_end_mib: sampler.last_mib,
+        rss_per_minute_mib: options.duration >= 120 ? sampler.windowPeaks(60_000) : undefined,
       });
     } finally {
       sampler?.stop();
@@ -235,6 +236,9 @@ async function main(): Promise<void> {
     for (const violation of result.invariants?.violations ?? []) console.log(`  ${result.scenario}: INVARIANT VIOLATION: ${violation}`);
     if (result.applied_after_stop) console.log(`  ${result.scenario}: ${result.applied_after_stop} late-committed queued transactions applied after the server stopped`);
     if (result.errors) console.log(`  ${result.scenario}: errors ${JSON.stringify(result.error_kinds)}`);
+    if (result.rss_per_minute_mib) {
+      console.log(`  ${result.scenario}: RSS peak per minute (MiB): ${result.rss_per_minute_mib.map((mib) => mib.toFixed(0)).join(' ')}`);
+    }
   }
   const run = { started_at: started.toISOString(), load_average_end: loadAverage(), note: options.note, ceiling, results };
   mkdirSync(join(REPO_DIR, 'bench/results'), { recursive: true });

@@ -174,7 +174,10 @@ export class RssSampler {
   last_mib = 0;
   readonly samples: number[] = [];
 
-  constructor(read: () => number | undefined, interval_ms: number) {
+  constructor(
+    read: () => number | undefined,
+    private readonly interval_ms: number,
+  ) {
     const sample = () => {
       const value = read();
       if (value === undefined) return;
@@ -188,5 +191,15 @@ export class RssSampler {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+
+  /** The peak of each consecutive window of `window_ms` (a growing series means unbounded memory). */
+  windowPeaks(window_ms: number): number[] {
+    const per_window = Math.max(1, Math.round(window_ms / this.interval_ms));
+    const peaks: number[] = [];
+    for (let i = 0; i < this.samples.length; i += per_window) {
+      peaks.push(Math.max(...this.samples.slice(i, i + per_window)));
+    }
+    return peaks;
   }
 }
