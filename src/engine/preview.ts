@@ -25,6 +25,8 @@ export const NOTE_INDEPENDENT_LEGS =
   'skip_queue is false: legs are queued and applied independently, so each is projected on its own against current balances';
 export const NOTE_INDEPENDENT_ITEMS =
   'skip_queue is false: items are queued and applied independently, so each is projected on its own against current balances';
+export const NOTE_QUEUED_ATOMIC =
+  'skip_queue is false but the batch is atomic: the worker applies its items as one group, in order, all or none, so they are projected cumulatively';
 export const NOTE_RUN_ASYNC = 'run_async is ignored in a dry run; the projection is returned immediately';
 
 /** The legs a request would post: itself, or its split legs (numbered as the real path numbers them). */
@@ -34,9 +36,6 @@ function legsOf(request: TransactionRequest): TransactionRequest[] {
 
 /** The refusals a real post gives before touching balances, which a dry run gives too (4xx). */
 export function refuseLikeRealPost(request: TransactionRequest): void {
-  if (isSplit(request) && !request.skip_queue && request.atomic) {
-    throw new ApiError('TXN_VALIDATION_ERROR', 'atomic split transactions need skip_queue: true', { legacyKey: 'errors' });
-  }
   legsOf(request); // split errors
 }
 
@@ -61,6 +60,11 @@ interface Context {
   taken: ReadonlySet<string>;
   /** References this preview has already projected (a batch's earlier items). */
   seen: Set<string>;
+  /**
+   * A batch checks every reference before any balance (applyAllOrNothing, or the insert of its
+   * QUEUED rows); a single transaction answers the funds check first.
+   */
+  reference_first: boolean;
 }
 
 function reject(preview: TransactionPreview, rejection: PreviewRejection): void {
@@ -95,9 +99,15 @@ function projectSingle(context: Context, request: TransactionRequest, scope: Sco
   const posting = postingOf(context, request);
   const { set } = context.loaded;
   noteCaveats(set, request, [['source', posting.source], ['destination', posting.destination]], preview);
+  const duplicate = context.taken.has(request.reference) || context.seen.has(request.reference);
+  if (duplicate && context.reference_first) {
+    scope.touch(posting.source, 'source');
+    scope.touch(posting.destination, 'destination');
+    return reject(preview, duplicateReferenceRejection(request.reference));
+  }
   const rejection = projectPosting(set, scope, posting);
   if (rejection) return reject(preview, rejection);
-  if (context.taken.has(request.reference) || context.seen.has(request.reference)) {
+  if (duplicate) {
     scope.restore();
     return reject(preview, duplicateReferenceRejection(request.reference));
   }
@@ -106,7 +116,8 @@ function projectSingle(context: Context, request: TransactionRequest, scope: Sco
 
 /**
  * A split. With skip_queue the legs apply one after another (earlier legs carry forward; a failing
- * leg stops the rest, and an atomic split then leaves nothing); queued legs are independent.
+ * leg stops the rest, and an atomic split then leaves nothing). Queued legs are independent, except
+ * that an atomic split's legs are one group the worker applies in order, all or none.
  */
 function projectSplit(context: Context, request: TransactionRequest, scope: Scope, preview: TransactionPreview): TransactionPreview['balances'] {
   const { set } = context.loaded;
@@ -114,7 +125,7 @@ function projectSplit(context: Context, request: TransactionRequest, scope: Scop
   const legs = legsOf(request);
   preview.legs = [];
   if (request.scheduled_for !== null) preview.notes.push(NOTE_SCHEDULED);
-  const independent = !request.skip_queue;
+  const independent = !request.skip_queue && !request.atomic;
   if (independent) preview.notes.push(NOTE_INDEPENDENT_LEGS);
   const balances: TransactionPreview['balances'] = [];
   for (const leg of legs) {
@@ -164,10 +175,15 @@ function wantedOf(requests: readonly TransactionRequest[]) {
   ]);
 }
 
-async function contextFor(tx: Queryable, requests: readonly TransactionRequest[], options: PreviewOptions): Promise<Context> {
+async function contextFor(
+  tx: Queryable,
+  requests: readonly TransactionRequest[],
+  reference_first: boolean,
+  options: PreviewOptions,
+): Promise<Context> {
   const loaded = await loadWorkingSet(tx, wantedOf(requests), options);
   const references = requests.flatMap(legsOf).map((leg) => leg.reference);
-  return { loaded, taken: await existingReferences(tx, references), seen: new Set() };
+  return { loaded, taken: await existingReferences(tx, references), seen: new Set(), reference_first };
 }
 
 function lockedPreview(request: TransactionRequest, error: ApiError): TransactionPreview {
@@ -183,7 +199,7 @@ export async function previewTransaction(db: Database, request: TransactionReque
     db,
     options,
     async (tx) => {
-      const context = await contextFor(tx, [request], options);
+      const context = await contextFor(tx, [request], false, options);
       return projectItem(context, request, context.loaded.set.scope());
     },
     (error) => lockedPreview(request, error),
@@ -198,10 +214,11 @@ export interface BulkFlags {
 }
 
 /**
- * POST /transactions/bulk with `dry_run: true`, for already validated items. With skip_queue the
- * items are projected cumulatively in order, as the real batch applies them; the batch balances are
- * what the real batch would leave (up to its first failure, or nothing when atomic). Without
- * skip_queue each item is projected on its own. run_async is ignored.
+ * POST /transactions/bulk with `dry_run: true`, for already validated items. With skip_queue, or
+ * when atomic (a queued atomic batch is one group the worker applies in order), the items are
+ * projected cumulatively in order, as the real batch applies them; the batch balances are what the
+ * real batch would leave (up to its first failure, or nothing when atomic). Otherwise each item is
+ * projected on its own. run_async is ignored.
  */
 export async function previewBulk(
   db: Database,
@@ -211,12 +228,13 @@ export async function previewBulk(
 ): Promise<BulkPreview> {
   const requests = items.map((item) => ({ ...item, inflight: flags.inflight, skip_queue: flags.skip_queue }));
   requests.forEach(refuseLikeRealPost);
-  const cumulative = flags.skip_queue;
+  const cumulative = flags.skip_queue || flags.atomic;
   const notes: string[] = [];
   if (!cumulative) notes.push(NOTE_INDEPENDENT_ITEMS);
+  if (!flags.skip_queue && flags.atomic) notes.push(NOTE_QUEUED_ATOMIC);
   if (flags.run_async) notes.push(NOTE_RUN_ASYNC);
   return runPreview(db, options, async (tx) => {
-    const context = await contextFor(tx, requests, options);
+    const context = await contextFor(tx, requests, true, options);
     const { set } = context.loaded;
     const results: TransactionPreview[] = [];
     let stopped: Map<string, BalanceState> | undefined;

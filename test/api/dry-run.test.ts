@@ -5,8 +5,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { previewBulk } from '../../src/engine/preview.js';
-import { parseTransactionRequest } from '../../src/ledger/transaction-request.js';
 import { ledgerProblems } from '../support/invariants.js';
 import { startKassa, type TestKassa } from '../support/kassa.js';
 
@@ -459,22 +457,31 @@ describe('dry run', () => {
     assert.equal((await kassa.http.post('/refund-transaction/txn_unknown', { dry_run: true })).status, 404);
   });
 
-  test('bulk create preview (engine): cumulative items see each other; the batch balances stop where a real batch stops', async () => {
+  test('bulk create preview: cumulative with skip_queue, stops where a real batch stops, atomic leaves nothing, writes nothing', async () => {
     const source = await funded(1_000n);
     const [a, b] = [await balance(), await balance()];
-    const item = (precise_amount: number, destination: string, reference = ref('bulk')) =>
-      parseTransactionRequest({ precise_amount, currency: 'USD', description: 'bulk item', reference, source, destination });
+    const item = (precise_amount: number, destination: string, reference = ref('bulk')) => ({
+      precise_amount,
+      currency: 'USD',
+      description: 'bulk item',
+      reference,
+      source,
+      destination,
+    });
     const used = ref('used');
     assert.equal((await post({ reference: used, precise_amount: 1, source: '@World', destination: b, allow_overdraft: true, skip_queue: true })).status, 201);
-    const items = [item(600, a), item(600, b), item(300, b), item(100, a, used)];
-    const options = { lock_wait_timeout_ms: 5_000, enable_queued_checks: false };
+    const transactions = [item(600, a), item(600, b), item(300, b), item(100, a, used)];
+    const bulk = (flags: Record<string, unknown>) => kassa.http.post('/transactions/bulk', { transactions, dry_run: true, ...flags });
     const before = await footprint();
-    const flags = { inflight: false, atomic: false, skip_queue: true, run_async: true };
-    const cumulative = await previewBulk(kassa.server.db, items, flags, options);
-    assert.equal(cumulative.cumulative, true);
-    assert.equal(cumulative.would_apply, false);
+
+    const cumulative = await bulk({ skip_queue: true, run_async: true });
+    assert.equal(cumulative.status, 200, cumulative.text);
+    assert.equal(cumulative.body.dry_run, true);
+    assert.equal(cumulative.body.cumulative, true);
+    assert.equal(cumulative.body.atomic, false);
+    assert.equal(cumulative.body.would_apply, false);
     assert.deepEqual(
-      cumulative.results.map((r) => [r.would_apply, r.rejection?.code ?? null]),
+      cumulative.body.results.map((r: any) => [r.would_apply, r.rejection?.code ?? null]),
       [
         [true, null],
         [false, 'TXN_INSUFFICIENT_FUNDS'],
@@ -482,26 +489,70 @@ describe('dry run', () => {
         [false, 'TXN_DUPLICATE_REFERENCE'],
       ],
     );
-    assert.ok(cumulative.notes.includes('run_async is ignored in a dry run; the projection is returned immediately'));
+    assert.ok(cumulative.body.notes.includes('run_async is ignored in a dry run; the projection is returned immediately'));
     // A real non-atomic batch stops at item 2: only the first item's effect remains.
-    const batch = new Map(cumulative.balances!.map((p) => [p.balance_id, p]));
-    assert.equal(batch.get(source)!.resulting_balance, '400');
-    assert.equal(batch.get(a)!.resulting_balance, '600');
-    assert.equal(batch.get(b)!.resulting_balance, '1');
+    const batch = new Map(cumulative.body.balances.map((p: any) => [p.balance_id, p]));
+    assert.equal((batch.get(source) as any).resulting_balance, '400');
+    assert.equal((batch.get(a) as any).resulting_balance, '600');
+    assert.equal((batch.get(b) as any).resulting_balance, '1');
 
-    const atomic = await previewBulk(kassa.server.db, items, { ...flags, atomic: true }, options);
-    assert.equal(atomic.atomic, true);
-    for (const p of atomic.balances!) assert.equal(p.resulting_balance, p.current_balance);
+    const atomic = await bulk({ skip_queue: true, atomic: true });
+    assert.equal(atomic.body.atomic, true);
+    for (const p of atomic.body.balances) assert.equal(p.resulting_balance, p.current_balance);
 
-    const independent = await previewBulk(kassa.server.db, items, { ...flags, skip_queue: false }, options);
-    assert.equal(independent.cumulative, false);
-    assert.equal(independent.balances, undefined);
-    assert.deepEqual(independent.results.map((r) => r.would_apply), [true, true, true, false]);
+    const queuedAtomic = await bulk({ atomic: true });
+    assert.equal(queuedAtomic.body.cumulative, true);
+    assert.equal(queuedAtomic.body.would_apply, false);
 
-    const held = await previewBulk(kassa.server.db, items.slice(0, 1), { ...flags, inflight: true }, options);
-    assert.equal(held.results[0].status, 'INFLIGHT');
-    assert.equal(held.balances![0].resulting_inflight_debit_balance, '600');
+    const independent = await bulk({});
+    assert.equal(independent.body.cumulative, false);
+    assert.equal(independent.body.balances, undefined);
+    assert.deepEqual(independent.body.results.map((r: any) => r.would_apply), [true, true, true, false]);
+
+    const held = await kassa.http.post('/transactions/bulk', { transactions: transactions.slice(0, 1), inflight: true, skip_queue: true, dry_run: true });
+    assert.equal(held.body.would_apply, true);
+    assert.equal(held.body.results[0].status, 'INFLIGHT');
+    assert.equal(held.body.balances[0].resulting_inflight_debit_balance, '600');
     assert.deepEqual(await footprint(), before);
+
+    // The real batch afterwards does what the preview said: it stops at item 2.
+    const real = await kassa.http.post('/transactions/bulk', { transactions, skip_queue: true });
+    assert.equal(real.status, 400, real.text);
+    assert.equal(real.body.error_detail.code, 'TXN_INSUFFICIENT_FUNDS');
+    assert.equal(String((await read(source)).balance), (batch.get(source) as any).resulting_balance);
+    assert.equal(String((await read(a)).balance), (batch.get(a) as any).resulting_balance);
+  });
+
+  test('bulk create preview: validation errors answer as the real bulk does', async () => {
+    const empty = await kassa.http.post('/transactions/bulk', { transactions: [], dry_run: true });
+    assert.equal(empty.status, 400);
+    assert.equal(empty.body.error_detail.code, 'TXN_BULK_EMPTY');
+    const invalid = await kassa.http.post('/transactions/bulk', {
+      transactions: [{ precise_amount: 1, currency: 'USD', reference: ref(), description: 'x', source: '@World', destination: await balance() }, { currency: 'USD' }],
+      dry_run: true,
+    });
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.body.error_detail.message, /^transactions\[1\]/);
+  });
+
+  test('a queued atomic split is one group: projected cumulatively, all or none', async () => {
+    const source = await funded(100n);
+    const [a, b] = [await balance(), await balance()];
+    const res = await post({
+      precise_amount: 160,
+      source,
+      destinations: [
+        { identifier: a, distribution: '80' },
+        { identifier: b, distribution: 'left' },
+      ],
+      atomic: true,
+      dry_run: true,
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.would_apply, false);
+    assert.equal(res.body.rejection.code, 'TXN_INSUFFICIENT_FUNDS');
+    assert.deepEqual(res.body.legs, []);
+    for (const p of res.body.balances) assert.equal(p.resulting_balance, p.current_balance);
   });
 
   test('dry runs among concurrent real posts: every preview answers 200, only real posts write, the ledger stays sound', async () => {

@@ -4,10 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { countPendingBatches, insertBatch } from '../../db/bulk-batches.js';
 import { planBatch, processBatch } from '../../engine/bulk.js';
 import { ASYNC_BATCHES_MAX } from '../../engine/bulk-runner.js';
+import { previewBulk } from '../../engine/preview.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { parseBulkRequest } from '../../ledger/bulk-request.js';
-import { transactionValidationError } from '../../ledger/transaction-request.js';
 import type { AppContext } from '../context.js';
 
 export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -18,7 +18,10 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   app.post('/transactions/bulk', async (request, reply) => {
     const bulk = parseBulkRequest(request.body);
-    if (bulk.dry_run) throw transactionValidationError('dry_run is not supported yet');
+    if (bulk.dry_run) {
+      planBatch('bulk_dry_run', bulk); // the real refusals of split items (`transactions[<i>]: ...`)
+      return reply.status(200).send(await previewBulk(ctx.db, bulk.items, bulk, directOptions));
+    }
     const batch_id = newId('bulk');
     const plan = planBatch(batch_id, bulk);
     if (bulk.run_async) {
