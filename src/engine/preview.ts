@@ -94,7 +94,10 @@ function noteCaveats(set: WorkingSet, request: TransactionRequest, keys: readonl
   }
 }
 
-/** One source -> destination: the funds check answers before the reference check, as on the real path. */
+/**
+ * One source -> destination. A single transaction answers the funds check before the reference check
+ * (the real skip_queue path); a batch item the reference first (the real bulk path).
+ */
 function projectSingle(context: Context, request: TransactionRequest, scope: Scope, preview: TransactionPreview): void {
   const posting = postingOf(context, request);
   const { set } = context.loaded;
