@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import pg from 'pg';
+import { TEST_DATABASE_URL } from '../support/database.js';
 import { ledgerProblems } from '../support/invariants.js';
 import { startKassa, type TestKassa } from '../support/kassa.js';
 
@@ -554,6 +556,32 @@ describe('dry run', () => {
     assert.deepEqual(res.body.legs, []);
     for (const p of res.body.balances) assert.equal(p.resulting_balance, p.current_balance);
   });
+
+  test(
+    'a balance locked past lock_wait_timeout: the preview would not apply, GEN_RESOURCE_LOCKED, lock_contention',
+    { skip: !TEST_DATABASE_URL && 'PostgreSQL only: the embedded database runs one transaction at a time' },
+    async () => {
+      const source = await funded(1_000n);
+      const destination = await balance();
+      const holder = new pg.Client({ connectionString: kassa.database.url });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM balances WHERE balance_id = $1 FOR UPDATE', [source]);
+        const res = await post({ precise_amount: 10, source, destination, dry_run: true });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.would_apply, false);
+        assert.equal(res.body.rejection.code, 'GEN_RESOURCE_LOCKED');
+        assert.equal(res.body.rejection.reason, 'lock_contention');
+        assert.equal('status' in res.body, false);
+        await holder.query('ROLLBACK');
+        const free = await post({ precise_amount: 10, source, destination, dry_run: true });
+        assert.equal(free.body.would_apply, true);
+      } finally {
+        await holder.end();
+      }
+    },
+  );
 
   test('dry runs among concurrent real posts: every preview answers 200, only real posts write, the ledger stays sound', async () => {
     const source = await funded(10_000n);
