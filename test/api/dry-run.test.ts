@@ -644,3 +644,35 @@ describe('dry run', () => {
     );
   });
 });
+
+describe('dry run with enable_queued_checks', () => {
+  let kassa: TestKassa;
+  before(async () => {
+    kassa = await startKassa({ env: { BLNK_TRANSACTION_ENABLE_QUEUED_CHECKS: 'true', KASSA_WORKER_ENABLED: 'false' } });
+  });
+  after(() => kassa.close());
+
+  test('queued debits count in available and in the funds check, as on the real skip_queue path', async () => {
+    const ledger_id = (await kassa.http.post('/ledgers', { name: 'queued-checks' })).body.ledger_id;
+    const [source, destination] = [
+      (await kassa.http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id,
+      (await kassa.http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id,
+    ];
+    const post = (body: Record<string, unknown>) =>
+      kassa.http.post('/transactions', { currency: 'USD', description: 'queued checks', reference: `qc-${randomUUID()}`, ...body });
+    assert.equal((await post({ precise_amount: 1_000, source: '@World', destination: source, allow_overdraft: true, skip_queue: true })).status, 201);
+    assert.equal((await post({ precise_amount: 700, source, destination })).status, 201); // stays queued: no worker
+    const preview = await post({ precise_amount: 400, source, destination, skip_queue: true, dry_run: true });
+    assert.equal(preview.status, 200, preview.text);
+    assert.equal(preview.body.would_apply, false);
+    assert.equal(preview.body.rejection.code, 'TXN_INSUFFICIENT_FUNDS');
+    assert.equal(preview.body.balances[0].current_balance, '1000');
+    assert.equal(preview.body.balances[0].current_available, '300');
+    const real = await post({ precise_amount: 400, source, destination, skip_queue: true });
+    assert.equal(real.status, 400);
+    assert.equal(real.body.error_detail.code, 'TXN_INSUFFICIENT_FUNDS');
+    const fits = await post({ precise_amount: 300, source, destination, skip_queue: true, dry_run: true });
+    assert.equal(fits.body.would_apply, true);
+    assert.equal(fits.body.balances[0].resulting_available, '0');
+  });
+});
