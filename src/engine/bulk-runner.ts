@@ -33,7 +33,8 @@ export interface BulkRunnerOptions {
 
 export const DEFAULT_BULK_RUNNER_OPTIONS: BulkRunnerOptions = {
   slots: 4,
-  idle_poll_ms: 250,
+  // The accepting process wakes its runner at once; polling only finds batches whose claim expired.
+  idle_poll_ms: 1_000,
   lease_ms: 5_000,
   attempts_max: 10,
   retry_delay_ms: 1_000,

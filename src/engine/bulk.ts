@@ -139,7 +139,33 @@ async function recordFailure(db: Database, steward: BatchSteward | undefined, un
   });
 }
 
-/** skip_queue: unit by unit from `units_done`; throws the batch's failure at the first refusal. */
+/** Legs one database transaction applies at most on the skip_queue path (a unit is never cut). */
+export const CHUNK_LEGS_MAX = 100;
+
+/** The units from `first` that one transaction takes: at least one, at most `units_max`. */
+function chunkEnd(plan: BulkPlan, first: number, units_max: number): number {
+  let end = first + 1;
+  let legs = plan.units[first].length;
+  while (end < plan.units.length && end - first < units_max && legs + plan.units[end].length <= CHUNK_LEGS_MAX) {
+    legs += plan.units[end].length;
+    end += 1;
+  }
+  return end;
+}
+
+/** The unit of the `index`-th leg of the units from `first`. */
+function unitOfLeg(plan: BulkPlan, first: number, index: number): number {
+  let u = first;
+  for (let seen = plan.units[u].length; seen <= index; seen += plan.units[u].length) u += 1;
+  return u;
+}
+
+/**
+ * skip_queue, from unit `units_done`: consecutive units share a database transaction (up to
+ * CHUNK_LEGS_MAX legs), in array order, with the result of applying them one by one. When a unit is
+ * refused, the units before it are applied on their own and the batch stops at that unit. An atomic
+ * batch is a single unit: one transaction.
+ */
 async function applyDirect(
   db: Database,
   plan: BulkPlan,
@@ -148,23 +174,35 @@ async function applyDirect(
   units_done: number,
 ): Promise<BulkOutcome> {
   const outcome = success(plan);
-  for (let u = units_done; u < plan.units.length; u++) {
-    const unit = plan.units[u];
+  let units_max = Infinity;
+  for (let u = units_done; u < plan.units.length; ) {
+    const end = chunkEnd(plan, u, units_max);
     try {
       await db.transaction(async (tx) => {
         if (steward && !(await steward.hold(tx, u))) throw new BatchLost(plan.batch_id);
         await applyAllOrNothing(
           tx,
-          unit.map((leg) => ({ request: plan.legs[leg].request, parent_transaction: plan.batch_id })),
+          plan.units
+            .slice(u, end)
+            .flat()
+            .map((leg) => ({ request: plan.legs[leg].request, parent_transaction: plan.batch_id })),
           options,
         );
         if (!steward) return;
-        await steward.advance(tx, u + 1);
-        if (u === plan.units.length - 1) await steward.finish(tx, outcome);
+        await steward.advance(tx, end);
+        if (end === plan.units.length) await steward.finish(tx, outcome);
       });
+      u = end;
+      units_max = Infinity;
     } catch (error) {
       if (error instanceof BatchLost) throw error;
-      const { leg, cause } = refusalOf(plan, unit, error);
+      if (end - u > 1) {
+        // Apply what comes before the refused unit (unknown for other errors: one unit at a time).
+        units_max = error instanceof LegRefusal ? unitOfLeg(plan, u, error.index) - u : 1;
+        if (units_max > 0) continue;
+      }
+      // The refusal is unit u's: its legs come first in the transaction.
+      const { leg, cause } = refusalOf(plan, plan.units[u], error);
       const failure = bulkFailure(plan, leg, cause);
       await recordFailure(db, steward, u, failure);
       throw failure;

@@ -45,7 +45,7 @@ describe('asynchronous bulk across crashes and processes', () => {
     let kassa = await spawnKassa(database);
     try {
       const destination = await balance(kassa.http);
-      const count = 400;
+      const count = 1500;
       const res = await kassa.http.post('/transactions/bulk', { transactions: items(count, destination), skip_queue: true, run_async: true });
       assert.equal(res.status, 202, res.text);
       // Crash once some items are applied (and, surely, before all are).

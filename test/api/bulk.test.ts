@@ -112,6 +112,18 @@ describe('bulk transactions', () => {
     assert.equal((await read(d)).balance, 300);
   });
 
+  test('skip_queue non-atomic stops at the first failing item even when a later one fails differently', async () => {
+    const [rich, poor, d] = [await funded(1000), await balance(), await balance()];
+    const items = [item(rich, d, 100), item(rich, d, 200), item(poor, d, 50), item(rich, 'bln_unknown', 1), item(rich, d, 1)];
+    const res = await bulk({ transactions: items, skip_queue: true });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error_detail.code, 'TXN_INSUFFICIENT_FUNDS');
+    assert.match(res.body.error, /^failed to queue transaction 3 /);
+    assert.equal((await byReference(items[1].reference)).body.status, 'APPLIED');
+    for (const it of items.slice(2)) assert.equal((await byReference(it.reference)).status, 404);
+    assert.equal((await read(d)).balance, 300);
+  });
+
   test('52 (deviation): skip_queue atomic rolls the whole batch back in the database', async () => {
     const [rich, poor, d] = [await funded(1000), await balance(), await balance()];
     const items = [item(rich, d, 300), item(poor, d, 50), item(rich, d, 200)];
