@@ -197,6 +197,20 @@ describe('bulk transactions', () => {
     assert.equal((await read(d)).balance, 1000);
   });
 
+  test('a queued atomic batch with a scheduled item applies whole when its latest item comes due', async () => {
+    const [s, d] = [await funded(1000), await balance()];
+    const scheduled_for = new Date(Date.now() + 5_000).toISOString().replace(/\.\d+Z$/, '+00:00');
+    const items = [item(s, d, 10), item(s, d, 20, { scheduled_for })];
+    const res = await bulk({ transactions: items, atomic: true });
+    assert.equal(res.status, 201, res.text);
+    assert.equal((await byReference(items[0].reference)).body.status, 'QUEUED');
+    assert.equal((await byReference(items[1].reference)).body.status, 'SCHEDULED');
+    // Not before the scheduled item is due: the first item waits for it.
+    assert.equal((await byReference(`${items[0].reference}_q`)).status, 404);
+    for (const it of items) assert.equal((await outcome(it.reference)).status, 'APPLIED');
+    assert.equal((await read(d)).balance, 30);
+  });
+
   test('queued atomic refused at acceptance writes nothing; non-atomic keeps the items before', async () => {
     const [s, d] = [await funded(1000), await balance()];
     const atomicItems = [item(s, d, 1), item(s, 'bln_unknown', 1)];
