@@ -16,7 +16,7 @@ import { runOpenLoop } from './load.js';
 import { recordResults } from './record.js';
 import { formatTable, type ScenarioResult } from './report.js';
 import { scenarioByName, scenarioLabel, SCENARIO_NAMES, type Scenario, type ScenarioContext } from './scenarios.js';
-import { createBenchDatabase, RssSampler, startKassaChild } from './server.js';
+import { combineChildren, createBenchDatabase, RssSampler, startKassaChild, type KassaChild } from './server.js';
 
 const STANDARD_SET = [
   'baseline',
@@ -55,6 +55,7 @@ interface Options {
   record: boolean;
   note?: string;
   kassaDir: string;
+  workerProcess: boolean;
 }
 
 /** The checkout this bench belongs to: where results are written and, by default, Kassa runs from. */
@@ -86,6 +87,7 @@ const program = new Command('bench')
   .option('--cpu-prof <dir>', 'write a V8 CPU profile of the Kassa process to this folder')
   .option('--record', 'store the rows in bench/results.json and rewrite BENCHMARKS.md and docs/bench.svg', false)
   .option('--kassa-dir <dir>', 'run the Kassa source of another checkout (to compare builds)', REPO_DIR)
+  .option('--worker-process', 'PostgreSQL only: apply the queue in a second process (`kassa workers`); the HTTP process only accepts', false)
   .option('--note <text>', 'load conditions to record with the rows (e.g. "machine busy")');
 
 function parseEnv(pairs: string[]): Record<string, string> {
@@ -105,8 +107,9 @@ function loadAverage(): string {
 }
 
 async function runScenario(scenario: Scenario, options: Options, ceiling: CeilingResult[]): Promise<ScenarioResult> {
-  const label = scenarioLabel(scenario);
   const admin_url = options.embedded ? undefined : options.databaseUrl;
+  const split = options.workerProcess && admin_url !== undefined;
+  const label = scenarioLabel(scenario) + (split ? ' +worker' : '');
   const rate_per_s = options.rate ?? scenario.default_rate_per_s;
   const base: ScenarioResult = {
     scenario: label,
@@ -120,7 +123,18 @@ async function runScenario(scenario: Scenario, options: Options, ceiling: Ceilin
   const database = await createBenchDatabase(admin_url);
   const node_args = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [];
   try {
-    const child = await startKassaChild(database, { env: parseEnv(options.env), node_args, kassa_dir: options.kassaDir });
+    const env = parseEnv(options.env);
+    let child: KassaChild;
+    if (split) {
+      const api = await startKassaChild(database, { env: { ...env, KASSA_WORKER_ENABLED: 'false' }, node_args, kassa_dir: options.kassaDir });
+      const worker = await startKassaChild(database, { env, node_args, kassa_dir: options.kassaDir, command: 'workers' }).catch(async (error: unknown) => {
+        await api.stop();
+        throw error;
+      });
+      child = combineChildren([api, worker]);
+    } else {
+      child = await startKassaChild(database, { env, node_args, kassa_dir: options.kassaDir });
+    }
     const client = new BenchClient(child.url, options.inFlightMax, options.timeoutMs);
     const ctx: ScenarioContext = {
       client,

@@ -111,21 +111,28 @@ export function readRssMiB(pid: number): number | undefined {
   }
 }
 
+/** `start` serves HTTP (and applies the queue unless KASSA_WORKER_ENABLED=false); `workers` only applies. */
+export type KassaCommand = 'start' | 'workers';
+
+const WORKER_READY_TEXT = 'kassa worker running';
+
 export async function startKassaChild(
   database: BenchDatabase,
-  options: { env?: Record<string, string>; node_args?: string[]; kassa_dir: string },
+  options: { env?: Record<string, string>; node_args?: string[]; kassa_dir: string; command?: KassaCommand },
 ): Promise<KassaChild> {
+  const command = options.command ?? 'start';
   const port = await freePort();
   const env = {
     ...process.env,
-    KASSA_LOG_LEVEL: 'warn',
+    // The worker process says it is ready at level info (and logs little else).
+    KASSA_LOG_LEVEL: command === 'workers' ? 'info' : 'warn',
     ...database.env,
     ...options.env,
     BLNK_SERVER_PORT: String(port),
   };
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.node_args ?? []), '--import', 'tsx', 'src/main.ts', 'start'],
+    [...(options.node_args ?? []), '--import', 'tsx', 'src/main.ts', command],
     { env, cwd: options.kassa_dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -139,11 +146,15 @@ export async function startKassaChild(
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`kassa exited before listening:\n${output}`);
-    try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
+    if (command === 'workers') {
+      if (output.includes(WORKER_READY_TEXT)) break;
+    } else {
+      try {
+        const response = await fetch(`${url}/health`);
+        if (response.ok) break;
+      } catch {
+        // not listening yet
+      }
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -164,6 +175,24 @@ export async function startKassaChild(
       clearTimeout(timer);
     },
     output: () => output,
+  };
+}
+
+/** Several Kassa processes measured as one: CPU and RSS summed, stopped together. */
+export function combineChildren(children: readonly KassaChild[]): KassaChild {
+  const sum = (read: (child: KassaChild) => number | undefined) => () => {
+    const values = children.map(read);
+    return values.some((value) => value === undefined) ? undefined : values.reduce((a, b) => a! + b!, 0);
+  };
+  return {
+    url: children[0].url,
+    pid: children[0].pid,
+    rssMiB: sum((child) => child.rssMiB()),
+    cpuSeconds: sum((child) => child.cpuSeconds()),
+    stop: async () => {
+      await Promise.all(children.map((child) => child.stop()));
+    },
+    output: () => children.map((child) => child.output()).join('\n'),
   };
 }
 
