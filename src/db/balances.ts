@@ -182,7 +182,7 @@ export async function ensureIndicatorBalances(
   return created.length === missing.length ? found : new Map((await read()).map((row) => [row.indicator, row.balance_id]));
 }
 
-function toBalanceState(raw: Record<string, string>): BalanceState {
+export function toBalanceState(raw: Record<string, string>): BalanceState {
   return {
     balance_id: raw.balance_id,
     balance: BigInt(raw.balance),

@@ -1,6 +1,6 @@
 // The reads of a dry run (blnk-ledger.md §8.4): balances under a share lock held only while the
 // preview's database transaction lasts, and indicator lookups that never create a balance.
-import type { BalanceState } from './balances.js';
+import { toBalanceState, type BalanceState } from './balances.js';
 import type { Queryable } from './database.js';
 
 export interface SharedBalance {
@@ -21,24 +21,7 @@ export async function readBalancesShared(db: Queryable, balance_ids: readonly st
      FROM balances WHERE balance_id = ANY($1::text[]) ORDER BY balance_id FOR SHARE`,
     [sorted],
   );
-  return new Map(
-    rows.map((raw) => [
-      raw.balance_id,
-      {
-        currency: raw.currency,
-        state: {
-          balance_id: raw.balance_id,
-          balance: BigInt(raw.balance),
-          credit_balance: BigInt(raw.credit_balance),
-          debit_balance: BigInt(raw.debit_balance),
-          inflight_balance: BigInt(raw.inflight_balance),
-          inflight_credit_balance: BigInt(raw.inflight_credit_balance),
-          inflight_debit_balance: BigInt(raw.inflight_debit_balance),
-          version: Number(raw.version),
-        },
-      },
-    ]),
-  );
+  return new Map(rows.map((raw) => [raw.balance_id, { currency: raw.currency, state: toBalanceState(raw) }]));
 }
 
 /** The balance ids of the `indicators` that exist in `currency`; a missing one is simply absent. */
