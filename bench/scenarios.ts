@@ -32,8 +32,9 @@ const PRECISION = 100;
 const HOT_FUNDING_AMOUNT = 1_000_000_000;
 
 /** Blnk's k6 amount: 1.00 to 10.00 (100..1000 minor units). */
-function amount(k: number): number {
-  return (100 + ((((k * 7919) % 901) + 901) % 901)) / PRECISION;
+/** 1.00 to 10.00 (times `scale`), divided last so that no float artifact (12.299999999999999) is sent. */
+function amount(k: number, scale = 1): number {
+  return ((100 + ((((k * 7919) % 901) + 901) % 901)) * scale) / PRECISION;
 }
 
 function errorLabel(response: BenchResponse): string {
@@ -264,7 +265,7 @@ const SPLIT_DESTINATIONS = 3;
 async function postSplit(ctx: ScenarioContext, k: number, skip_queue: boolean): Promise<OpOutcome> {
   const reference = `${ctx.run_id}-${k}`;
   const body = {
-    ...transfer({ reference, source: fresh(ctx, k, 's'), destination: '', amount: amount(k) * 10, skip_queue }),
+    ...transfer({ reference, source: fresh(ctx, k, 's'), destination: '', amount: amount(k, 10), skip_queue }),
     destination: undefined,
     destinations: [
       { identifier: fresh(ctx, k, 'd0'), distribution: '50%' },

@@ -155,13 +155,15 @@ export async function prevalidate(
   action: InflightAction,
   requested: bigint | null,
 ): Promise<TransactionRow> {
+  // Pending creates first: one the worker applies between the two reads is then seen as pending or
+  // as a hold (or both), never as neither.
+  const pending = await findPendingHolds(db, id);
   const legs = await findHoldLegs(db, id);
   if (legs.length > 0) {
     const settled = await settledAmounts(db, legs.map((leg) => leg.transaction_id));
     planGroup(legs.map((leg) => holdLeg(leg, settled.get(leg.transaction_id))), action, requested);
     return (await findTransaction(db, id)) ?? legs[0];
   }
-  const pending = await findPendingHolds(db, id);
   if (pending.length === 0) throw await missingHold(db, id);
   planGroup(pending.map((row) => holdLeg(row)), action, requested);
   return (await findTransaction(db, id)) ?? pending[0];

@@ -49,9 +49,10 @@ interface Context {
 }
 
 async function targetOf(tx: Queryable, id: string): Promise<Target> {
+  // Pending first, as in prevalidate (engine/inflight.ts): a create applied meanwhile is never missed.
+  const pending = await findPendingHolds(tx, id);
   const legs = await findHoldLegs(tx, id);
   if (legs.length > 0) return { legs };
-  const pending = await findPendingHolds(tx, id);
   if (pending.length > 0) return { pending };
   return (await groupExists(tx, id)) ? notInflight() : transactionNotFound();
 }

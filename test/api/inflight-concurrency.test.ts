@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startKassa, type TestKassa } from '../support/kassa.js';
+import { applyDueBatch } from '../../src/engine/applier.js';
+import { prevalidate } from '../../src/engine/inflight.js';
 import { TEST_DATABASE_URL, createTestDatabase, type TestDatabase } from '../support/database.js';
 import type { HttpClient } from '../support/http.js';
 
@@ -134,5 +136,45 @@ describe('two servers on one PostgreSQL', { skip: !TEST_DATABASE_URL && 'Postgre
     const holds = await createHolds(first.http, HOLDS);
     await storm([first.http, second.http], holds);
     await settledAndBalanced(first, holds);
+  });
+});
+
+describe('a commit racing the worker that applies its queued create', () => {
+  let kassa: TestKassa;
+  before(async () => {
+    kassa = await startKassa({ env: { KASSA_WORKER_ENABLED: 'false' } });
+  });
+  after(() => kassa.close());
+
+  test('is accepted when the create is applied between the checks of the commit', async () => {
+    const created = await kassa.http.post('/transactions', {
+      reference: `race-${randomUUID()}`,
+      currency: 'USD',
+      description: 'race',
+      precise_amount: HOLD,
+      source: '@World',
+      destination: `@race-${randomUUID()}`,
+      allow_overdraft: true,
+      inflight: true,
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.status, 'QUEUED');
+    const db = kassa.server.db;
+    let applied = false;
+    // The worker's batch lands right after the commit's first read, the interleaving under load.
+    const racing = {
+      ...db,
+      async query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+        const rows = await db.query<Row>(sql, params);
+        if (!applied) {
+          applied = true;
+          assert.equal((await applyDueBatch(db, 100)).processed, 1);
+        }
+        return rows;
+      },
+    };
+    const target = await prevalidate(racing, created.body.transaction_id, 'commit', null);
+    assert.equal(target.transaction_id, created.body.transaction_id);
+    assert.ok(applied);
   });
 });
