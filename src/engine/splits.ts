@@ -185,9 +185,21 @@ export async function recordDirectSplit(db: Database, request: TransactionReques
   if (request.atomic) {
     rows = await directTransaction(db, request.reference, (tx) => applyAllOrNothing(tx, items, options));
   } else {
+    // Every leg in one database transaction, with the result of applying them one by one: when a
+    // leg is refused, the legs before it commit on their own and that leg's refusal is the answer.
     rows = [];
-    for (const item of items) {
-      rows.push(...(await directTransaction(db, item.request.reference, (tx) => applyAllOrNothing(tx, [item], options))));
+    try {
+      rows = await db.transaction((tx) => applyAllOrNothing(tx, items, options));
+    } catch (error) {
+      const applicable = error instanceof LegRefusal ? error.index : 0;
+      if (applicable > 0) {
+        const before = items.slice(0, applicable);
+        rows = await directTransaction(db, request.reference, (tx) => applyAllOrNothing(tx, before, options));
+      }
+      // The next leg alone: its own refusal (or, after a transient failure, its application).
+      for (const item of items.slice(applicable)) {
+        rows.push(...(await directTransaction(db, item.request.reference, (tx) => applyAllOrNothing(tx, [item], options))));
+      }
     }
   }
   return splitParentView(request, parent_transaction, legs, rows, request.inflight ? 'INFLIGHT' : 'APPLIED');
