@@ -8,6 +8,7 @@ import type { Database } from '../db/database.js';
 import { finishAttempt, type AttemptOutcome, type DeliveryKind } from '../db/deliveries.js';
 import { claimHookDeliveries, recordHookRun, type ClaimedHookDelivery } from '../db/hooks.js';
 import { claimOutboxEvents, skipOutboxEvents, type ClaimedEvent } from '../db/outbox.js';
+import { registerWebhookSink } from './outbox.js';
 import type { Logger } from '../log.js';
 import { retryDelayMs } from './backoff.js';
 import { deliverHook } from './hooks.js';
@@ -45,6 +46,7 @@ export class Dispatcher {
   private wakeSleeper: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
+  private releaseSink: (() => void) | undefined;
 
   constructor(options: DispatcherOptions) {
     this.db = options.db;
@@ -60,11 +62,10 @@ export class Dispatcher {
     if (this.webhook.url && !this.webhook.secret_key) {
       this.logger.warn('server.secret_key is empty: webhooks are sent unsigned (no X-Blnk-Signature)');
     }
-    if (!this.webhook.url) {
-      this.logger.info('no webhook URL configured (notification.webhook.url): webhook events are marked skipped');
-    }
-    // Without a webhook URL, recorded events are only marked skipped: the next poll does that for a
-    // whole batch, so they do not wake the dispatcher (a claim per commit costs more than the commit).
+    if (this.webhook.url) this.releaseSink = registerWebhookSink();
+    else this.logger.info('no webhook URL configured (notification.webhook.url): no webhook events are recorded');
+    // Without a webhook URL this dispatcher only marks skipped the events another dispatcher of this
+    // process records: its next poll does that for a whole batch, so events do not wake it.
     this.unsubscribe = onDeliveriesRecorded((kind) => {
       if (kind === 'hook' || this.webhook.url) this.wake();
     });
@@ -82,6 +83,7 @@ export class Dispatcher {
     if (this.stopping) return this.loop;
     this.stopping = true;
     this.unsubscribe?.();
+    this.releaseSink?.();
     this.wake();
     await this.loop;
     let timer: NodeJS.Timeout | undefined;

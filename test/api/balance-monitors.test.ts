@@ -1,19 +1,26 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKassa, type TestKassa } from '../support/kassa.js';
+import { Receiver } from '../support/receiver.js';
 import { evaluateMonitors } from '../../src/engine/monitors.js';
 
 describe('balance monitors', () => {
+  // A webhook URL, so that balance.monitor events are recorded (tests read them).
+  const receiver = new Receiver();
   let kassa: TestKassa;
   let balance_id: string;
   let other_balance_id: string;
   before(async () => {
-    kassa = await startKassa();
+    await receiver.start();
+    kassa = await startKassa({ env: { BLNK_WEBHOOK_URL: receiver.url } });
     const ledger = await kassa.http.post('/ledgers', { name: 'monitors' });
     balance_id = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
     other_balance_id = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
   });
-  after(() => kassa.close());
+  after(async () => {
+    await kassa.close();
+    await receiver.stop();
+  });
 
   const create = (body: unknown) => kassa.http.post('/balance-monitors', body);
 

@@ -101,3 +101,38 @@ describe('webhook delivery across processes', () => {
     }
   });
 });
+
+describe('a process without a webhook URL', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await createTestDatabase();
+  });
+  after(() => database?.drop());
+
+  test('records no webhook events (Blnk sends none), while hook deliveries are still recorded', async () => {
+    const kassa = await spawnKassa(database);
+    const hook = await kassa.http.post('/hooks', { name: 'post', url: 'http://127.0.0.1:9/hook', type: 'POST_TRANSACTION', active: true });
+    assert.equal(hook.status, 201, hook.text);
+    assert.equal((await kassa.http.post('/ledgers', { name: 'no webhook' })).status, 201);
+    const moved = await kassa.http.post('/transactions', {
+      reference: 'no-webhook-1',
+      currency: 'USD',
+      description: 'no webhook',
+      precise_amount: 100,
+      source: '@World',
+      destination: '@no-webhook',
+      allow_overdraft: true,
+      skip_queue: true,
+    });
+    assert.equal(moved.status, 201, moved.text);
+    assert.equal(await kassa.stop(), 0);
+    const db = await openDatabase({ url: database.url, data_dir: database.env.KASSA_DATA_DIR ?? '', max_connections: 1 });
+    try {
+      assert.deepEqual(await db.query('SELECT event FROM outbox_events'), []);
+      const deliveries = await db.query<{ transaction_id: string }>('SELECT transaction_id FROM hook_deliveries');
+      assert.deepEqual(deliveries, [{ transaction_id: moved.body.transaction_id }]);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startKassa, type TestKassa } from '../support/kassa.js';
+import { Receiver } from '../support/receiver.js';
 
 const POLL_MS = 100;
 const POLL_LIMIT_MS = 15_000;
@@ -77,14 +78,20 @@ function ledgerOf(kassa: TestKassa) {
 }
 
 describe('inflight commit and void', () => {
+  // A webhook URL, so that webhook events are recorded (the event test reads them).
+  const receiver = new Receiver();
   let kassa: TestKassa;
   let l: ReturnType<typeof ledgerOf>;
 
   before(async () => {
-    kassa = await startKassa();
+    await receiver.start();
+    kassa = await startKassa({ env: { BLNK_WEBHOOK_URL: receiver.url } });
     l = ledgerOf(kassa);
   });
-  after(() => kassa.close());
+  after(async () => {
+    await kassa.close();
+    await receiver.stop();
+  });
 
   test('30: a hold moves only the inflight fields', async () => {
     const source = await l.balance();
