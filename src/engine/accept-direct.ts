@@ -8,8 +8,7 @@ import { lockBalances, queuedAmounts, writeBalances, type BalanceState } from '.
 import { existingReferences, type NewTransaction, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
-import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
-import { post } from '../ledger/posting.js';
+import { postRequest } from '../ledger/posting.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { GroupCommitter, type ItemResult } from './group-commit.js';
 import { insertDirectRows } from './direct-rows.js';
@@ -52,18 +51,9 @@ async function applyMany(tx: Queryable, requests: readonly TransactionRequest[],
     // As on the single path, the funds check answers before the reference check; post() mutates
     // only on success, and a duplicate's posting is undone.
     const before = [{ ...balances.get(source)! }, { ...balances.get(destination)! }];
-    const rejection = post(balances, {
-      source,
-      destination,
-      amount: request.precise_amount,
-      inflight: request.inflight,
-      allow_overdraft: request.allow_overdraft,
-      overdraft_limit_precise: request.overdraft_limit_precise,
-      queued_debit_balance: queuedDebits.get(source),
-    });
-    if (rejection) {
-      const code = rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR';
-      verdicts[index] = { ok: false, error: new ApiError(code, rejectionText(rejection)) };
+    const refusal = postRequest(balances, request, { source, destination, queued_debit_balance: queuedDebits.get(source) });
+    if (refusal) {
+      verdicts[index] = { ok: false, error: refusal };
       continue;
     }
     if (taken.has(request.reference) || seen.has(request.reference)) {

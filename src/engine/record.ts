@@ -7,8 +7,7 @@ import { enqueue, type QueuePayload, type QueueRow } from '../db/transaction-que
 import { insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
-import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
-import { post } from '../ledger/posting.js';
+import { postRequest } from '../ledger/posting.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { insertDirectRows } from './direct-rows.js';
 import { evaluateMonitors } from './monitors.js';
@@ -144,17 +143,8 @@ export async function recordDirect(
       const queued_debit_balance = options.enable_queued_checks
         ? (await queuedAmounts(tx, source)).queued_debit_balance
         : undefined;
-      const rejection = post(balances, {
-        source,
-        destination,
-        amount: request.precise_amount,
-        inflight: request.inflight,
-        allow_overdraft: request.allow_overdraft,
-        overdraft_limit_precise: request.overdraft_limit_precise,
-        queued_debit_balance,
-      });
-      if (rejection === INSUFFICIENT_FUNDS) throw new ApiError('TXN_INSUFFICIENT_FUNDS', rejectionText(rejection));
-      if (rejection) throw new ApiError('TXN_VALIDATION_ERROR', rejectionText(rejection));
+      const refusal = postRequest(balances, request, { source, destination, queued_debit_balance });
+      if (refusal) throw refusal;
       await writeBalances(tx, [...balances.values()]);
       await evaluateMonitors(tx, balances.values());
       const status = request.inflight ? 'INFLIGHT' : 'APPLIED';

@@ -9,9 +9,8 @@ import { existingReferences, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
 import { splitAmount, splitError } from '../ledger/distributions.js';
-import { INSUFFICIENT_FUNDS, rejectionText } from '../ledger/funds.js';
 import { toAmountString } from '../ledger/money.js';
-import { post } from '../ledger/posting.js';
+import { postRequest } from '../ledger/posting.js';
 import type { Distribution, TransactionRequest } from '../ledger/transaction-request.js';
 import { transactionView, type TransactionView } from '../ledger/transaction-view.js';
 import { insertDirectRows } from './direct-rows.js';
@@ -131,19 +130,8 @@ export async function applyAllOrNothing(
     const queued_debit_balance = options.enable_queued_checks
       ? (await queuedAmounts(tx, source)).queued_debit_balance
       : undefined;
-    const rejection = post(balances, {
-      source,
-      destination,
-      amount: request.precise_amount,
-      inflight: request.inflight,
-      allow_overdraft: request.allow_overdraft,
-      overdraft_limit_precise: request.overdraft_limit_precise,
-      queued_debit_balance,
-    });
-    if (rejection) {
-      const code = rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR';
-      throw new LegRefusal(index, new ApiError(code, rejectionText(rejection)));
-    }
+    const refusal = postRequest(balances, request, { source, destination, queued_debit_balance });
+    if (refusal) throw new LegRefusal(index, refusal);
     changed.add(balances.get(source)!);
     changed.add(balances.get(destination)!);
   }

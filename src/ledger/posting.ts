@@ -1,7 +1,9 @@
 // Applying one transaction to balance states in memory (blnk-ledger.md §4.6), after the funds check
 // of §5.1. Pure: the engine locks, calls this in arrival order, then writes the states back.
 import type { BalanceState } from '../db/balances.js';
-import { checkFunds, type FundsRejection } from './funds.js';
+import { ApiError } from '../errors.js';
+import { checkFunds, INSUFFICIENT_FUNDS, rejectionText, type FundsRejection } from './funds.js';
+import type { TransactionRequest } from './transaction-request.js';
 
 export interface Posting {
   source: string;
@@ -48,4 +50,24 @@ export function post(balances: ReadonlyMap<string, BalanceState>, posting: Posti
   source.version += 1;
   destination.version += 1;
   return null;
+}
+
+/**
+ * `post` of a request between its resolved balances, answering a refusal as the skip_queue paths do
+ * (400 TXN_INSUFFICIENT_FUNDS, or TXN_VALIDATION_ERROR past the overdraft limit); null when applied.
+ */
+export function postRequest(
+  balances: ReadonlyMap<string, BalanceState>,
+  request: Pick<TransactionRequest, 'precise_amount' | 'inflight' | 'allow_overdraft' | 'overdraft_limit_precise'>,
+  leg: { source: string; destination: string; queued_debit_balance?: bigint },
+): ApiError | null {
+  const rejection = post(balances, {
+    ...leg,
+    amount: request.precise_amount,
+    inflight: request.inflight,
+    allow_overdraft: request.allow_overdraft,
+    overdraft_limit_precise: request.overdraft_limit_precise,
+  });
+  if (!rejection) return null;
+  return new ApiError(rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR', rejectionText(rejection));
 }
