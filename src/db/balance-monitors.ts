@@ -24,21 +24,26 @@ function toRow(raw: Record<string, unknown>): BalanceMonitorRow {
   return { ...(raw as unknown as BalanceMonitorRow), precise_value: BigInt(raw.precise_value as string) };
 }
 
+/** $1 = monitor_id, then $2..$9 in the column order both statements use. */
+function monitorParams(monitor_id: string, monitor: MonitorValues): unknown[] {
+  return [
+    monitor_id,
+    monitor.balance_id,
+    monitor.field,
+    monitor.operator,
+    monitor.value,
+    monitor.precision,
+    monitor.precise_value,
+    monitor.description,
+    monitor.call_back_url,
+  ];
+}
+
 export async function insertMonitor(db: Queryable, monitor_id: string, monitor: MonitorValues): Promise<BalanceMonitorRow> {
   const rows = await db.query(
     `INSERT INTO balance_monitors (monitor_id, balance_id, field, operator, value, precision, precise_value, description, call_back_url)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-    [
-      monitor_id,
-      monitor.balance_id,
-      monitor.field,
-      monitor.operator,
-      monitor.value,
-      monitor.precision,
-      monitor.precise_value,
-      monitor.description,
-      monitor.call_back_url,
-    ],
+    monitorParams(monitor_id, monitor),
   );
   return toRow(rows[0]);
 }
@@ -74,17 +79,7 @@ export async function updateMonitor(
      SET balance_id = $2, field = $3, operator = $4, value = $5, precision = $6, precise_value = $7, description = $8,
          call_back_url = $9
      WHERE monitor_id = $1 RETURNING ${COLUMNS}`,
-    [
-      monitor_id,
-      monitor.balance_id,
-      monitor.field,
-      monitor.operator,
-      monitor.value,
-      monitor.precision,
-      monitor.precise_value,
-      monitor.description,
-      monitor.call_back_url,
-    ],
+    monitorParams(monitor_id, monitor),
   );
   return rows[0] && toRow(rows[0]);
 }
