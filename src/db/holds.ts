@@ -37,6 +37,17 @@ export async function findPendingHolds(db: Queryable, id: string): Promise<Trans
   return rows.map(toTransactionRow);
 }
 
+/**
+ * The holds `id` names: its INFLIGHT legs, and its queued creates not applied yet. The pending creates
+ * are read first, so that one the worker applies between the two reads is seen as pending or as a
+ * leg (or both), never as neither.
+ */
+export async function findHolds(db: Queryable, id: string): Promise<{ legs: TransactionRow[]; pending: TransactionRow[] }> {
+  const pending = await findPendingHolds(db, id);
+  const legs = await findHoldLegs(db, id);
+  return { legs, pending };
+}
+
 export interface SettledAmounts {
   committed: bigint;
   voided: bigint;

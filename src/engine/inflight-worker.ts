@@ -3,7 +3,7 @@
 // row is deleted in the transaction that settles the hold, so a crash never loses or repeats one;
 // the settlement references `<legId>_<commit|void>_<actionId>` make a repeat impossible besides.
 import type { Database } from '../db/database.js';
-import { findHoldLegs, findPendingHolds } from '../db/holds.js';
+import { findHolds } from '../db/holds.js';
 import {
   claimDueAction,
   deferAction,
@@ -93,10 +93,9 @@ export class InflightWorker {
           if (!(error instanceof ApiError)) throw error;
           // Refusals are decided before anything is written, so the transaction is still usable.
           // No hold yet: wait while a queued create will make one (or has just made one).
-          const waiting =
-            (error.code === 'TXN_NOT_INFLIGHT' || error.code === 'TXN_NOT_FOUND') &&
-            ((await findPendingHolds(tx, action.target_id)).length > 0 ||
-              (await findHoldLegs(tx, action.target_id)).length > 0);
+          const noHold = error.code === 'TXN_NOT_INFLIGHT' || error.code === 'TXN_NOT_FOUND';
+          const holds = noHold ? await findHolds(tx, action.target_id) : undefined;
+          const waiting = holds !== undefined && holds.legs.length + holds.pending.length > 0;
           if (waiting && Date.now() - Date.parse(action.created_at) < this.options.waiting_max_ms) {
             const delay_ms = this.delayFor(action.attempts, this.options.waiting_delay_max_ms);
             await deferAction(tx, action.action_id, delay_ms, error.message);

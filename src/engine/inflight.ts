@@ -4,7 +4,7 @@
 // that lock, and writes the settlement rows, the balances and the events together.
 import { lockBalances, writeBalances, type BalanceState } from '../db/balances.js';
 import type { Database, Queryable } from '../db/database.js';
-import { findHoldLegs, findPendingHolds, groupExists, settledAmounts } from '../db/holds.js';
+import { findHoldLegs, findHolds, groupExists, settledAmounts } from '../db/holds.js';
 import { insertRequestedAction } from '../db/inflight-actions.js';
 import { findTransaction, insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
@@ -155,10 +155,7 @@ export async function prevalidate(
   action: InflightAction,
   requested: bigint | null,
 ): Promise<TransactionRow> {
-  // Pending creates first: one the worker applies between the two reads is then seen as pending or
-  // as a hold (or both), never as neither.
-  const pending = await findPendingHolds(db, id);
-  const legs = await findHoldLegs(db, id);
+  const { legs, pending } = await findHolds(db, id);
   if (legs.length > 0) {
     const settled = await settledAmounts(db, legs.map((leg) => leg.transaction_id));
     planGroup(legs.map((leg) => holdLeg(leg, settled.get(leg.transaction_id))), action, requested);

@@ -2,7 +2,7 @@
 // bulk inflight endpoints. The settlement plan is the real one (`planGroup`), the balance effect the
 // real one (`settleHold`); nothing is written or queued.
 import type { Database, Queryable } from '../db/database.js';
-import { findHoldLegs, findPendingHolds, groupExists, settledAmounts, type SettledAmounts } from '../db/holds.js';
+import { findHolds, groupExists, settledAmounts, type SettledAmounts } from '../db/holds.js';
 import { requestedActionPending } from '../db/preview-reads.js';
 import type { TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
@@ -49,9 +49,7 @@ interface Context {
 }
 
 async function targetOf(tx: Queryable, id: string): Promise<Target> {
-  // Pending first, as in prevalidate (engine/inflight.ts): a create applied meanwhile is never missed.
-  const pending = await findPendingHolds(tx, id);
-  const legs = await findHoldLegs(tx, id);
+  const { legs, pending } = await findHolds(tx, id);
   if (legs.length > 0) return { legs };
   if (pending.length > 0) return { pending };
   return (await groupExists(tx, id)) ? notInflight() : transactionNotFound();
