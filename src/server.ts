@@ -77,6 +77,14 @@ export function createBulkRunner(config: Config, db: Database, logger: Logger, o
   return new BulkRunner(db, logger, direct, onQueued);
 }
 
+/**
+ * Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). Node's default of
+ * 511 overflowed when hundreds of clients connected while a transaction held the event loop (the
+ * embedded database runs on it): the kernel dropped their handshakes and they waited seconds for
+ * TCP retransmissions.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
   logStartWarnings(config, logger);
@@ -96,7 +104,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
   );
   try {
-    await app.listen({ port: config.server.port, host: options.host ?? '0.0.0.0' });
+    await app.listen({ port: config.server.port, host: options.host ?? '0.0.0.0', backlog: LISTEN_BACKLOG });
   } catch (error) {
     await db.close();
     throw error;

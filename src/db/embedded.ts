@@ -4,9 +4,18 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
 import { TYPE_PARSERS, toSqlParams } from './types.js';
 
+/**
+ * PGlite runs each statement synchronously on this thread, so a whole transaction would otherwise
+ * run in one event-loop turn. Node accepts one new connection per turn: with 20 ms turns under load,
+ * clients that connected then waited seconds in the accept queue (~50 connections/s). Yielding
+ * before each statement keeps turns short; it also lets requests read meanwhile join the next flush.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function queryable(db: Pick<PGlite, 'query' | 'exec'>): Queryable {
   return {
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+      await yieldToEventLoop();
       const result = await db.query<Row>(sql, toSqlParams(params));
       return result.rows;
     },
