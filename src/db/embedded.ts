@@ -1,7 +1,8 @@
 import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, unlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
+import { runStatement } from './pglite-statements.js';
 import { TYPE_PARSERS, toSqlParams } from './types.js';
 
 /**
@@ -12,15 +13,15 @@ import { TYPE_PARSERS, toSqlParams } from './types.js';
  */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function queryable(db: Pick<PGlite, 'query' | 'exec'>): Queryable {
+/** Statements on `pglite` directly, or inside the transaction `tx` it has open. */
+function queryable(pglite: PGlite, tx?: Transaction): Queryable {
   return {
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
       await yieldToEventLoop();
-      const result = await db.query<Row>(sql, toSqlParams(params));
-      return result.rows;
+      return runStatement<Row>(pglite, sql, toSqlParams(params), tx !== undefined);
     },
     async exec(sql: string): Promise<void> {
-      await db.exec(sql);
+      await (tx ?? pglite).exec(sql);
     },
   };
 }
@@ -73,7 +74,7 @@ export async function openEmbedded(dataDir: string): Promise<Database> {
     exec: direct.exec,
     // PGlite runs one transaction at a time; other queries wait for it.
     transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-      return pglite.transaction((tx) => work(queryable(tx)));
+      return pglite.transaction((tx) => work(queryable(pglite, tx)));
     },
     async ping(): Promise<void> {
       await pglite.query('SELECT 1');

@@ -12,7 +12,7 @@ const UPDATES: Record<MetadataEntity, string> = {
   balances: `UPDATE balances SET meta_data = ${MERGED} WHERE balance_id = $1 RETURNING meta_data`,
   identities: `UPDATE identities SET meta_data = ${MERGED} WHERE identity_id = $1 RETURNING meta_data`,
   // The row with that id and every row derived from it (queue copy, split legs, bulk items).
-  transactions: `UPDATE transactions SET meta_data = ${MERGED} WHERE transaction_id = $1 OR parent_transaction = $1 RETURNING meta_data`,
+  transactions: `UPDATE transactions SET meta_data = ${MERGED} WHERE transaction_id = $1 OR (parent_transaction = $1 AND parent_transaction <> '') RETURNING meta_data`,
 };
 
 /** The merged meta_data of every updated row; empty when no row has that id. */

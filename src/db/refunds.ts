@@ -11,7 +11,7 @@ export async function findRefundable(db: Queryable, id: string): Promise<Transac
     `SELECT ${TRANSACTION_COLUMNS} FROM transactions
      WHERE status = 'APPLIED'
        AND (transaction_id = $1
-         OR ((parent_transaction = $1 OR meta_data ->> 'QUEUED_PARENT_TRANSACTION' = $1)
+         OR (((parent_transaction = $1 AND parent_transaction <> '') OR meta_data ->> 'QUEUED_PARENT_TRANSACTION' = $1)
              AND reference <> parent_transaction || '_refund'))
      ORDER BY seq`,
     [id],
