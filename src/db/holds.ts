@@ -2,7 +2,11 @@
 import type { Queryable } from './database.js';
 import { TRANSACTION_COLUMNS, toTransactionRow, type TransactionRow } from './transactions.js';
 
-/** Rows reachable from an id the caller may use: the row itself, its children, or its queued group. */
+/**
+ * Rows reachable from an id the caller may use: the row itself, its children, or its queued group.
+ * `parent_transaction <> ''` (here and wherever children are looked up) repeats the predicate of the
+ * partial index `transactions_parent_idx`, so that plans not made for one value may still use it.
+ */
 function groupMatch(alias = 'transactions'): string {
   return `(${alias}.transaction_id = $1 OR (${alias}.parent_transaction = $1 AND ${alias}.parent_transaction <> '') OR ${alias}.meta_data ->> 'QUEUED_PARENT_TRANSACTION' = $1)`;
 }
