@@ -1,5 +1,6 @@
 import type { Queryable } from './database.js';
 import { selectFiltered } from './filters.js';
+import { parentIs } from './transactions.js';
 import type { FilterRequest } from '../search/filters.js';
 
 /** A balance as stored; money fields are bigint. */
@@ -118,7 +119,7 @@ export async function queuedAmounts(
      WHERE t.status = 'QUEUED' AND (t.source = $1 OR t.destination = $1)
        AND NOT EXISTS (
          SELECT 1 FROM transactions c
-         WHERE c.parent_transaction = t.transaction_id AND c.parent_transaction <> '' AND c.status IN ('APPLIED', 'REJECTED', 'VOID', 'INFLIGHT'))`,
+         WHERE ${parentIs('c.parent_transaction', 't.transaction_id')} AND c.status IN ('APPLIED', 'REJECTED', 'VOID', 'INFLIGHT'))`,
     [balance_id],
   );
   return { queued_debit_balance: BigInt(rows[0].debit), queued_credit_balance: BigInt(rows[0].credit) };

@@ -1,14 +1,10 @@
 // Finding holds and what has been settled of them (blnk-ledger.md §4.3-4.4).
 import type { Queryable } from './database.js';
-import { TRANSACTION_COLUMNS, toTransactionRow, type TransactionRow } from './transactions.js';
+import { parentIs, TRANSACTION_COLUMNS, toTransactionRow, type TransactionRow } from './transactions.js';
 
-/**
- * Rows reachable from an id the caller may use: the row itself, its children, or its queued group.
- * `parent_transaction <> ''` (here and wherever children are looked up) repeats the predicate of the
- * partial index `transactions_parent_idx`, so that plans not made for one value may still use it.
- */
+/** Rows reachable from an id the caller may use: the row itself, its children, or its queued group. */
 function groupMatch(alias = 'transactions'): string {
-  return `(${alias}.transaction_id = $1 OR (${alias}.parent_transaction = $1 AND ${alias}.parent_transaction <> '') OR ${alias}.meta_data ->> 'QUEUED_PARENT_TRANSACTION' = $1)`;
+  return `(${alias}.transaction_id = $1 OR ${parentIs(`${alias}.parent_transaction`, '$1')} OR ${alias}.meta_data ->> 'QUEUED_PARENT_TRANSACTION' = $1)`;
 }
 
 /** The INFLIGHT rows (legs) of the group `id` names, in insertion order. */
@@ -34,7 +30,7 @@ export async function findPendingHolds(db: Queryable, id: string): Promise<Trans
   const rows = await db.query(
     `SELECT ${TRANSACTION_COLUMNS} FROM transactions t
      WHERE t.status IN ('QUEUED', 'SCHEDULED') AND t.inflight AND ${groupMatch('t')}
-       AND NOT EXISTS (SELECT 1 FROM transactions c WHERE c.parent_transaction = t.transaction_id AND c.parent_transaction <> '')
+       AND NOT EXISTS (SELECT 1 FROM transactions c WHERE ${parentIs('c.parent_transaction', 't.transaction_id')})
      ORDER BY t.seq`,
     [id],
   );
@@ -66,7 +62,7 @@ export async function settledAmounts(db: Queryable, hold_ids: readonly string[])
   if (hold_ids.length === 0) return settled;
   const rows = await db.query<{ parent_transaction: string; status: string; total: string }>(
     `SELECT parent_transaction, status, SUM(precise_amount) AS total FROM transactions
-     WHERE parent_transaction = ANY($1::text[]) AND parent_transaction <> '' AND status IN ('APPLIED', 'VOID')
+     WHERE ${parentIs('parent_transaction', 'ANY($1::text[])')} AND status IN ('APPLIED', 'VOID')
      GROUP BY parent_transaction, status`,
     [hold_ids],
   );
@@ -84,7 +80,7 @@ export async function settledAmounts(db: Queryable, hold_ids: readonly string[])
 /** The precision stored on the first row answering to `id` (§3.4), 1 when none. */
 export async function groupPrecision(db: Queryable, id: string): Promise<bigint> {
   const rows = await db.query<{ precision: string }>(
-    `SELECT precision FROM transactions WHERE transaction_id = $1 OR (parent_transaction = $1 AND parent_transaction <> '') ORDER BY seq LIMIT 1`,
+    `SELECT precision FROM transactions WHERE transaction_id = $1 OR ${parentIs('parent_transaction', '$1')} ORDER BY seq LIMIT 1`,
     [id],
   );
   return rows.length > 0 ? BigInt(rows[0].precision) : 1n;

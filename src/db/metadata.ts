@@ -2,6 +2,7 @@
 // statement (`stored || posted`), so concurrent merges never lose each other's keys. A stored value
 // that is not an object counts as `{}`.
 import type { Queryable } from './database.js';
+import { parentIs } from './transactions.js';
 
 export type MetadataEntity = 'ledgers' | 'balances' | 'identities' | 'transactions';
 
@@ -12,7 +13,7 @@ const UPDATES: Record<MetadataEntity, string> = {
   balances: `UPDATE balances SET meta_data = ${MERGED} WHERE balance_id = $1 RETURNING meta_data`,
   identities: `UPDATE identities SET meta_data = ${MERGED} WHERE identity_id = $1 RETURNING meta_data`,
   // The row with that id and every row derived from it (queue copy, split legs, bulk items).
-  transactions: `UPDATE transactions SET meta_data = ${MERGED} WHERE transaction_id = $1 OR (parent_transaction = $1 AND parent_transaction <> '') RETURNING meta_data`,
+  transactions: `UPDATE transactions SET meta_data = ${MERGED} WHERE transaction_id = $1 OR ${parentIs('parent_transaction', '$1')} RETURNING meta_data`,
 };
 
 /** The merged meta_data of every updated row; empty when no row has that id. */

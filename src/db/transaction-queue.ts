@@ -1,4 +1,5 @@
 import type { Queryable } from './database.js';
+import { parentIs } from './transactions.js';
 
 /** What the applier needs besides the request row (values Blnk does not persist in columns). */
 export interface QueuePayload {
@@ -66,7 +67,7 @@ export async function findStuckQueued(db: Queryable, threshold_ms: number, limit
   const rows = await db.query<{ transaction_id: string }>(
     `SELECT t.transaction_id FROM transactions t
      WHERE t.status = 'QUEUED' AND t.created_at < now() - ($1::double precision * interval '1 millisecond')
-       AND NOT EXISTS (SELECT 1 FROM transactions c WHERE c.parent_transaction = t.transaction_id AND c.parent_transaction <> '')
+       AND NOT EXISTS (SELECT 1 FROM transactions c WHERE ${parentIs('c.parent_transaction', 't.transaction_id')})
        AND NOT EXISTS (SELECT 1 FROM transaction_queue q WHERE q.transaction_id = t.transaction_id)
      ORDER BY t.created_at, t.seq LIMIT $2`,
     [threshold_ms, limit],

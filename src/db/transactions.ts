@@ -35,6 +35,15 @@ export interface TransactionRow {
 /** A row to insert; `created_at` is the database's now(), `effective_date` defaults to it. */
 export type NewTransaction = Omit<TransactionRow, 'seq' | 'created_at'>;
 
+/**
+ * `<column> = <value>` on a parent_transaction column, repeating the predicate of the partial index
+ * `transactions_parent_idx` (parent_transaction <> '') so that any plan may use it, including plans
+ * not made for one value and the join of a NOT EXISTS. Children never have an empty parent.
+ */
+export function parentIs(column: string, value: string): string {
+  return `(${column} = ${value} AND ${column} <> '')`;
+}
+
 export const TRANSACTION_COLUMNS =
   'seq, transaction_id, parent_transaction, source, destination, reference, amount, precise_amount, precision, ' +
   'currency, description, status, hash, allow_overdraft, inflight, atomic, created_at, scheduled_for, ' +
