@@ -277,26 +277,33 @@ describe('dry run', () => {
     assert.equal(String((await read(b)).balance), (bySide.get(b) as any).resulting_balance);
   });
 
-  test('an atomic split that runs out of funds would leave every balance as it is', async () => {
-    const source = await funded(100n);
-    const [a, b] = [await balance(), await balance()];
-    const res = await post({
-      precise_amount: 150,
-      source,
-      destinations: [
-        { identifier: a, distribution: '50' },
-        { identifier: b, distribution: 'left' },
-      ],
-      atomic: true,
-      skip_queue: true,
-      dry_run: true,
+  // A queued atomic split is one group the worker applies in order, all or none: projected
+  // cumulatively like the skip_queue one.
+  for (const { name, skip_queue, precise_amount, first_leg } of [
+    { name: 'an atomic split that runs out of funds would leave every balance as it is', skip_queue: true, precise_amount: 150, first_leg: '50' },
+    { name: 'a queued atomic split is one group: projected cumulatively, all or none', skip_queue: false, precise_amount: 160, first_leg: '80' },
+  ]) {
+    test(name, async () => {
+      const source = await funded(100n);
+      const [a, b] = [await balance(), await balance()];
+      const res = await post({
+        precise_amount,
+        source,
+        destinations: [
+          { identifier: a, distribution: first_leg },
+          { identifier: b, distribution: 'left' },
+        ],
+        atomic: true,
+        skip_queue,
+        dry_run: true,
+      });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.would_apply, false);
+      assert.equal(res.body.rejection.code, 'TXN_INSUFFICIENT_FUNDS');
+      assert.deepEqual(res.body.legs, []);
+      for (const p of res.body.balances) assert.equal(p.resulting_balance, p.current_balance);
     });
-    assert.equal(res.status, 200, res.text);
-    assert.equal(res.body.would_apply, false);
-    assert.equal(res.body.rejection.code, 'TXN_INSUFFICIENT_FUNDS');
-    assert.deepEqual(res.body.legs, []);
-    for (const p of res.body.balances) assert.equal(p.resulting_balance, p.current_balance);
-  });
+  }
 
   test('a queued split projects each leg on its own and says so', async () => {
     const source = await funded(100n);
@@ -535,26 +542,6 @@ describe('dry run', () => {
     });
     assert.equal(invalid.status, 400);
     assert.match(invalid.body.error_detail.message, /^transactions\[1\]/);
-  });
-
-  test('a queued atomic split is one group: projected cumulatively, all or none', async () => {
-    const source = await funded(100n);
-    const [a, b] = [await balance(), await balance()];
-    const res = await post({
-      precise_amount: 160,
-      source,
-      destinations: [
-        { identifier: a, distribution: '80' },
-        { identifier: b, distribution: 'left' },
-      ],
-      atomic: true,
-      dry_run: true,
-    });
-    assert.equal(res.status, 200, res.text);
-    assert.equal(res.body.would_apply, false);
-    assert.equal(res.body.rejection.code, 'TXN_INSUFFICIENT_FUNDS');
-    assert.deepEqual(res.body.legs, []);
-    for (const p of res.body.balances) assert.equal(p.resulting_balance, p.current_balance);
   });
 
   test(
