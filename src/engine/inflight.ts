@@ -159,11 +159,12 @@ export async function prevalidate(
   if (legs.length > 0) {
     const settled = await settledAmounts(db, legs.map((leg) => leg.transaction_id));
     planGroup(legs.map((leg) => holdLeg(leg, settled.get(leg.transaction_id))), action, requested);
-    return (await findTransaction(db, id)) ?? legs[0];
+  } else if (pending.length > 0) {
+    planGroup(pending.map((row) => holdLeg(row)), action, requested);
+  } else {
+    throw await missingHold(db, id);
   }
-  if (pending.length === 0) throw await missingHold(db, id);
-  planGroup(pending.map((row) => holdLeg(row)), action, requested);
-  return (await findTransaction(db, id)) ?? pending[0];
+  return (await findTransaction(db, id)) ?? legs[0] ?? pending[0];
 }
 
 /** Queued path: validated now, settled by the inflight worker. Returns the row to answer with. */
