@@ -138,13 +138,14 @@ export interface BalanceState {
 }
 
 /** The subset of `balance_ids` that exist. */
-export async function existingBalanceIds(db: Queryable, balance_ids: readonly string[]): Promise<Set<string>> {
-  if (balance_ids.length === 0) return new Set();
-  const rows = await db.query<{ balance_id: string }>(
-    'SELECT balance_id FROM balances WHERE balance_id = ANY($1::text[])',
+/** The currency of each of `balance_ids` that exists. */
+export async function balanceCurrencies(db: Queryable, balance_ids: readonly string[]): Promise<Map<string, string>> {
+  if (balance_ids.length === 0) return new Map();
+  const rows = await db.query<{ balance_id: string; currency: string }>(
+    'SELECT balance_id, currency FROM balances WHERE balance_id = ANY($1::text[])',
     [balance_ids],
   );
-  return new Set(rows.map((row) => row.balance_id));
+  return new Map(rows.map((row) => [row.balance_id, row.currency]));
 }
 
 /**

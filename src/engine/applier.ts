@@ -175,30 +175,35 @@ export async function applyDueBatch(db: Database, batch_size_max: number): Promi
 }
 
 /**
- * Gives one queue row a REJECTED outcome without touching balances: for an item whose application
- * keeps failing, so that it cannot stall the queue behind it.
+ * Gives the head queue row (with the rest of its atomic group) a REJECTED outcome without touching
+ * balances: for an item whose application keeps failing, so that it cannot stall the queue behind it.
+ * Returns the request ids rejected.
  */
-export async function rejectHeadItem(db: Database, reason: string): Promise<string | undefined> {
+export async function rejectHeadItem(db: Database, reason: string): Promise<string[]> {
   return db.transaction(async (tx) => {
     const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
       APPLIER_LOCK_KEY,
     ]);
-    if (!lock.locked) return undefined;
-    const [item] = await takeDueItems(tx, 1);
-    if (!item) return undefined;
-    const [request] = await findTransactionsByIds(tx, [item.transaction_id]);
-    const transaction_id = newId('txn');
-    const reference = request.reference + OUTCOME_REFERENCE_SUFFIX;
-    const taken = await existingReferences(tx, [reference]);
-    const rows = await insertTransactions(tx, [
-      outcomeRow(request, {
-        transaction_id,
-        reference: taken.has(reference) ? `${reference}_${transaction_id}` : reference,
-        status: 'REJECTED',
-        reason,
+    if (!lock.locked) return [];
+    const items = await takeDueItems(tx, 1);
+    if (items.length === 0) return [];
+    items.push(...(await takeGroupRemainders(tx, items)));
+    const requests = await findTransactionsByIds(tx, items.map((item) => item.transaction_id));
+    const taken = await existingReferences(tx, requests.map((request) => request.reference + OUTCOME_REFERENCE_SUFFIX));
+    const rows = await insertTransactions(
+      tx,
+      requests.map((request) => {
+        const transaction_id = newId('txn');
+        const reference = request.reference + OUTCOME_REFERENCE_SUFFIX;
+        return outcomeRow(request, {
+          transaction_id,
+          reference: taken.has(reference) ? `${reference}_${transaction_id}` : reference,
+          status: 'REJECTED',
+          reason,
+        });
       }),
-    ]);
+    );
     await recordEvents(tx, outcomeEvents(rows));
-    return request.transaction_id;
+    return requests.map((request) => request.transaction_id);
   });
 }

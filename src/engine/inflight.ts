@@ -60,7 +60,7 @@ function settlementRow(leg: TransactionRow, settlement: Settlement, reference: s
     description: leg.description,
     status: settlement.action === 'commit' ? 'APPLIED' : 'VOID',
     hash: transactionHash({
-      amount: Number(amount),
+      amount_string: amount,
       reference,
       currency: leg.currency,
       source: leg.source ?? '',

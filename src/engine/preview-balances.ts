@@ -7,7 +7,7 @@ import { findIndicatorBalanceIds, readBalancesShared } from '../db/preview-reads
 import { ApiError } from '../errors.js';
 import { WorkingSet } from '../ledger/preview.js';
 import { translateRecordError } from './record.js';
-import { isIndicator } from './resolve.js';
+import { currencyMismatch, isIndicator } from './resolve.js';
 
 export interface PreviewOptions {
   lock_wait_timeout_ms: number;
@@ -64,6 +64,8 @@ export async function loadWorkingSet(tx: Queryable, wanted: readonly Wanted[], o
   const rows = await readBalancesShared(tx, [...realIds]);
   const unknown = ids.find((id) => !rows.has(id));
   if (unknown !== undefined) throw new ApiError('BAL_NOT_FOUND', `balance with ID '${unknown}' not found`);
+  const other = wanted.find((w) => !isIndicator(w.identifier) && rows.get(w.identifier)!.currency !== w.currency);
+  if (other) throw currencyMismatch(other.identifier, rows.get(other.identifier)!.currency, other.currency);
 
   const set = new WorkingSet();
   for (const [balance_id, { state, currency }] of rows) {

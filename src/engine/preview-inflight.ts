@@ -7,7 +7,7 @@ import { requestedActionPending } from '../db/preview-reads.js';
 import type { TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
 import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction } from '../ledger/inflight.js';
-import { toAmountString } from '../ledger/money.js';
+import { toAmount, toAmountString } from '../ledger/money.js';
 import {
   finishPreview,
   rejectionOf,
@@ -102,7 +102,7 @@ function projectSettlement(context: Context, request: SettlementRequest, scope: 
     operation: request.action,
     status: request.action === 'commit' ? 'APPLIED' : 'VOID',
     currency: '',
-    amount: 0,
+    amount: toAmount(0n, 1n),
     precise_amount: '0',
     precision: 1n,
     balances: [],
@@ -128,7 +128,7 @@ function projectSettlement(context: Context, request: SettlementRequest, scope: 
       const plan = planGroup(rows.map((row) => holdLeg(row, undefined)), request.action, request.requested);
       const total = plan.reduce((sum, settlement) => sum + settlement.precise_amount, 0n);
       preview.precise_amount = total.toString();
-      preview.amount = Number(toAmountString(total, preview.precision));
+      preview.amount = toAmount(total, preview.precision);
       preview.notes.push(NOTE_PENDING_HOLD);
       return finishPreview(preview);
     } catch (error) {
@@ -178,11 +178,11 @@ function projectSettlement(context: Context, request: SettlementRequest, scope: 
       identifier: settlement.leg.transaction_id,
       role: 'source' as const,
       precise_amount: settlement.precise_amount.toString(),
-      amount: Number(toAmountString(settlement.precise_amount, settlement.leg.precision)),
+      amount: toAmount(settlement.precise_amount, settlement.leg.precision),
     }));
   }
   preview.precise_amount = total.toString();
-  preview.amount = Number(toAmountString(total, preview.precision));
+  preview.amount = toAmount(total, preview.precision);
   preview.balances = scope.projections();
   return finishPreview(preview);
 }

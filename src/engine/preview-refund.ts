@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import { findRefundable } from '../db/refunds.js';
 import { existingReferences } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
-import { toAmountString } from '../ledger/money.js';
+import { toAmount, toAmountString } from '../ledger/money.js';
 import { finishPreview, projectPosting, rejectionOf, type TransactionPreview } from '../ledger/preview.js';
 import { loadWorkingSet, runPreview, type PreviewOptions } from './preview-balances.js';
 import { alreadyRefunded, refundReference, refundRequest, type RefundOptions } from './refunds.js';
@@ -29,7 +29,7 @@ export async function previewRefund(
       status: 'APPLIED',
       reference: first.reference,
       currency: first.currency,
-      amount: 0,
+      amount: toAmount(0n, 1n),
       precise_amount: '0',
       precision: first.precision,
       balances: [],
@@ -76,11 +76,11 @@ export async function previewRefund(
         identifier: pending[i].transaction_id,
         role: 'source' as const,
         precise_amount: request.precise_amount.toString(),
-        amount: Number(request.amount_string),
+        amount: toAmount(request.precise_amount, request.precision),
       }));
     }
     preview.precise_amount = total.toString();
-    preview.amount = Number(toAmountString(total, preview.precision));
+    preview.amount = toAmount(total, preview.precision);
     preview.balances = scope.projections();
     return finishPreview(preview);
   });

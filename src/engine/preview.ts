@@ -17,6 +17,7 @@ import {
   type WorkingSet,
 } from '../ledger/preview.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
+import { toAmount } from '../ledger/money.js';
 import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './preview-balances.js';
 import { isSplit, planSplit } from './splits.js';
 
@@ -46,7 +47,7 @@ function shell(request: TransactionRequest): TransactionPreview {
     status: request.inflight ? 'INFLIGHT' : 'APPLIED',
     reference: request.reference,
     currency: request.currency,
-    amount: Number(request.amount_string),
+    amount: toAmount(request.precise_amount, request.precision),
     precise_amount: request.precise_amount.toString(),
     precision: request.precision,
     balances: [],
@@ -83,15 +84,9 @@ function postingOf(context: Context, leg: TransactionRequest) {
   };
 }
 
-function noteCaveats(set: WorkingSet, request: TransactionRequest, keys: readonly [string, string][], preview: TransactionPreview): void {
+/** A balance of another currency is refused before this (src/engine/resolve.ts, as a real post). */
+function noteCaveats(request: TransactionRequest, preview: TransactionPreview): void {
   if (request.scheduled_for !== null) preview.notes.push(NOTE_SCHEDULED);
-  for (const [role, key] of keys) {
-    const balance = set.balance(key);
-    if (balance.virtual || balance.currency === request.currency) continue;
-    preview.notes.push(
-      `currency mismatch: transaction is ${request.currency} but ${role} balance ${balance.balance_id} is ${balance.currency}; the ledger applies this as raw minor units`,
-    );
-  }
 }
 
 /**
@@ -101,7 +96,7 @@ function noteCaveats(set: WorkingSet, request: TransactionRequest, keys: readonl
 function projectSingle(context: Context, request: TransactionRequest, scope: Scope, preview: TransactionPreview): void {
   const posting = postingOf(context, request);
   const { set } = context.loaded;
-  noteCaveats(set, request, [['source', posting.source], ['destination', posting.destination]], preview);
+  noteCaveats(request, preview);
   const duplicate = context.taken.has(request.reference) || context.seen.has(request.reference);
   if (duplicate && context.reference_first) {
     scope.touch(posting.source, 'source');
@@ -154,7 +149,7 @@ function projectSplit(context: Context, request: TransactionRequest, scope: Scop
       identifier: role === 'source' ? leg.source : leg.destination,
       role,
       precise_amount: leg.precise_amount.toString(),
-      amount: Number(leg.amount_string),
+      amount: toAmount(leg.precise_amount, leg.precision),
     });
   }
   return independent ? balances : scope.projections();

@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import { existingReferences, type TransactionRow } from '../db/transactions.js';
 import { findRefundable } from '../db/refunds.js';
 import { ApiError } from '../errors.js';
-import { toAmount, toAmountString } from '../ledger/money.js';
+import { toAmountString } from '../ledger/money.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { recordDirect, recordQueued, type DirectOptions } from './record.js';
 import { QUEUED_PARENT_KEY } from './rows.js';
@@ -29,7 +29,7 @@ export function refundRequest(original: TransactionRow, options: RefundOptions):
   const { [QUEUED_PARENT_KEY]: _group, inflight: _hold, ...kept } = original.meta_data ?? {};
   const meta_data = original.meta_data === null && options.meta_data === null ? null : { ...kept, ...options.meta_data };
   return {
-    amount: toAmount(original.precise_amount, original.precision),
+    amount: 0,
     precise_amount: original.precise_amount,
     precision: original.precision,
     amount_string: toAmountString(original.precise_amount, original.precision),

@@ -1,7 +1,7 @@
 // Source and destination identifiers -> balance ids, inside the accepting database transaction:
 // `@indicator`s are found or created per currency in the General Ledger; unknown ids are refused.
 import type { Queryable } from '../db/database.js';
-import { ensureIndicatorBalances, existingBalanceIds } from '../db/balances.js';
+import { balanceCurrencies, ensureIndicatorBalances } from '../db/balances.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
 import { transactionValidationError, type TransactionRequest } from '../ledger/transaction-request.js';
@@ -10,6 +10,23 @@ export const GENERAL_LEDGER_ID = 'general_ledger_id';
 
 /** An indicator that resolves to the other side's balance. */
 const sameBalance = () => transactionValidationError('source: source and destination cannot be the same balance.');
+
+/** Currencies do not mix (our deviation): a balance id of another currency than the transaction's. */
+export function currencyMismatch(balance_id: string, balance_currency: string, currency: string): ApiError {
+  return transactionValidationError(
+    `currency: transaction currency ${currency} differs from the currency ${balance_currency} of balance ${balance_id}.`,
+  );
+}
+
+const notFound = (balance_id: string) => new ApiError('BAL_NOT_FOUND', `balance with ID '${balance_id}' not found`);
+
+/** The refusal of `ids` (balance ids, not indicators) for a transaction in `currency`, if any. */
+function refusalOf(ids: readonly string[], existing: Map<string, string>, currency: string): ApiError | undefined {
+  const unknown = ids.find((id) => !existing.has(id));
+  if (unknown !== undefined) return notFound(unknown);
+  const other = ids.find((id) => existing.get(id) !== currency);
+  return other === undefined ? undefined : currencyMismatch(other, existing.get(other)!, currency);
+}
 
 export function isIndicator(identifier: string): boolean {
   return identifier.startsWith('@');
@@ -23,9 +40,8 @@ export async function resolveIdentifiers(
 ): Promise<Map<string, string>> {
   const indicators = identifiers.filter(isIndicator);
   const ids = [...new Set(identifiers.filter((identifier) => !isIndicator(identifier)))];
-  const existing = await existingBalanceIds(tx, ids);
-  const unknown = ids.find((id) => !existing.has(id));
-  if (unknown !== undefined) throw new ApiError('BAL_NOT_FOUND', `balance with ID '${unknown}' not found`);
+  const refusal = refusalOf(ids, await balanceCurrencies(tx, ids), currency);
+  if (refusal) throw refusal;
   const resolved = await ensureIndicatorBalances(tx, indicators, currency, GENERAL_LEDGER_ID, () => newId('bln'));
   for (const id of ids) resolved.set(id, id);
   return resolved;
@@ -41,11 +57,12 @@ export async function resolveMany(
 ): Promise<(Map<string, string> | ApiError)[]> {
   const ids = new Set<string>();
   for (const r of requests) for (const id of [r.source, r.destination]) if (!isIndicator(id)) ids.add(id);
-  const existing = await existingBalanceIds(tx, [...ids]);
-  const unknownOf = (r: (typeof requests)[number]) => [r.source, r.destination].find((id) => !isIndicator(id) && !existing.has(id));
+  const existing = await balanceCurrencies(tx, [...ids]);
+  const refusalFor = (r: (typeof requests)[number]) =>
+    refusalOf([r.source, r.destination].filter((id) => !isIndicator(id)), existing, r.currency);
   const indicatorsByCurrency = new Map<string, string[]>();
   for (const r of requests) {
-    if (unknownOf(r) !== undefined) continue;
+    if (refusalFor(r) !== undefined) continue;
     const list = indicatorsByCurrency.get(r.currency) ?? [];
     for (const id of [r.source, r.destination]) if (isIndicator(id)) list.push(id);
     indicatorsByCurrency.set(r.currency, list);
@@ -59,8 +76,8 @@ export async function resolveMany(
     );
   }
   return requests.map((r) => {
-    const unknown = unknownOf(r);
-    if (unknown !== undefined) return new ApiError('BAL_NOT_FOUND', `balance with ID '${unknown}' not found`);
+    const refusal = refusalFor(r);
+    if (refusal) return refusal;
     const indicators = resolvedByCurrency.get(r.currency);
     const resolve = (id: string) => (isIndicator(id) ? indicators!.get(id)! : id);
     if (resolve(r.source) === resolve(r.destination)) return sameBalance();

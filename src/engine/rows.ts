@@ -8,8 +8,8 @@ export const QUEUED_PARENT_KEY = 'QUEUED_PARENT_TRANSACTION';
 export const REJECTION_REASON_KEY = 'blnk_rejection_reason';
 export const OUTCOME_REFERENCE_SUFFIX = '_q';
 
-export function transactionHash(request: Pick<TransactionRequest, 'amount' | 'reference' | 'currency' | 'source' | 'destination'>): string {
-  return createHash('sha256').update(hashInput(request)).digest('hex');
+export function transactionHash(row: Parameters<typeof hashInput>[0]): string {
+  return createHash('sha256').update(hashInput(row)).digest('hex');
 }
 
 /** User meta_data plus the flags Blnk persists there. */
@@ -73,7 +73,6 @@ export function outcomeRow(
   const meta: Record<string, unknown> = { ...request.meta_data };
   if (outcome.status !== 'INFLIGHT') delete meta.inflight;
   if (outcome.reason !== undefined) meta[REJECTION_REASON_KEY] = outcome.reason;
-  const amount = Number(request.amount);
   return {
     transaction_id: outcome.transaction_id,
     parent_transaction: request.transaction_id,
@@ -87,7 +86,7 @@ export function outcomeRow(
     description: request.description,
     status: outcome.status,
     hash: transactionHash({
-      amount,
+      amount_string: request.amount,
       reference: outcome.reference,
       currency: request.currency,
       source: request.source ?? '',

@@ -46,7 +46,7 @@ export function planSplit(request: TransactionRequest, separator: '-' | '_'): Sp
         destinations: null,
         [side]: share.identifier,
         precise_amount: share.precise_amount,
-        amount: Number(amount_string),
+        amount: 0,
         amount_string,
         reference: `${request.reference}${separator}${legs.length + 1}`,
       },

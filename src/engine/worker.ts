@@ -12,7 +12,7 @@ export interface WorkerOptions {
   idle_poll_ms: number;
   /** Back-off after a failed batch. */
   failure_backoff_ms: number;
-  /** Consecutive failures of a single-item batch before that item is rejected. */
+  /** Consecutive non-transient failures of a single-item batch before that item is rejected. */
   poison_failures_max: number;
 }
 
@@ -24,11 +24,21 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
 };
 
 const DRAIN_POLL_MS = 25;
+export const POISON_REJECTION_REASON = 'failed to apply transaction: it failed repeatedly and was set aside';
 
-/** Errors the data itself causes (SQLSTATE classes 22 and 23): retrying the same item cannot help. */
-function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(22|23)/.test(code);
+/**
+ * Failures that may pass by themselves: the connection (SQLSTATE 08, node's socket errors), conflicts
+ * between transactions (40), resources (53), lock waits (55P03), an operator or a restart (57), the
+ * system (58). Anything else (a data error, a bug, an exception of the item's own) recurs on every try,
+ * so an item that fails alone with it is rejected rather than retried forever.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (/^(08|40|53|57|58)/.test(code) || code === '55P03') return true;
+    if (/^E[A-Z]+$/.test(code)) return true; // ECONNRESET, ECONNREFUSED, ETIMEDOUT, EPIPE, ...
+  }
+  return typeof message === 'string' && /connection|terminat|timeout/i.test(message);
 }
 
 export class TransactionWorker {
@@ -38,6 +48,8 @@ export class TransactionWorker {
   private pendingWake = false;
   private batchSize: number;
   private failures = 0;
+  /** Consecutive non-transient failures of the head item alone. */
+  private headFailures = 0;
 
   constructor(
     private readonly db: Database,
@@ -106,6 +118,7 @@ export class TransactionWorker {
         }
         result = await applyDueBatch(this.db, this.batchSize);
         this.failures = 0;
+        this.headFailures = 0;
         this.batchSize = this.options.batch_size_max;
       } catch (error) {
         await this.onFailure(error);
@@ -119,11 +132,15 @@ export class TransactionWorker {
   private async onFailure(error: unknown): Promise<void> {
     this.failures += 1;
     this.logger.error({ err: error, batch_size: this.batchSize, failures: this.failures }, 'queue batch failed');
-    if (this.batchSize === 1 && this.failures >= this.options.poison_failures_max && isDataError(error)) {
+    if (this.batchSize === 1 && !isTransientFailure(error)) this.headFailures += 1;
+    if (this.headFailures >= this.options.poison_failures_max) {
       try {
-        const rejected = await rejectHeadItem(this.db, 'failed to apply transaction: internal error');
-        if (rejected) this.logger.error({ transaction_id: rejected }, 'queued transaction rejected after repeated failures');
+        const rejected = await rejectHeadItem(this.db, POISON_REJECTION_REASON);
+        if (rejected.length > 0) {
+          this.logger.error({ transaction_ids: rejected }, 'queued transaction rejected after repeated failures');
+        }
         this.failures = 0;
+        this.headFailures = 0;
       } catch (rejectError) {
         this.logger.error({ err: rejectError }, 'could not reject a failing queued transaction');
       }

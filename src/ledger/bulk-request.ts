@@ -2,7 +2,7 @@
 // Every item is validated like POST /transactions before anything is processed; the first invalid
 // item refuses the whole request as `transactions[<i>]: <message>`.
 import { ApiError } from '../errors.js';
-import { MALFORMED_TRANSACTION_MESSAGE, parseTransactionRequest, type TransactionRequest } from './transaction-request.js';
+import { malformedTransaction, parseTransactionRequest, type TransactionRequest } from './transaction-request.js';
 
 export const BULK_ITEMS_MAX = 10_000;
 
@@ -15,18 +15,22 @@ export interface BulkRequest {
   dry_run: boolean;
 }
 
-const malformed = () => new ApiError('GEN_MALFORMED_REQUEST', MALFORMED_TRANSACTION_MESSAGE);
+const malformed = (field: string, expected: string) => malformedTransaction(field, `Invalid input: ${field} must be ${expected}`);
 
 function flag(body: Record<string, unknown>, field: string): boolean {
   const value = body[field];
   if (value === undefined || value === null) return false;
-  if (typeof value !== 'boolean') throw malformed();
+  if (typeof value !== 'boolean') throw malformed(field, 'a boolean');
   return value;
 }
 
 /** An item's refusal, named by its index (0-based, as Blnk prints it). */
 export function itemError(index: number, error: unknown): unknown {
-  if (!(error instanceof ApiError) || error.code === 'GEN_MALFORMED_REQUEST') return error;
+  if (!(error instanceof ApiError)) return error;
+  if (error.code === 'GEN_MALFORMED_REQUEST') {
+    const field = (error.options.details as { field?: string } | undefined)?.field ?? 'body';
+    return malformedTransaction(`transactions[${index}].${field}`, error.message.replace(field, `transactions[${index}].${field}`));
+  }
   return new ApiError('TXN_VALIDATION_ERROR', `transactions[${index}]: ${error.message}`, {
     legacyKey: 'errors',
     details: { index },
@@ -35,10 +39,10 @@ export function itemError(index: number, error: unknown): unknown {
 
 /** The validated request, or the ApiError Blnk answers with; nothing is processed on a refusal. */
 export function parseBulkRequest(body: unknown): BulkRequest {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw malformed();
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw malformed('body', 'a JSON object');
   const b = body as Record<string, unknown>;
   const list = b.transactions;
-  if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed();
+  if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed('transactions', 'an array');
   const flags = {
     inflight: flag(b, 'inflight'),
     atomic: flag(b, 'atomic'),

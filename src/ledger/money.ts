@@ -1,9 +1,27 @@
 // Exact money arithmetic (blnk-ledger.md §3). A float `amount` becomes minor units through its
 // shortest round-trip decimal text, multiplied exactly and rounded half away from zero; minor
 // units become `amount_string` by exact division carried to at most 16 fractional digits.
+import { exactNumber, type ExactNumber } from '../json.js';
 
 export const AMOUNT_SIGNIFICANT_DIGITS_MAX = 15;
 export const AMOUNT_FRACTION_DIGITS_MAX = 16;
+
+/**
+ * Kassa's bounds (docs/compatibility.md), refused with 400 at the door so that every path (balances,
+ * hashes, views, refunds, monitors, previews) carries what was accepted: an amount in minor units has at
+ * most 40 digits, a precision is at most 10^18 (wei per ether).
+ */
+export const PRECISE_AMOUNT_DIGITS_MAX = 40;
+export const PRECISE_AMOUNT_MAX = 10n ** BigInt(PRECISE_AMOUNT_DIGITS_MAX) - 1n;
+export const PRECISION_MAX = 10n ** 18n;
+export const PRECISE_AMOUNT_TOO_LARGE = `must have at most ${PRECISE_AMOUNT_DIGITS_MAX} digits`;
+export const PRECISION_TOO_LARGE = `precision cannot be more than ${PRECISION_MAX}`;
+
+/** An integer text of minor units within the bound, or null (the text is length-checked before BigInt). */
+export function boundedIntegerText(text: string): bigint | null {
+  const digits = text.replace(/^-?0*/, '');
+  return digits.length <= PRECISE_AMOUNT_DIGITS_MAX ? BigInt(text) : null;
+}
 
 const EXPONENT_FORM = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/;
 
@@ -68,7 +86,7 @@ export function toAmountString(precise: bigint, precision: bigint): string {
   return negative && text !== '0' ? `-${text}` : text;
 }
 
-/** The informational float `amount` of a precise amount. */
-export function toAmount(precise: bigint, precision: bigint): number {
-  return Number(toAmountString(precise, precision));
+/** The `amount` JSON field of a precise amount: its exact decimal text as a bare number, never a float. */
+export function toAmount(precise: bigint, precision: bigint): ExactNumber {
+  return exactNumber(toAmountString(precise, precision));
 }

@@ -3,6 +3,7 @@
 // cannot disagree with the real answer. Pure: the engine reads the balances, this module decides.
 import type { BalanceState } from '../db/balances.js';
 import type { ApiError } from '../errors.js';
+import type { ExactNumber } from '../json.js';
 import { INSUFFICIENT_FUNDS, rejectionText, type FundsRejection } from './funds.js';
 import { post, type Posting } from './posting.js';
 
@@ -40,7 +41,7 @@ export interface LegProjection {
   identifier: string;
   role: PreviewRole;
   precise_amount: string;
-  amount: number;
+  amount: ExactNumber;
 }
 
 export interface TransactionPreview {
@@ -52,7 +53,7 @@ export interface TransactionPreview {
   status?: string;
   reference?: string;
   currency: string;
-  amount: number;
+  amount: ExactNumber;
   precise_amount: string;
   precision: bigint;
   balances: BalanceProjection[];

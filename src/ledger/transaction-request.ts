@@ -4,7 +4,11 @@ import { ApiError } from '../errors.js';
 import { isRfc3339 } from '../time.js';
 import {
   AMOUNT_SIGNIFICANT_DIGITS_MAX,
-  decimalText,
+  PRECISE_AMOUNT_MAX,
+  PRECISE_AMOUNT_TOO_LARGE,
+  PRECISION_MAX,
+  PRECISION_TOO_LARGE,
+  boundedIntegerText,
   effectivePrecision,
   significantDigits,
   toAmountString,
@@ -50,29 +54,37 @@ export const MALFORMED_TRANSACTION_MESSAGE = 'Invalid input';
 export const DATE_FORMAT_MESSAGE =
   "please format the scheduled date as 'YYYY-MM-DDTHH:MM:SS+00:00' (e.g., 2024-04-22T15:28:03+00:00)";
 
-class Malformed extends Error {}
-
-function malformed(): never {
-  throw new Malformed();
+/** A field of the wrong JSON type: Blnk's `Invalid input`, with the field named in the detail. */
+class Malformed extends Error {
+  constructor(
+    readonly field: string,
+    readonly expected: string,
+  ) {
+    super(`Invalid input: ${field} must be ${expected}`);
+  }
 }
 
-function str(body: Record<string, unknown>, field: string): string {
+function malformed(field: string, expected: string): never {
+  throw new Malformed(field, expected);
+}
+
+function str(body: Record<string, unknown>, field: string, path = field): string {
   const value = body[field];
   if (value === undefined || value === null) return '';
-  return typeof value === 'string' ? value : malformed();
+  return typeof value === 'string' ? value : malformed(path, 'a string');
 }
 
 function bool(body: Record<string, unknown>, field: string): boolean {
   const value = body[field];
   if (value === undefined || value === null) return false;
-  return typeof value === 'boolean' ? value : malformed();
+  return typeof value === 'boolean' ? value : malformed(field, 'a boolean');
 }
 
 function float(body: Record<string, unknown>, field: string): number {
   const value = body[field];
   if (value === undefined || value === null) return 0;
   if (typeof value === 'bigint') return Number(value);
-  return typeof value === 'number' ? value : malformed();
+  return typeof value === 'number' ? value : malformed(field, 'a number');
 }
 
 /** Precision: any number; huge integers arrive as bigint. */
@@ -80,30 +92,35 @@ function precisionOf(body: Record<string, unknown>): number | bigint {
   const value = body.precision;
   if (value === undefined || value === null) return 0;
   if (typeof value === 'bigint' || typeof value === 'number') return value;
-  return malformed();
+  return malformed('precision', 'a number');
 }
 
+/** `precise_amount`; one past the bound when it has too many digits (validation names it). */
 function preciseOf(body: Record<string, unknown>): bigint | null {
   const value = body.precise_amount;
   if (value === undefined || value === null) return null;
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
   // Blnk's SDK sends large values as strings (its docs recommend it): take plain integers.
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
-  return malformed();
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return boundedIntegerText(value) ?? PRECISE_AMOUNT_MAX + 1n;
+  return malformed('precise_amount', 'an integer');
 }
 
 function distributions(body: Record<string, unknown>, field: string): Distribution[] | null {
   const value = body[field];
   if (value === undefined || value === null) return null;
-  if (!Array.isArray(value)) return malformed();
-  return value.map((item: unknown) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) return malformed();
+  if (!Array.isArray(value)) return malformed(field, 'an array');
+  return value.map((item: unknown, i) => {
+    const path = `${field}[${i}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return malformed(path, 'an object');
     const entry = item as Record<string, unknown>;
-    const distribution: Distribution = { identifier: str(entry, 'identifier'), distribution: str(entry, 'distribution') };
-    const precise = str(entry, 'precise_distribution');
+    const distribution: Distribution = {
+      identifier: str(entry, 'identifier', `${path}.identifier`),
+      distribution: str(entry, 'distribution', `${path}.distribution`),
+    };
+    const precise = str(entry, 'precise_distribution', `${path}.precise_distribution`);
     if (precise) distribution.precise_distribution = precise;
-    const id = str(entry, 'transaction_id');
+    const id = str(entry, 'transaction_id', `${path}.transaction_id`);
     if (id) distribution.transaction_id = id;
     return distribution;
   });
@@ -125,13 +142,13 @@ interface Bound {
 }
 
 function bind(body: unknown): Bound {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return malformed();
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return malformed('body', 'a JSON object');
   const b = body as Record<string, unknown>;
   const effective = b.effective_date;
-  if (effective !== undefined && effective !== null && !isRfc3339(effective)) malformed();
+  if (effective !== undefined && effective !== null && !isRfc3339(effective)) malformed('effective_date', 'an RFC 3339 time');
   const meta = b.meta_data;
   str(b, 'balance_id'); // accepted and unused, but must be a string
-  if (meta !== undefined && meta !== null && (typeof meta !== 'object' || Array.isArray(meta))) malformed();
+  if (meta !== undefined && meta !== null && (typeof meta !== 'object' || Array.isArray(meta))) malformed('meta_data', 'an object');
   return {
     amount: float(b, 'amount'),
     precise: preciseOf(b),
@@ -169,6 +186,11 @@ export function ozzoMessage(errors: Record<string, string>): string {
   );
 }
 
+/** Blnk's `Invalid input` (top-level `error`), the field named in the detail's message and details. */
+export function malformedTransaction(field: string, message = `Invalid input: ${field}`): ApiError {
+  return new ApiError('GEN_MALFORMED_REQUEST', message, { legacyValue: MALFORMED_TRANSACTION_MESSAGE, details: { field } });
+}
+
 export function transactionValidationError(message: string): ApiError {
   return new ApiError('TXN_VALIDATION_ERROR', message, { legacyKey: 'errors' });
 }
@@ -178,15 +200,21 @@ function validate(bound: Bound): Record<string, string> {
   const errors: Record<string, string> = {};
   if (amount !== 0 && precise !== null) errors.amount = 'either amount or precise_amount should be provided, not both';
   else if (amount === 0 && precise === null) errors.amount = 'either amount or precise_amount is required';
+  else if (!Number.isFinite(amount)) errors.amount = 'amount must be a finite number';
   else if (amount < 0) errors.amount = 'amount cannot be negative';
   else if (amount !== 0 && significantDigits(amount) > AMOUNT_SIGNIFICANT_DIGITS_MAX) {
     errors.amount =
       'amount has more than 15 significant digits which may cause rounding errors; use precise_amount instead';
   }
   if (precise !== null && precise < 0n) errors.precise_amount = 'precise_amount cannot be negative';
+  else if (precise !== null && precise > PRECISE_AMOUNT_MAX) errors.precise_amount = PRECISE_AMOUNT_TOO_LARGE;
   if (typeof precision === 'number' && !Number.isInteger(precision)) {
     errors.precision = 'precision must be an integer value';
   } else if (precision < 0) errors.precision = 'precision cannot be negative';
+  else if (BigInt(precision) > PRECISION_MAX) errors.precision = PRECISION_TOO_LARGE;
+  if (!Number.isFinite(bound.overdraft_limit) || bound.overdraft_limit < 0) {
+    errors.overdraft_limit = 'overdraft_limit must be a finite number, not negative';
+  }
   if (!fields.currency) errors.currency = 'cannot be blank';
   if (!fields.reference) errors.reference = 'cannot be blank';
   if (!fields.description) errors.description = 'cannot be blank';
@@ -219,7 +247,7 @@ export function parseTransactionRequest(body: unknown): TransactionRequest {
   try {
     bound = bind(body);
   } catch (error) {
-    if (error instanceof Malformed) throw new ApiError('GEN_MALFORMED_REQUEST', MALFORMED_TRANSACTION_MESSAGE);
+    if (error instanceof Malformed) throw malformedTransaction(error.field, error.message);
     throw error;
   }
   const errors = validate(bound);
@@ -228,6 +256,11 @@ export function parseTransactionRequest(body: unknown): TransactionRequest {
   const precise_amount =
     bound.precise !== null && bound.precise > 0n ? bound.precise : toPreciseAmount(bound.amount, precision);
   if (precise_amount <= 0n) throw new ApiError('TXN_INVALID_AMOUNT', 'transaction amount must be positive');
+  if (precise_amount > PRECISE_AMOUNT_MAX) throw transactionValidationError(ozzoMessage({ amount: PRECISE_AMOUNT_TOO_LARGE }));
+  const overdraft_limit_precise = bound.overdraft_limit > 0 ? toPreciseAmount(bound.overdraft_limit, precision) : 0n;
+  if (overdraft_limit_precise > PRECISE_AMOUNT_MAX) {
+    throw transactionValidationError(ozzoMessage({ overdraft_limit: PRECISE_AMOUNT_TOO_LARGE }));
+  }
   return {
     ...bound.fields,
     amount: bound.amount,
@@ -235,11 +268,14 @@ export function parseTransactionRequest(body: unknown): TransactionRequest {
     precision,
     amount_string: toAmountString(precise_amount, precision),
     overdraft_limit: bound.overdraft_limit,
-    overdraft_limit_precise: bound.overdraft_limit > 0 ? toPreciseAmount(bound.overdraft_limit, precision) : 0n,
+    overdraft_limit_precise,
   };
 }
 
-/** The text Blnk hashes: amount, reference, currency, source, destination. */
-export function hashInput(request: Pick<TransactionRequest, 'amount' | 'reference' | 'currency' | 'source' | 'destination'>): string {
-  return decimalText(request.amount) + request.reference + request.currency + request.source + request.destination;
+/**
+ * The text a row's hash covers: amount, reference, currency, source, destination (Blnk's fields). The
+ * amount is the exact decimal text derived from the bigint, never a float (which overflows past 1e308).
+ */
+export function hashInput(row: { amount_string: string; reference: string; currency: string; source: string; destination: string }): string {
+  return row.amount_string + row.reference + row.currency + row.source + row.destination;
 }

@@ -1,6 +1,7 @@
 // A transaction row -> Blnk's Transaction JSON (used by the HTTP replies and by event payloads).
 import type { TransactionRow } from '../db/transactions.js';
 import { ZERO_TIME } from '../time.js';
+import { exactNumber } from '../json.js';
 import { toAmountString } from './money.js';
 
 /**
@@ -25,7 +26,7 @@ export function transactionView(row: TransactionRow): TransactionView {
   return {
     transaction_id: row.transaction_id,
     parent_transaction: row.parent_transaction,
-    amount: Number(amount_string),
+    amount: exactNumber(amount_string),
     amount_string,
     precise_amount: row.precise_amount,
     precision: Number(row.precision),

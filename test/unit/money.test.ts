@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { stringifyJson } from '../../src/json.js';
 import {
   decimalText,
   divideRoundHalfAwayFromZero,
@@ -68,7 +69,8 @@ test('amount_string is the exact decimal of precise ÷ precision (§3.2)', () =>
   assert.equal(toAmountString(2n, 3n), '0.6666666666666667');
   assert.equal(toAmountString(5n, 10n ** 18n), '0');
   assert.equal(toAmountString(50n, 10n ** 18n), '0.0000000000000001');
-  assert.equal(toAmount(1001n, 100n), 10.01);
+  assert.equal(stringifyJson({ amount: toAmount(1001n, 100n) }), '{"amount":10.01}');
+  assert.equal(stringifyJson({ amount: toAmount(10n ** 40n - 1n, 10n) }), '{"amount":999999999999999999999999999999999999999.9}');
   fc.assert(
     fc.property(fc.bigInt({ min: 0n, max: 10n ** 40n }), fc.integer({ min: 0, max: 16 }), (precise, digits) => {
       const precision = 10n ** BigInt(digits);

@@ -72,8 +72,19 @@ test('wrong JSON types are 400 GEN_MALFORMED_REQUEST `Invalid input`', () => {
   ]) {
     const error = refusal(body);
     assert.equal(error.code, 'GEN_MALFORMED_REQUEST', JSON.stringify(body));
-    assert.equal(error.message, 'Invalid input');
+    assert.equal(error.body().error, 'Invalid input');
+    const { field } = error.options.details as { field: string };
+    assert.match(error.message, new RegExp(`^Invalid input: ${field.replace(/[[\]]/g, '\\$&')} must be `));
   }
+});
+
+test('13: a wrong JSON type names its field', () => {
+  assert.equal(refusal({ ...valid, reference: 5 }).message, 'Invalid input: reference must be a string');
+  assert.equal(refusal({ ...valid, skip_queue: 'yes' }).message, 'Invalid input: skip_queue must be a boolean');
+  assert.equal(
+    refusal({ ...valid, source: undefined, sources: [{ identifier: 1, distribution: '100%' }] }).message,
+    'Invalid input: sources[0].identifier must be a string',
+  );
 });
 
 test('amounts become exact minor units', () => {

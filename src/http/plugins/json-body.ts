@@ -1,21 +1,36 @@
 // Request bodies are JSON parsed without float loss (src/json.ts), whatever the content type says
-// (Blnk binds JSON regardless). An empty body is `undefined`; a malformed one is 400.
+// (Blnk binds JSON regardless). An empty body is `undefined`; a malformed one is 400, and so is one
+// past the input limits (src/http/input-limits.ts).
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { parseJson, stringifyJson } from '../../json.js';
+import { checkJsonValue, checkRequestTexts, scanJsonText } from '../input-limits.js';
 
 export const MALFORMED_JSON_MESSAGE = 'Invalid JSON body';
 
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, raw, done) => {
+    const text = raw as string;
     if (text.trim() === '') return done(null, undefined);
+    let body: unknown;
     try {
-      done(null, parseJson(text));
-    } catch {
-      done(new ApiError('GEN_MALFORMED_REQUEST', MALFORMED_JSON_MESSAGE), undefined);
+      scanJsonText(text);
+      body = parseJson(text);
+    } catch (error) {
+      return done(error instanceof ApiError ? error : new ApiError('GEN_MALFORMED_REQUEST', MALFORMED_JSON_MESSAGE), undefined);
     }
+    try {
+      checkJsonValue(body);
+    } catch (error) {
+      return done(error as Error, undefined);
+    }
+    done(null, body);
+  });
+  // Path and query values obey the body's text rules (a NUL cannot reach PostgreSQL).
+  app.addHook('preValidation', async (request) => {
+    checkRequestTexts(request.params, 'path');
+    checkRequestTexts(request.query, 'query');
   });
   app.setReplySerializer((payload) => stringifyJson(payload));
 }
