@@ -2,9 +2,12 @@
 import type { Queryable } from './database.js';
 import { parentIs, TRANSACTION_COLUMNS, toTransactionRow, type TransactionRow } from './transactions.js';
 
-/** Rows reachable from an id the caller may use: the row itself, its children, or its queued group. */
+/**
+ * Rows reachable from an id the caller may use: the row itself, its children, or its queued group
+ * (server-written columns only: nothing a client sets makes a row a member).
+ */
 function groupMatch(alias = 'transactions'): string {
-  return `(${alias}.transaction_id = $1 OR ${parentIs(`${alias}.parent_transaction`, '$1')} OR ${alias}.meta_data ->> 'QUEUED_PARENT_TRANSACTION' = $1)`;
+  return `(${alias}.transaction_id = $1 OR ${parentIs(`${alias}.parent_transaction`, '$1')} OR ${alias}.queued_group = $1)`;
 }
 
 /** The INFLIGHT rows (legs) of the group `id` names, in insertion order. */

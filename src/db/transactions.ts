@@ -30,6 +30,11 @@ export interface TransactionRow {
   inflight_expiry_date: string | null;
   inflight_commit_date: string | null;
   meta_data: Record<string, unknown> | null;
+  /**
+   * The queued group the row belongs to (the id a queued create, split or batch answered with), written
+   * by the server alone: commits, voids and refunds of that id reach the row. Null outside the queue.
+   */
+  queued_group: string | null;
 }
 
 /** A row to insert; `created_at` is the database's now(), `effective_date` defaults to it. */
@@ -47,7 +52,7 @@ export function parentIs(column: string, value: string): string {
 export const TRANSACTION_COLUMNS =
   'seq, transaction_id, parent_transaction, source, destination, reference, amount, precise_amount, precision, ' +
   'currency, description, status, hash, allow_overdraft, inflight, atomic, created_at, scheduled_for, ' +
-  'effective_date, inflight_expiry_date, inflight_commit_date, meta_data';
+  'effective_date, inflight_expiry_date, inflight_commit_date, meta_data, queued_group';
 
 export function toTransactionRow(raw: Record<string, unknown>): TransactionRow {
   return {
@@ -74,17 +79,18 @@ async function insertRows(db: Queryable, rows: readonly NewTransaction[], onConf
   const inserted = await db.query(
     `INSERT INTO transactions (transaction_id, parent_transaction, source, destination, reference, amount,
        precise_amount, precision, currency, description, status, hash, allow_overdraft, inflight, atomic,
-       scheduled_for, effective_date, inflight_expiry_date, inflight_commit_date, meta_data)
+       scheduled_for, effective_date, inflight_expiry_date, inflight_commit_date, meta_data, queued_group)
      SELECT u.transaction_id, u.parent_transaction, u.source, u.destination, u.reference, u.amount,
        u.precise_amount, u.precision, u.currency, u.description, u.status, u.hash, u.allow_overdraft, u.inflight,
        u.atomic, u.scheduled_for, COALESCE(u.effective_date, now()), u.inflight_expiry_date,
-       u.inflight_commit_date, u.meta_data
+       u.inflight_commit_date, u.meta_data, u.queued_group
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[],
        $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::boolean[],
-       $15::boolean[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::jsonb[])
+       $15::boolean[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::jsonb[],
+       $21::text[])
        WITH ORDINALITY AS u(transaction_id, parent_transaction, source, destination, reference, amount,
        precise_amount, precision, currency, description, status, hash, allow_overdraft, inflight, atomic,
-       scheduled_for, effective_date, inflight_expiry_date, inflight_commit_date, meta_data, ord)
+       scheduled_for, effective_date, inflight_expiry_date, inflight_commit_date, meta_data, queued_group, ord)
      ORDER BY u.ord
      ${onConflict}
      RETURNING ${TRANSACTION_COLUMNS}`,
@@ -109,6 +115,7 @@ async function insertRows(db: Queryable, rows: readonly NewTransaction[], onConf
       column('inflight_expiry_date'),
       column('inflight_commit_date'),
       rows.map((row) => (row.meta_data === null ? null : stringifyJson(row.meta_data))),
+      column('queued_group'),
     ],
   );
   return inserted.map(toTransactionRow);

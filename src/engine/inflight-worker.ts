@@ -10,7 +10,9 @@ import {
   deleteAction,
   type InflightActionRow,
 } from '../db/inflight-actions.js';
+import type { Queryable } from '../db/database.js';
 import { ApiError } from '../errors.js';
+import { recordEvent } from '../events/outbox.js';
 import type { Logger } from '../log.js';
 import { settleGroup } from './inflight.js';
 
@@ -38,6 +40,24 @@ const RETRY_DELAY_BASE_MS = 250;
 
 export function settlementReference(leg_id: string, action: InflightActionRow): string {
   return `${leg_id}_${action.action}_${action.action_id}`;
+}
+
+/**
+ * Removes an action that will not run. A requested one was answered 2xx: its end is recorded as an
+ * `inflight_action.refused` event, so the caller can observe it (a deadline that finds its hold
+ * settled already is routine and records nothing).
+ */
+async function dropAction(tx: Queryable, action: InflightActionRow, reason: string): Promise<void> {
+  await deleteAction(tx, action.action_id);
+  if (action.origin !== 'request') return;
+  await recordEvent(tx, 'inflight_action.refused', {
+    action_id: action.action_id,
+    transaction_id: action.target_id,
+    action: action.action,
+    precise_amount: action.precise_amount,
+    reason,
+    created_at: action.created_at,
+  });
 }
 
 type Outcome =
@@ -101,7 +121,7 @@ export class InflightWorker {
             await deferAction(tx, action.action_id, delay_ms, error.message);
             return { kind: 'waiting', action };
           }
-          await deleteAction(tx, action.action_id);
+          await dropAction(tx, action, error.message);
           return { kind: waiting ? 'dropped' : 'refused', action, reason: error.message };
         }
         await deleteAction(tx, action.action_id);
@@ -111,8 +131,9 @@ export class InflightWorker {
       if (!claimed) throw error;
       const action = claimed;
       if (action.attempts + 1 >= this.options.failure_attempts_max) {
-        await deleteAction(this.db, action.action_id);
-        return { kind: 'dropped', action, reason: error instanceof Error ? error.message : String(error) };
+        const reason = error instanceof Error ? error.message : String(error);
+        await this.db.transaction((tx) => dropAction(tx, action, reason));
+        return { kind: 'dropped', action, reason };
       }
       const delay_ms = this.delayFor(action.attempts, this.options.retry_delay_max_ms);
       await deferAction(this.db, action.action_id, delay_ms, String(error));

@@ -75,6 +75,7 @@ function settlementRow(leg: TransactionRow, settlement: Settlement, reference: s
     inflight_expiry_date: null,
     inflight_commit_date: null,
     meta_data: leg.meta_data === null ? null : meta,
+    queued_group: leg.queued_group,
   };
 }
 
@@ -167,20 +168,26 @@ export async function prevalidate(
   return (await findTransaction(db, id)) ?? legs[0] ?? pending[0];
 }
 
-/** Queued path: validated now, settled by the inflight worker. Returns the row to answer with. */
+/**
+ * Queued path: validated now, settled by the inflight worker. Returns the row to answer with. The
+ * action row is inserted before the check, in one database transaction: a pending action answers 409
+ * at once, and one the worker is settling right now makes the insert wait for that settlement, which
+ * the check then sees (a second commit of a hold being committed is refused, not accepted and dropped).
+ */
 export async function queueSettlement(
   db: Database,
   id: string,
   action: InflightAction,
   requested: bigint | null,
 ): Promise<TransactionRow> {
-  const target = await prevalidate(db, id, action, requested);
-  const queued = await insertRequestedAction(db, {
-    action_id: newId('act'),
-    target_id: id,
-    action,
-    precise_amount: requested === 0n ? null : requested,
+  return db.transaction(async (tx) => {
+    const queued = await insertRequestedAction(tx, {
+      action_id: newId('act'),
+      target_id: id,
+      action,
+      precise_amount: requested === 0n ? null : requested,
+    });
+    if (!queued) throw alreadyQueued();
+    return prevalidate(tx, id, action, requested);
   });
-  if (!queued) throw alreadyQueued();
-  return target;
 }

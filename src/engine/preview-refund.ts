@@ -2,13 +2,10 @@
 // would reverse is projected, one after another as the real refund records them, with the real
 // refund request (swapped sides, overdraft allowed). Nothing is written; no reference is taken.
 import type { Database } from '../db/database.js';
-import { findRefundable } from '../db/refunds.js';
-import { existingReferences } from '../db/transactions.js';
-import { ApiError } from '../errors.js';
 import { toAmount, toAmountString } from '../ledger/money.js';
 import { finishPreview, projectPosting, rejectionOf, type TransactionPreview } from '../ledger/preview.js';
 import { loadWorkingSet, runPreview, type PreviewOptions } from './preview-balances.js';
-import { alreadyRefunded, refundReference, refundRequest, type RefundOptions } from './refunds.js';
+import { alreadyRefunded, refundRequest, refundTargets, type RefundOptions } from './refunds.js';
 
 export async function previewRefund(
   db: Database,
@@ -17,10 +14,7 @@ export async function previewRefund(
   options: PreviewOptions,
 ): Promise<TransactionPreview> {
   return runPreview(db, options, async (tx) => {
-    const originals = await findRefundable(tx, id);
-    if (originals.length === 0) throw new ApiError('TXN_NOT_FOUND', 'no transaction to refund');
-    const taken = await existingReferences(tx, originals.map((row) => refundReference(row.transaction_id)));
-    const pending = originals.filter((row) => !taken.has(refundReference(row.transaction_id)));
+    const { originals, pending } = await refundTargets(tx, id);
     const requests = pending.map((row) => refundRequest(row, { ...refund, skip_queue: true }));
     const first = requests[0] ?? refundRequest(originals[0], { ...refund, skip_queue: true });
     const preview: TransactionPreview = {

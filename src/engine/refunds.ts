@@ -2,8 +2,10 @@
 // the id names, reference `<id>_refund`, overdraft allowed, through the normal queued or direct path.
 // The unique reference is what makes a second refund of a row impossible, also under races.
 import type { Database } from '../db/database.js';
+import { isSqlError, SQLSTATE, type Queryable } from '../db/database.js';
 import { existingReferences, type TransactionRow } from '../db/transactions.js';
-import { findRefundable } from '../db/refunds.js';
+import { findRefundable, findRefunded, REFUND_ONCE_CONSTRAINT } from '../db/refunds.js';
+import { newId } from '../ids.js';
 import { ApiError } from '../errors.js';
 import { toAmountString } from '../ledger/money.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
@@ -19,6 +21,23 @@ export interface RefundOptions {
 }
 
 export const refundReference = (transaction_id: string) => `${transaction_id}_refund`;
+
+/** `<id>_refund`, or `<id>_refund_<random>` when a client's own row took that reference. */
+function refundReferenceFor(transaction_id: string, taken: ReadonlySet<string>): string {
+  const reference = refundReference(transaction_id);
+  return taken.has(reference) ? `${reference}_${newId('ref')}` : reference;
+}
+
+/** The rows `id` names and those of them not refunded yet (404 when it names none). */
+export async function refundTargets(db: Queryable, id: string): Promise<{ originals: TransactionRow[]; pending: TransactionRow[] }> {
+  const originals = await findRefundable(db, id);
+  if (originals.length === 0) throw new ApiError('TXN_NOT_FOUND', 'no transaction to refund');
+  const refunded = await findRefunded(db, originals.map((row) => row.transaction_id));
+  return { originals, pending: originals.filter((row) => !refunded.has(row.transaction_id)) };
+}
+
+const isRefundOnceViolation = (error: unknown) =>
+  isSqlError(error, SQLSTATE.uniqueViolation) && error.constraint === REFUND_ONCE_CONSTRAINT;
 
 export const alreadyRefunded = (transaction_id: string) =>
   new ApiError('GEN_CONFLICT', `transaction ${transaction_id} has already been refunded`);
@@ -62,22 +81,29 @@ export async function refund(
   options: RefundOptions,
   direct: DirectOptions,
 ): Promise<TransactionRow> {
-  const originals = await findRefundable(db, id);
-  if (originals.length === 0) throw new ApiError('TXN_NOT_FOUND', 'no transaction to refund');
-  const taken = await existingReferences(db, originals.map((row) => refundReference(row.transaction_id)));
-  const pending = originals.filter((row) => !taken.has(refundReference(row.transaction_id)));
+  const { originals, pending } = await refundTargets(db, id);
   if (pending.length === 0) throw alreadyRefunded(originals[0].transaction_id);
+  const taken = await existingReferences(db, pending.map((row) => refundReference(row.transaction_id)));
   const refunds: TransactionRow[] = [];
   for (const original of pending) {
     const request = refundRequest(original, options);
     const parent = { parent_transaction: original.transaction_id };
+    const record = (reference: string) => {
+      const named = { ...request, reference };
+      return options.skip_queue ? recordDirect(db, named, direct, parent) : recordQueued(db, named, parent);
+    };
     try {
-      refunds.push(
-        options.skip_queue ? await recordDirect(db, request, direct, parent) : await recordQueued(db, request, parent),
-      );
+      refunds.push(await record(refundReferenceFor(original.transaction_id, taken)));
     } catch (error) {
-      // A concurrent refund of the same row won the reference.
+      // A concurrent refund of the same row was recorded first.
+      if (isRefundOnceViolation(error)) continue;
       if (!(error instanceof ApiError && error.code === 'TXN_DUPLICATE_REFERENCE')) throw error;
+      // A client took `<id>_refund` meanwhile: the refund takes a reference of its own.
+      try {
+        refunds.push(await record(refundReferenceFor(original.transaction_id, new Set([refundReference(original.transaction_id)]))));
+      } catch (retryError) {
+        if (!isRefundOnceViolation(retryError)) throw retryError;
+      }
     }
   }
   if (refunds.length === 0) throw alreadyRefunded(pending[0].transaction_id);

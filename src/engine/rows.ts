@@ -59,6 +59,7 @@ export function requestRow(request: TransactionRequest, identity: RowIdentity): 
     inflight_expiry_date: request.inflight_expiry_date,
     inflight_commit_date: request.inflight_commit_date,
     meta_data: metaWithFlags(request, extra),
+    queued_group: identity.queued ? (identity.queued_parent ?? identity.transaction_id) : null,
   };
 }
 
@@ -100,5 +101,6 @@ export function outcomeRow(
     inflight_expiry_date: request.inflight_expiry_date,
     inflight_commit_date: request.inflight_commit_date,
     meta_data: Object.keys(meta).length > 0 ? meta : request.meta_data && {},
+    queued_group: request.queued_group,
   };
 }

@@ -17,7 +17,9 @@ export type EventName =
   | 'transaction.rejected'
   | 'bulk_transaction.applied'
   | 'bulk_transaction.inflight'
-  | 'bulk_transaction.failed';
+  | 'bulk_transaction.failed'
+  /** A queued commit or void that was answered 2xx and then refused or dropped by the worker. */
+  | 'inflight_action.refused';
 
 export interface PendingEvent {
   event: EventName;

@@ -11,6 +11,7 @@ import { registerJsonBody } from './plugins/json-body.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerRequestMetrics } from './plugins/request-metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerServerMeta } from './plugins/server-meta.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerBalanceMonitorRoutes } from './routes/balance-monitors.js';
 import { registerBalanceHistoryRoutes } from './routes/balance-history.js';
@@ -50,6 +51,7 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   // security headers are set first so that 429 answers carry them too (blnk-auth.md §9.1).
   registerSecurityHeaders(app);
   registerRateLimit(app, ctx.config.rate_limit, metrics);
+  registerServerMeta(app);
   registerAuth(app, { config: ctx.config, apiKeys, metrics });
 
   registerSystemRoutes(app, ctx);

@@ -6,7 +6,8 @@ import { toAmountString } from './money.js';
 
 /**
  * Every field of Blnk's Transaction, on every read (our deviation: Blnk's single-row reads drop some).
- * `inflight` lives in meta_data in storage as in Blnk; it is shown as the top-level field.
+ * `inflight` lives in meta_data in storage as in Blnk; it is shown as the top-level field, from the
+ * column the server wrote (a client's meta_data.inflight changes nothing).
  */
 export interface TransactionView {
   transaction_id: string;
@@ -17,9 +18,7 @@ export interface TransactionView {
 export function transactionView(row: TransactionRow): TransactionView {
   const amount_string = toAmountString(row.precise_amount, row.precision);
   let meta_data = row.meta_data;
-  let inflight = row.inflight;
   if (meta_data && 'inflight' in meta_data) {
-    inflight ||= meta_data.inflight === true;
     const { inflight: _moved, ...rest } = meta_data;
     meta_data = rest;
   }
@@ -38,7 +37,7 @@ export function transactionView(row: TransactionRow): TransactionView {
     status: row.status,
     hash: row.hash,
     allow_overdraft: row.allow_overdraft,
-    inflight,
+    inflight: row.inflight,
     atomic: row.atomic,
     created_at: row.created_at,
     effective_date: row.effective_date ?? row.created_at,

@@ -32,11 +32,11 @@ describe('secure mode off', () => {
     const created = await kassa.http.post('/api-keys', { name: 'n', owner: 'y', scopes: ['*:*'], expires_at: FUTURE });
     const res = await kassa.http.post(
       '/ledgers',
-      { name: 'L', meta_data: { BLNK_GENERATED_BY: 'spoof' } },
+      { name: 'L', meta_data: { note: 'n' } },
       { 'X-Blnk-Key': created.body.key },
     );
     assert.equal(res.status, 201);
-    assert.deepEqual(res.body.meta_data, { BLNK_GENERATED_BY: 'spoof' });
+    assert.deepEqual(res.body.meta_data, { note: 'n' });
     const plain = await kassa.http.post('/ledgers', { name: 'L' }, { 'X-Blnk-Key': created.body.key });
     assert.equal(plain.body.meta_data, null);
   });

@@ -21,6 +21,7 @@ declare module 'fastify' {
 }
 
 export const GENERATED_BY_FIELD = 'BLNK_GENERATED_BY';
+const METADATA_ROUTE = '/:id/metadata';
 const MASTER: Principal = { kind: 'master', open: false };
 const OPEN_MASTER: Principal = { kind: 'master', open: true };
 
@@ -106,12 +107,13 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics }:
   });
 
   // What an API key creates says so: meta_data.BLNK_GENERATED_BY on every POST body it sends
-  // (blnk-auth.md §2.5), read-like POSTs aside. The parsed body is changed in place, so every
+  // (blnk-auth.md §2.5), read-like POSTs and metadata merges aside (a merge creates nothing, and
+  // must not replace the creator's attribution). The parsed body is changed in place, so every
   // other value stays exact.
   app.addHook('preValidation', async (request) => {
     const principal = request.principal;
     if (principal?.kind !== 'api_key' || request.method !== 'POST' || !isPlainObject(request.body)) return;
-    if (isReadLikePost(request.url.split('?', 1)[0])) return;
+    if (isReadLikePost(request.url.split('?', 1)[0]) || request.routeOptions.url === METADATA_ROUTE) return;
     const body = request.body;
     if (!isPlainObject(body.meta_data)) body.meta_data = {};
     (body.meta_data as Record<string, unknown>)[GENERATED_BY_FIELD] = principal.api_key_id;

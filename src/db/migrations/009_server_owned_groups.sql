@@ -1,0 +1,31 @@
+-- The server owns what it derives (issue 11, item 2-3). Queued group membership moves from the
+-- client-writable meta_data key QUEUED_PARENT_TRANSACTION to a column only the server writes; the key
+-- stays in meta_data for Blnk's readers. Existing rows keep the membership their key gave them.
+ALTER TABLE transactions ADD COLUMN queued_group text;
+UPDATE transactions SET queued_group = meta_data ->> 'QUEUED_PARENT_TRANSACTION'
+  WHERE meta_data ? 'QUEUED_PARENT_TRANSACTION';
+DROP INDEX transactions_queued_parent_idx;
+CREATE INDEX transactions_queued_group_idx ON transactions (queued_group) WHERE queued_group IS NOT NULL;
+
+-- A row is refunded once: a refund is the child (parent_transaction, written by the server alone) whose
+-- reference starts with `<parent>_refund`. A client's own reference can neither count as a refund nor
+-- block one (the refund then takes `<parent>_refund_<id>`).
+CREATE UNIQUE INDEX transactions_refund_once ON transactions (parent_transaction)
+  WHERE parent_transaction <> '' AND starts_with(reference, parent_transaction || '_refund');
+
+CREATE OR REPLACE FUNCTION transactions_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION 'transactions are immutable: rows cannot be deleted';
+  END IF;
+  IF (NEW.transaction_id, NEW.parent_transaction, NEW.source, NEW.destination, NEW.reference, NEW.amount,
+      NEW.precise_amount, NEW.precision, NEW.currency, NEW.description, NEW.status, NEW.hash, NEW.created_at,
+      NEW.scheduled_for, NEW.effective_date, NEW.queued_group)
+     IS DISTINCT FROM
+     (OLD.transaction_id, OLD.parent_transaction, OLD.source, OLD.destination, OLD.reference, OLD.amount,
+      OLD.precise_amount, OLD.precision, OLD.currency, OLD.description, OLD.status, OLD.hash, OLD.created_at,
+      OLD.scheduled_for, OLD.effective_date, OLD.queued_group) THEN
+    RAISE EXCEPTION 'transactions are immutable: only meta_data may change';
+  END IF;
+  RETURN NEW;
+END $$;
