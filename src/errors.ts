@@ -12,6 +12,10 @@ export const ERROR_STATUS = {
   GEN_PAYLOAD_TOO_LARGE: 413,
   GEN_RATE_LIMITED: 429,
   GEN_INTERNAL: 500,
+  GEN_SERVICE_UNAVAILABLE: 503,
+  GEN_URI_TOO_LONG: 414,
+  GEN_HEADERS_TOO_LARGE: 431,
+  GEN_REQUEST_TIMEOUT: 408,
 
   AUTH_MISSING_API_KEY: 401,
   AUTH_INVALID_API_KEY: 401,
@@ -134,3 +138,6 @@ export class ApiError extends Error {
 }
 
 export const INTERNAL_ERROR_MESSAGE = 'internal server error';
+export const DATABASE_UNAVAILABLE_MESSAGE = 'the database is unavailable; try again shortly';
+/** Seconds a client is asked to wait (Retry-After) after a 503 or a 429. */
+export const RETRY_AFTER_S = 1;

@@ -88,6 +88,12 @@ export class ApiKeyStore {
     return { status: 'valid', row: entry.row };
   }
 
+  /** Whether verify(…, hash) answers from the cache, without a database lookup. */
+  isCached(hash: string, now_ms: number = Date.now()): boolean {
+    const entry = this.cache.get(hash);
+    return entry !== undefined && now_ms - entry.fetched_at_ms < CACHE_TTL_MS;
+  }
+
   private async load(presented: string, hash: string, now_ms: number): Promise<CacheEntry | undefined> {
     this.cache.delete(hash);
     const candidates = await findApiKeysByPrefix(this.db, keyPrefix(presented));

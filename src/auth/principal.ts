@@ -4,7 +4,7 @@
 export type Principal =
   /** The master key, or any request when secure mode is off (`open`). */
   | { kind: 'master'; open: boolean }
-  | { kind: 'api_key'; api_key_id: string; owner_id: string; scopes: readonly string[] };
+  | { kind: 'api_key'; api_key_id: string; owner_id: string; scopes: readonly string[]; expires_at?: string };
 
 /** Hook management is master-only (blnk-auth.md §6); the auth plugin enforces it by path for /hooks*. */
 export const HOOKS_MASTER_ONLY_MESSAGE = 'hook management requires master key';

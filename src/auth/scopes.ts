@@ -2,7 +2,10 @@
 // exact and case-sensitive, nothing is trimmed, and a string that does not split into exactly two
 // parts on `:` matches nothing and covers nothing.
 
+import { RESOURCES } from './route-scopes.js';
+
 export const WILDCARD = '*';
+const RESOURCE_SET: ReadonlySet<string> = new Set(RESOURCES);
 
 export interface Scope {
   resource: string;
@@ -40,4 +43,12 @@ export function scopeCovers(granted: string, requested: string): boolean {
 /** Every requested scope is covered by some granted scope (an empty request passes). */
 export function scopesCovered(granted: readonly string[], requested: readonly string[]): boolean {
   return requested.every((want) => granted.some((have) => scopeCovers(have, want)));
+}
+
+const ACTIONS: ReadonlySet<string> = new Set(['read', 'write', 'delete', WILDCARD]);
+
+/** A scope some route can grant: a known resource (or `*`) and a known action (or `*`). */
+export function isKnownScope(text: string): boolean {
+  const scope = parseScope(text);
+  return scope !== undefined && (scope.resource === WILDCARD || RESOURCE_SET.has(scope.resource)) && ACTIONS.has(scope.action);
 }

@@ -33,3 +33,30 @@ export const SQLSTATE = {
 export function isSqlError(error: unknown, sqlstate: string): error is SqlError {
   return typeof error === 'object' && error !== null && (error as SqlError).code === sqlstate;
 }
+
+const LOST_CONNECTION = /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|not queryable|ECONNREFUSED|ECONNRESET/i;
+
+/**
+ * The database cannot be reached or went away (a restart, a failover, a network cut): the request
+ * itself is fine and may be tried again. SQLSTATE 08 (connection), 57P01-57P03 (shutdown, cannot
+ * connect now), 53300 (too many connections); node's socket errors; pg's connect timeout.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (/^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
+    if (/^E[A-Z]+$/.test(code)) return true; // ECONNRESET, ECONNREFUSED, ETIMEDOUT, EPIPE, ...
+  }
+  return typeof message === 'string' && LOST_CONNECTION.test(message);
+}
+
+/**
+ * Failures that may pass by themselves: the database unavailable, conflicts between transactions (40),
+ * resources (53), lock waits (55P03), an operator (57), the system (58). Anything else (a data error,
+ * a bug) recurs on every try.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  if (isDatabaseUnavailable(error)) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (/^(40|53|57|58)/.test(code) || code === '55P03');
+}

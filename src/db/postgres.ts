@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Queryable } from './database.js';
+import { isDatabaseUnavailable, type Database, type Queryable } from './database.js';
 import { TYPE_PARSERS, toSqlParams } from './types.js';
 
 export interface PostgresOptions {
@@ -12,6 +12,8 @@ const typeOverrides = {
     return TYPE_PARSERS[oid] ?? pg.types.getTypeParser(oid, format as 'text');
   },
 } as unknown as pg.CustomTypesConfig;
+
+const CONNECT_TIMEOUT_MS = 5_000;
 
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   return {
@@ -31,10 +33,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     max: options.max_connections,
     types: typeOverrides,
     options: '-c TimeZone=UTC',
+    // A server that does not answer fails the request (503) instead of stalling it.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });
-  // A pool error on an idle client (the server went away) must not crash the process;
-  // the next query reports it.
+  // The server going away (a restart, a failover, pg_terminate_backend) makes a client emit 'error',
+  // idle in the pool or checked out between two queries. Unhandled, that event kills the process: every
+  // client gets a listener, and the query in progress or the next one reports the failure.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const direct = queryable(pool);
   return {
     kind: 'postgres',
@@ -42,16 +48,19 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     exec: direct.exec,
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      let lost: Error | undefined;
       try {
         await client.query('BEGIN');
         const result = await work(queryable(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
+        if (isDatabaseUnavailable(error)) lost = error as Error;
         await client.query('ROLLBACK').catch(() => {});
         throw error;
       } finally {
-        client.release();
+        // A client whose connection was lost is destroyed, not handed to the next caller.
+        client.release(lost);
       }
     },
     async ping(timeout_ms: number): Promise<void> {

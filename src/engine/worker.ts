@@ -1,7 +1,7 @@
 // The queue worker: runs batches while there is due work, sleeps (bounded) when there is none, and
 // wakes at once when this process accepts a transaction. Any number of workers may run against one
 // database; the applier lock lets one apply at a time, the others wait their turn.
-import type { Database } from '../db/database.js';
+import { isTransientFailure, type Database } from '../db/database.js';
 import { countDueItems, hasDueItems } from '../db/transaction-queue.js';
 import type { Logger } from '../log.js';
 import { applyDueBatch, rejectHeadItem } from './applier.js';
@@ -26,20 +26,6 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
 const DRAIN_POLL_MS = 25;
 export const POISON_REJECTION_REASON = 'failed to apply transaction: it failed repeatedly and was set aside';
 
-/**
- * Failures that may pass by themselves: the connection (SQLSTATE 08, node's socket errors), conflicts
- * between transactions (40), resources (53), lock waits (55P03), an operator or a restart (57), the
- * system (58). Anything else (a data error, a bug, an exception of the item's own) recurs on every try,
- * so an item that fails alone with it is rejected rather than retried forever.
- */
-export function isTransientFailure(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string') {
-    if (/^(08|40|53|57|58)/.test(code) || code === '55P03') return true;
-    if (/^E[A-Z]+$/.test(code)) return true; // ECONNRESET, ECONNREFUSED, ETIMEDOUT, EPIPE, ...
-  }
-  return typeof message === 'string' && /connection|terminat|timeout/i.test(message);
-}
 
 export class TransactionWorker {
   private running = false;
@@ -128,7 +114,10 @@ export class TransactionWorker {
     }
   }
 
-  /** Smaller batches isolate a failing item; one that fails alone repeatedly is rejected. */
+  /**
+   * Smaller batches isolate a failing item; one that fails alone repeatedly for a reason that is not
+   * transient (a data error, a bug: it recurs on every try) is rejected rather than retried forever.
+   */
   private async onFailure(error: unknown): Promise<void> {
     this.failures += 1;
     this.logger.error({ err: error, batch_size: this.batchSize, failures: this.failures }, 'queue batch failed');

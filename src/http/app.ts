@@ -6,7 +6,7 @@ import { Metrics } from '../metrics.js';
 import type { AppContext } from './context.js';
 import { registerAccessLog } from './plugins/access-log.js';
 import { registerAuth } from './plugins/auth.js';
-import { registerErrorEnvelope } from './plugins/errors.js';
+import { clientErrorHandler, frameworkErrors, registerErrorEnvelope } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerRequestMetrics } from './plugins/request-metrics.js';
@@ -39,6 +39,8 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
     // References in paths can be long; Blnk does not redirect trailing slashes for us to copy.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
   });
   const metrics = new Metrics();
   const apiKeys = new ApiKeyStore(ctx.db, logger);
@@ -48,11 +50,12 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerErrorEnvelope(app);
   registerJsonBody(app);
   // Blnk's order: body limit (Fastify's bodyLimit above), rate limit, security headers, auth. The
-  // security headers are set first so that 429 answers carry them too (blnk-auth.md §9.1).
+  // security headers are set first so that 429 answers carry them too (blnk-auth.md §9.1); the rate
+  // limit is taken inside auth, which knows whose bucket a request draws from.
   registerSecurityHeaders(app);
-  registerRateLimit(app, ctx.config.rate_limit, metrics);
+  const limiter = registerRateLimit(app, ctx.config.rate_limit, metrics);
   registerServerMeta(app);
-  registerAuth(app, { config: ctx.config, apiKeys, metrics });
+  registerAuth(app, { config: ctx.config, apiKeys, metrics, limiter });
 
   registerSystemRoutes(app, ctx);
   registerLedgerRoutes(app, ctx);

@@ -20,6 +20,28 @@ export class RateLimiter {
 
   /** Takes one token from `key`'s bucket; false when it is empty. */
   take(key: string, now_ms: number): boolean {
+    const bucket = this.refilled(key, now_ms);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  /** Whether `key`'s bucket holds a token, taking none. */
+  hasToken(key: string, now_ms: number): boolean {
+    return (this.buckets.get(key) === undefined ? this.settings.burst : this.refilled(key, now_ms).tokens) >= 1;
+  }
+
+  /** Whole seconds until `key`'s bucket holds a token again (0 when it holds one). */
+  retryAfterS(key: string, now_ms: number): number {
+    const tokens = this.buckets.get(key) === undefined ? this.settings.burst : this.refilled(key, now_ms).tokens;
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.settings.requests_per_second);
+  }
+
+  get burst(): number {
+    return this.settings.burst;
+  }
+
+  private refilled(key: string, now_ms: number): Bucket {
     const { requests_per_second, burst, buckets_max } = this.settings;
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -31,9 +53,7 @@ export class RateLimiter {
       bucket.tokens = Math.min(burst, bucket.tokens + elapsed_s * requests_per_second);
       bucket.updated_at_ms = now_ms;
     }
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    return bucket;
   }
 
   sweep(now_ms: number): void {

@@ -150,9 +150,27 @@ function scalarText(value: unknown, field: string): string {
   throw new FilterProblem(`invalid value for field '${field}'`);
 }
 
+/** Numbers PostgreSQL's NUMERIC takes without overflow: this long at most, exponents this far. */
+const NUMERIC_CHARS_MAX = 100;
+const NUMERIC_EXPONENT_MAX = 300;
+
 function numericText(value: unknown, field: string): string {
   const text = scalarText(value, field).trim();
-  if (!NUMERIC.test(text)) throw new FilterProblem(`invalid numeric value '${text}' for field '${field}'`);
+  if (text.length > NUMERIC_CHARS_MAX || !NUMERIC.test(text)) {
+    throw new FilterProblem(`invalid numeric value '${text.slice(0, NUMERIC_CHARS_MAX)}' for field '${field}'`);
+  }
+  const exponent = /[eE]([-+]?\d+)$/.exec(text);
+  if (exponent && Math.abs(Number(exponent[1])) > NUMERIC_EXPONENT_MAX) {
+    throw new FilterProblem(`numeric value '${text}' for field '${field}' is out of range`);
+  }
+  return text;
+}
+
+/** A LIKE pattern may not end in an unpaired backslash (PostgreSQL's escape character). */
+function likePattern(text: string, field: string): string {
+  if (/(^|[^\\])(\\\\)*\\$/.test(text)) {
+    throw new FilterProblem(`pattern for field '${field}' must not end with an escape character (\\)`);
+  }
   return text;
 }
 
@@ -248,6 +266,7 @@ function metaValues(field: string, operator: Operator, values: unknown[]): unkno
     return values;
   }
   if (['gt', 'gte', 'lt', 'lte', 'between'].includes(operator)) return values.map((v) => numericText(v, field));
+  if (operator === 'like' || operator === 'ilike') return values.map((v) => likePattern(scalarText(v, field), field));
   return values.map((v) => scalarText(v, field));
 }
 
@@ -267,7 +286,11 @@ function condition(
     field,
     type: target.type,
     operator,
-    values: values.map((value) => columnValue(target.type, value, field)),
+    values: values.map((value) =>
+      operator === 'like' || operator === 'ilike'
+        ? likePattern(scalarText(value, field), field)
+        : columnValue(target.type, value, field),
+    ),
   };
   if (options.timestampSpans && target.type === 'timestamp' && operator === 'eq') {
     result.interval = parseTimestamp(scalarText(values[0], field))!.interval;
@@ -289,7 +312,8 @@ function unknownKey(object: Record<string, unknown>, known: string[]): string | 
 function integerOr(value: unknown, fallback: number, key: string): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value === 'bigint') return fallback;
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'number' && Number.isInteger(value)) throw badFilter(`${key} is too large`);
   throw badFilter(`${key} must be an integer`);
 }
 
@@ -379,7 +403,7 @@ function typedQueryValue(text: string): unknown {
     const number = Number(text);
     return Number.isSafeInteger(number) ? number : BigInt(text);
   }
-  if (NUMERIC.test(text)) return Number(text);
+  if (NUMERIC.test(text) && Number.isFinite(Number(text))) return Number(text);
   if (text === 'true' || text === 'false') return text === 'true';
   return text;
 }

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, ERROR_STATUS } from '../../src/errors.js';
 
-test("the catalogue holds Blnk's 78 canonical codes, each with a domain prefix", () => {
+test("the catalogue holds Blnk's 78 canonical codes and Kassa's four transport codes, each with a domain prefix", () => {
   const codes = Object.keys(ERROR_STATUS);
-  assert.equal(codes.length, 78);
+  assert.equal(codes.length, 82);
+  assert.equal(ERROR_STATUS.GEN_SERVICE_UNAVAILABLE, 503);
   for (const code of codes) {
     assert.match(code, /^(GEN|AUTH|APIKEY|TXN|BAL|LGR|ACC|IDT|RECON|META|HOOK|QUEUE|SRCH|ADMIN)_/);
   }

@@ -38,6 +38,10 @@ const HOSTILE = [
 
 const TABLES = Object.keys(FILTER_FIELDS) as FilterTable[];
 
+/** A LIKE pattern ending in an unpaired backslash is refused (PostgreSQL would fail on it). */
+const endsInEscape = (value: string) => /(^|[^\\])(\\\\)*\\$/.test(value);
+const isLike = (filter: unknown) => ['like', 'ilike'].includes((filter as { operator?: string }).operator ?? '');
+
 function refusedWith(run: () => unknown, code: string): void {
   assert.throws(run, (error: unknown) => error instanceof ApiError && error.code === code);
 }
@@ -107,6 +111,10 @@ describe('filter injection: values', () => {
   test('the SQL text does not depend on the values; each value is a parameter as given', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.constantFrom(...HOSTILE)), fc.constantFrom(...valueShapes), (value, [, shape]) => {
+        if (endsInEscape(value) && isLike(shape('x'))) {
+          refusedWith(() => parseFilterBody('ledgers', { filters: [shape(value)] }), 'GEN_BAD_REQUEST');
+          return;
+        }
         const benign = filterSql('ledgers', '*', parseFilterBody('ledgers', { filters: [shape('x')] }));
         const built = filterSql('ledgers', '*', parseFilterBody('ledgers', { filters: [shape(value)] }));
         assert.equal(built.sql, benign.sql);
@@ -135,6 +143,10 @@ describe('filter injection: values', () => {
     ];
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.constantFrom(...HOSTILE)), fc.constantFrom(...shapes), (value, [table, shape]) => {
+        if (endsInEscape(value) && isLike(shape('x'))) {
+          refusedWith(() => parseFilterBody(table, { filters: [shape(value)] }), 'GEN_BAD_REQUEST');
+          return;
+        }
         const benign = filterSql(table, '*', parseFilterBody(table, { filters: [shape('x')] }));
         const built = filterSql(table, '*', parseFilterBody(table, { filters: [shape(value)] }));
         assert.equal(built.sql, benign.sql);

@@ -11,6 +11,7 @@ import { hasPermission } from '../../auth/scopes.js';
 import type { Config } from '../../config/config.js';
 import { ApiError, type ErrorCode } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
+import type { RequestLimiter } from './rate-limit.js';
 import { isPlainObject } from '../validation.js';
 
 declare module 'fastify' {
@@ -41,9 +42,10 @@ export interface AuthDependencies {
   config: Config;
   apiKeys: ApiKeyStore;
   metrics: Metrics;
+  limiter: RequestLimiter;
 }
 
-export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics }: AuthDependencies): void {
+export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics, limiter }: AuthDependencies): void {
   const failures = metrics.counter(
     'kassa_auth_failures_total',
     'Requests refused by authentication or authorization, by error code.',
@@ -63,34 +65,37 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics }:
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?', 1)[0];
     const required = requiredScope(request.method, path);
-    if (required.kind === 'public') return;
-    if (!config.server.secure) {
-      request.principal = OPEN_MASTER;
+    const address = limiter.addressBucket(request);
+    if (required.kind === 'public' || !config.server.secure) {
+      limiter.take(address, reply);
+      if (required.kind !== 'public') request.principal = OPEN_MASTER;
       return;
     }
     const presented = request.headers['x-blnk-key'];
     if (typeof presented !== 'string' || presented === '') {
+      limiter.take(address, reply);
       throw refuse(request, path, 'AUTH_MISSING_API_KEY', 'Authentication required. Use X-Blnk-Key header');
     }
     const digest = digestKey(presented);
     if (isMasterDigest(digest, master)) {
+      limiter.take('master', reply);
       request.principal = MASTER;
       return;
     }
-    let verification;
-    try {
-      verification = await apiKeys.verify(presented, digest.toString('hex'));
-    } catch (error) {
-      request.log.error({ err: error }, 'api key lookup failed');
-      verification = { status: 'invalid' } as const;
-    }
+    const hash = digest.toString('hex');
+    // An address out of tokens gets no database lookup for a key this process does not know.
+    if (!apiKeys.isCached(hash)) limiter.check(address, reply);
+    // A lookup that fails (the database is down) is not a verdict on the key: the error answers 503.
+    const verification = await apiKeys.verify(presented, hash);
+    if (verification.status !== 'valid') limiter.take(address, reply);
     if (verification.status === 'invalid') throw refuse(request, path, 'AUTH_INVALID_API_KEY', 'Invalid API key');
     if (verification.status === 'expired') {
       throw refuse(request, path, 'AUTH_EXPIRED_API_KEY', 'API key is expired or revoked');
     }
+    limiter.take(`key:${verification.row.api_key_id}`, reply);
     if (required.kind === 'unknown_resource') throw refuse(request, path, 'AUTH_UNKNOWN_RESOURCE', 'Unknown resource type');
     const { row } = verification;
     if (!hasPermission(row.scopes, required.resource, required.action)) {
@@ -102,7 +107,13 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics }:
       );
     }
     if (required.resource === 'hooks') throw refuse(request, path, 'AUTH_MASTER_KEY_REQUIRED', HOOKS_MASTER_ONLY_MESSAGE);
-    request.principal = { kind: 'api_key', api_key_id: row.api_key_id, owner_id: row.owner_id, scopes: row.scopes };
+    request.principal = {
+      kind: 'api_key',
+      api_key_id: row.api_key_id,
+      owner_id: row.owner_id,
+      scopes: row.scopes,
+      expires_at: row.expires_at,
+    };
     apiKeys.noteUsed(row.api_key_id);
   });
 

@@ -1,10 +1,11 @@
-// Rate limiting before authentication (blnk-auth.md §9.1, §9.3), so unauthenticated traffic is
-// limited too. A request presenting X-Blnk-Key is counted against that key (its lookup prefix),
-// any other against the client's socket address (X-Forwarded-For is not trusted: it is spoofable).
-import type { FastifyInstance } from 'fastify';
+// Rate limiting (blnk-auth.md §9.1, §9.3), token buckets per client. A request that authenticates is
+// counted against its key (the API key id, or the master key); any other (no key, a key that does not
+// verify, public routes, open mode) against the client's socket address (X-Forwarded-For is spoofable).
+// A fresh random key per request therefore buys nothing, and an address out of tokens is refused before
+// its key costs a database lookup. Auth calls `take` at the right moment (src/http/plugins/auth.ts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
 import { ApiError } from '../../errors.js';
-import { keyPrefix } from '../../auth/keys.js';
 import type { Metrics } from '../../metrics.js';
 import { RateLimiter } from '../rate-limiter.js';
 
@@ -13,7 +14,16 @@ const BUCKETS_MAX = 100_000;
 const SWEEP_INTERVAL_MIN_MS = 1000;
 const SWEEP_INTERVAL_MAX_MS = 60_000;
 
-export function registerRateLimit(app: FastifyInstance, settings: Config['rate_limit'], metrics: Metrics): void {
+export interface RequestLimiter {
+  /** The bucket of a request that does not authenticate. */
+  addressBucket(request: FastifyRequest): string;
+  /** Takes a token from `bucket` or throws 429 with Retry-After and the RateLimit headers. */
+  take(bucket: string, reply: FastifyReply): void;
+  /** Throws 429 when `bucket` is empty, taking nothing (before an expensive key lookup). */
+  check(bucket: string, reply: FastifyReply): void;
+}
+
+export function registerRateLimit(app: FastifyInstance, settings: Config['rate_limit'], metrics: Metrics): RequestLimiter {
   const idle_ttl_ms = settings.cleanup_interval_sec * 1000;
   const limiter = new RateLimiter({
     requests_per_second: settings.requests_per_second,
@@ -26,12 +36,24 @@ export function registerRateLimit(app: FastifyInstance, settings: Config['rate_l
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
 
-  app.addHook('onRequest', async (request) => {
-    const key = request.headers['x-blnk-key'];
-    const client = typeof key === 'string' && key !== '' ? `key:${keyPrefix(key)}` : `addr:${request.ip}`;
-    if (!limiter.take(client, Date.now())) {
-      limited.inc();
-      throw new ApiError('GEN_RATE_LIMITED', RATE_LIMITED_MESSAGE);
-    }
-  });
+  const refuse = (bucket: string, reply: FastifyReply, now_ms: number): never => {
+    limited.inc();
+    const retry_after_s = Math.max(1, limiter.retryAfterS(bucket, now_ms));
+    reply.header('retry-after', String(retry_after_s));
+    reply.header('ratelimit-limit', String(limiter.burst));
+    reply.header('ratelimit-remaining', '0');
+    reply.header('ratelimit-reset', String(retry_after_s));
+    throw new ApiError('GEN_RATE_LIMITED', RATE_LIMITED_MESSAGE);
+  };
+  return {
+    addressBucket: (request) => `addr:${request.ip}`,
+    take(bucket, reply) {
+      const now_ms = Date.now();
+      if (!limiter.take(bucket, now_ms)) refuse(bucket, reply, now_ms);
+    },
+    check(bucket, reply) {
+      const now_ms = Date.now();
+      if (!limiter.hasToken(bucket, now_ms)) refuse(bucket, reply, now_ms);
+    },
+  };
 }

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createApiKey, type ApiKeyStore } from '../../auth/api-keys.js';
 import { checkNoEscalation, effectiveOwner } from '../../auth/owners.js';
+import { isKnownScope } from '../../auth/scopes.js';
 import type { Principal } from '../../auth/principal.js';
 import { listApiKeys, revokeApiKey } from '../../db/api-keys.js';
 import { ApiError } from '../../errors.js';
@@ -35,6 +36,24 @@ export function parseCreateKeyBody(raw: unknown): CreateKeyBody {
   return { name: body.name as string, owner: body.owner as string, scopes, expires_at };
 }
 
+const invalidKey = (message: string) => new ApiError('APIKEY_INVALID', message);
+
+/**
+ * Our deviations (docs/compatibility.md), after the escalation check: a key born expired, a scope no
+ * route knows, or a key minted by another key that would outlive it, is refused.
+ */
+function checkKeyTerms(principal: Principal, { scopes, expires_at }: CreateKeyBody): void {
+  if (Date.parse(expires_at) <= Date.now()) throw invalidKey('expires_at: must be in the future');
+  const unknown = scopes.find((scope) => !isKnownScope(scope));
+  if (unknown !== undefined) {
+    throw invalidKey(`scopes: unknown scope ${JSON.stringify(unknown)}; use <resource>:<read|write|delete|*> with a known resource or *`);
+  }
+  if (principal.kind !== 'api_key' || principal.expires_at === undefined) return;
+  if (Date.parse(expires_at) > Date.parse(principal.expires_at)) {
+    throw invalidKey(`expires_at: cannot be later than the creating key's expires_at (${principal.expires_at})`);
+  }
+}
+
 function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new ApiError('AUTH_MISSING_PRINCIPAL', 'authenticated API key principal missing');
   return request.principal;
@@ -52,6 +71,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext, apiK
     const principal = principalOf(request);
     const owner_id = effectiveOwner(principal, body.owner);
     checkNoEscalation(principal, body.scopes);
+    checkKeyTerms(principal, body);
     const { row, key } = await createApiKey(ctx.db, {
       name: body.name,
       owner_id,
