@@ -60,7 +60,7 @@ program
     const bulkRunner = createBulkRunner(config, db, logger, () => worker.wake());
     worker.start();
     bulkRunner.start();
-    dispatcher.start();
+    await dispatcher.start();
     inflightWorker.start();
     logger.info({ database: db.kind }, 'kassa worker running');
     const shutdown = (signal: string) => {

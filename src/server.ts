@@ -15,7 +15,8 @@ import { DEFAULT_WORKER_OPTIONS, TransactionWorker } from './engine/worker.js';
 export interface RunningServer {
   app: FastifyInstance;
   db: Database;
-  dispatcher: Dispatcher;
+  /** The outbox dispatcher of this process (absent when `worker.enabled` is off). */
+  dispatcher?: Dispatcher;
   /** The port actually bound (differs from config when it asked for 0). */
   port: number;
   /** The queue worker of this process (absent when `worker.enabled` is off). */
@@ -93,6 +94,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const inflightWorker = config.worker.enabled ? new InflightWorker(db, logger) : undefined;
   // Asynchronous bulk batches are processed by the API process, as in Blnk (and by `kassa workers`).
   const bulkRunner = createBulkRunner(config, db, logger, worker && (() => worker.wake()));
+  // Deliveries are background work: an API-only process (worker.enabled off) neither claims nor signs
+  // any. The dispatcher registers before the first request can record an event.
+  const dispatcher = config.worker.enabled ? new Dispatcher({ db, config, logger }) : undefined;
+  await dispatcher?.start();
   const app = buildApp(
     {
       config,
@@ -106,13 +111,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     await app.listen({ port: config.server.port, host: options.host ?? '0.0.0.0', backlog: LISTEN_BACKLOG });
   } catch (error) {
+    await dispatcher?.close();
     await db.close();
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
-  const dispatcher = new Dispatcher({ db, config, logger });
-  dispatcher.start();
   worker?.start();
   inflightWorker?.start();
   bulkRunner.start();
@@ -129,7 +133,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await app.close();
         await bulkRunner.stop();
         await Promise.all([worker?.stop(), inflightWorker?.stop()]);
-        await dispatcher.close();
+        await dispatcher?.close();
         await db.close();
       })();
       return closing;

@@ -1,4 +1,5 @@
 import type { Queryable } from './database.js';
+import { claimableSql, stampSql } from './event-dispatchers.js';
 
 export type HookType = 'PRE_TRANSACTION' | 'POST_TRANSACTION';
 
@@ -77,8 +78,8 @@ export async function insertHookDeliveries(
 ): Promise<void> {
   if (items.length === 0) return;
   await db.query(
-    `INSERT INTO hook_deliveries (delivery_id, hook_id, transaction_id, payload)
-     SELECT 'hdl_' || gen_random_uuid()::text, h.id, t.transaction_id, t.payload
+    `INSERT INTO hook_deliveries (delivery_id, hook_id, transaction_id, payload, signing_key_id)
+     SELECT 'hdl_' || gen_random_uuid()::text, h.id, t.transaction_id, t.payload, ${stampSql(false)}
      FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS t (type, transaction_id, payload, ord)
      JOIN hooks h ON h.type = t.type AND h.active
      ORDER BY t.ord, h.created_at`,
@@ -105,16 +106,17 @@ export function claimHookDeliveries(
   db: Queryable,
   limit: number,
   lease_margin_ms: number,
+  signing_key_id: string,
 ): Promise<ClaimedHookDelivery[]> {
   return db.query<ClaimedHookDelivery>(
     `UPDATE hook_deliveries d
      SET attempts = d.attempts + 1,
          next_attempt_at = now() + (GREATEST(h.timeout, 0) * 1000 + $2::float8) * interval '1 millisecond'
-     FROM (SELECT delivery_id FROM hook_deliveries
-           WHERE status = 'pending' AND next_attempt_at <= now()
+     FROM (SELECT delivery_id FROM hook_deliveries e
+           WHERE status = 'pending' AND next_attempt_at <= now() AND ${claimableSql('e', '$3')}
            ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) due, hooks h
      WHERE d.delivery_id = due.delivery_id AND h.id = d.hook_id
      RETURNING d.delivery_id, d.hook_id, d.payload, d.attempts, h.url, h.type, h.timeout, h.retry_count`,
-    [limit, lease_margin_ms],
+    [limit, lease_margin_ms, signing_key_id],
   );
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from './database.js';
+import { claimableSql, stampSql } from './event-dispatchers.js';
 
 export interface OutboxEventRow {
   seq: string;
@@ -18,9 +19,13 @@ export async function insertOutboxEvents(
   events: readonly { event_id: string; event: string; payload: unknown }[],
 ): Promise<void> {
   if (events.length === 0) return;
+  // Nothing is inserted while no webhook dispatcher is known to the database (Blnk sends none then).
   await db.query(
-    `INSERT INTO outbox_events (event_id, event, payload)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`,
+    `INSERT INTO outbox_events (event_id, event, payload, signing_key_id)
+     SELECT u.event_id, u.event, u.payload, s.signing_key_id
+     FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(event_id, event, payload)
+     CROSS JOIN (SELECT ${stampSql(true)} AS signing_key_id) s
+     WHERE s.signing_key_id IS NOT NULL`,
     [events.map((e) => e.event_id), events.map((e) => e.event), events.map((e) => e.payload)],
   );
 }
@@ -38,27 +43,16 @@ export interface ClaimedEvent {
  * forward by `lease_ms`: no other process takes them meanwhile, and if this one dies they become
  * due again when the lease runs out. SKIP LOCKED lets concurrent dispatchers claim disjoint rows.
  */
-export function claimOutboxEvents(db: Queryable, limit: number, lease_ms: number): Promise<ClaimedEvent[]> {
+export function claimOutboxEvents(db: Queryable, limit: number, lease_ms: number, signing_key_id: string): Promise<ClaimedEvent[]> {
   return db.query<ClaimedEvent>(
     `UPDATE outbox_events o
      SET attempts = o.attempts + 1, next_attempt_at = now() + $2::float8 * interval '1 millisecond'
-     FROM (SELECT event_id FROM outbox_events
-           WHERE status = 'pending' AND next_attempt_at <= now()
+     FROM (SELECT event_id FROM outbox_events e
+           WHERE status = 'pending' AND next_attempt_at <= now() AND ${claimableSql('e', '$3')}
            ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) due
      WHERE o.event_id = due.event_id
      RETURNING o.event_id, o.event, o.payload, o.attempts`,
-    [limit, lease_ms],
+    [limit, lease_ms, signing_key_id],
   );
 }
 
-/** Marks up to `limit` pending events `skipped` (no webhook URL is configured); returns how many. */
-export async function skipOutboxEvents(db: Queryable, limit: number): Promise<number> {
-  const rows = await db.query(
-    `UPDATE outbox_events SET status = 'skipped', last_error = 'no webhook URL configured'
-     WHERE event_id IN (SELECT event_id FROM outbox_events WHERE status = 'pending'
-                        ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING event_id`,
-    [limit],
-  );
-  return rows.length;
-}

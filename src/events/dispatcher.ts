@@ -7,8 +7,10 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { finishAttempt, type AttemptOutcome, type DeliveryKind } from '../db/deliveries.js';
 import { claimHookDeliveries, recordHookRun, type ClaimedHookDelivery } from '../db/hooks.js';
-import { claimOutboxEvents, skipOutboxEvents, type ClaimedEvent } from '../db/outbox.js';
-import { registerWebhookSink } from './outbox.js';
+import { claimOutboxEvents, type ClaimedEvent } from '../db/outbox.js';
+import { registerDispatcher, unregisterDispatcher } from '../db/event-dispatchers.js';
+import { newId } from '../ids.js';
+import { signingKeyId } from './signature.js';
 import type { Logger } from '../log.js';
 import { retryDelayMs } from './backoff.js';
 import { deliverHook } from './hooks.js';
@@ -21,8 +23,8 @@ export const LEASE_MARGIN_MS = 5_000;
 export const SHUTDOWN_WAIT_MS = 10_000;
 /** Pause after the database fails a claim (it may be restarting). */
 const CLAIM_ERROR_PAUSE_MS = 1_000;
-/** Events marked skipped per pass while no webhook URL is configured. */
-const SKIP_BATCH_MAX = 1_000;
+/** How often a dispatcher tells the database it is alive (src/db/event-dispatchers.ts). */
+const HEARTBEAT_INTERVAL_MS = 5_000;
 /** A hook's retry_count as used for delivery (PUT stores any value). */
 const HOOK_RETRIES_MAX = 10;
 const ABORTED = 'aborted: shutting down';
@@ -46,7 +48,9 @@ export class Dispatcher {
   private wakeSleeper: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
-  private releaseSink: (() => void) | undefined;
+  private readonly dispatcher_id = newId('dsp');
+  private readonly signing_key_id: string;
+  private heartbeat_at_ms = 0;
 
   constructor(options: DispatcherOptions) {
     this.db = options.db;
@@ -55,17 +59,19 @@ export class Dispatcher {
     const { url, headers, timeout_ms } = options.config.notification.webhook;
     this.webhook = { url, headers, timeout_ms, secret_key: options.config.server.secret_key };
     this.concurrency_max = options.config.queue.webhook_concurrency;
+    this.signing_key_id = signingKeyId(this.webhook.secret_key);
   }
 
-  start(): void {
+  /** Registers this dispatcher (so that every process records events for it), then starts delivering. */
+  async start(): Promise<void> {
     if (this.loop) return;
+    await this.heartbeat();
     if (this.webhook.url && !this.webhook.secret_key) {
       this.logger.warn('server.secret_key is empty: webhooks are sent unsigned (no X-Blnk-Signature)');
     }
-    if (this.webhook.url) this.releaseSink = registerWebhookSink();
-    else this.logger.info('no webhook URL configured (notification.webhook.url): no webhook events are recorded');
-    // Without a webhook URL this dispatcher only marks skipped the events another dispatcher of this
-    // process records: its next poll does that for a whole batch, so events do not wake it.
+    if (!this.webhook.url) {
+      this.logger.info('no webhook URL configured (notification.webhook.url): this process delivers hooks, not webhooks');
+    }
     this.unsubscribe = onDeliveriesRecorded((kind) => {
       if (kind === 'hook' || this.webhook.url) this.wake();
     });
@@ -83,9 +89,11 @@ export class Dispatcher {
     if (this.stopping) return this.loop;
     this.stopping = true;
     this.unsubscribe?.();
-    this.releaseSink?.();
     this.wake();
     await this.loop;
+    await unregisterDispatcher(this.db, this.dispatcher_id).catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'could not unregister the dispatcher; it expires by itself'),
+    );
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)));
     await Promise.race([Promise.all(this.inFlight), deadline]);
@@ -107,6 +115,7 @@ export class Dispatcher {
       }
       this.woken = false;
       try {
+        await this.heartbeat();
         if (await this.claimAndStart(free)) continue;
       } catch (error) {
         this.logger.error({ err: error }, 'claiming deliveries failed; retrying');
@@ -117,18 +126,29 @@ export class Dispatcher {
     }
   }
 
+  /** Registers this dispatcher (at start, then every HEARTBEAT_INTERVAL_MS). */
+  private async heartbeat(): Promise<void> {
+    const now_ms = Date.now();
+    if (now_ms - this.heartbeat_at_ms < HEARTBEAT_INTERVAL_MS) return;
+    await registerDispatcher(this.db, {
+      dispatcher_id: this.dispatcher_id,
+      delivers_webhooks: this.webhook.url !== '',
+      signing_key_id: this.signing_key_id,
+    });
+    this.heartbeat_at_ms = now_ms;
+  }
+
   /** Claims up to `free` attempts, half for each kind when both have work; true when all slots filled. */
   private async claimAndStart(free: number): Promise<boolean> {
     const lease_ms = this.webhook.timeout_ms + LEASE_MARGIN_MS;
     let events: ClaimedEvent[] = [];
+    // A dispatcher without a webhook URL cannot deliver webhooks, so it never claims an event.
     if (this.webhook.url) {
-      events = await claimOutboxEvents(this.db, Math.ceil(free / 2), lease_ms);
-    } else {
-      await skipOutboxEvents(this.db, SKIP_BATCH_MAX);
+      events = await claimOutboxEvents(this.db, Math.ceil(free / 2), lease_ms, this.signing_key_id);
     }
-    const hooks = await claimHookDeliveries(this.db, free - events.length, LEASE_MARGIN_MS);
+    const hooks = await claimHookDeliveries(this.db, free - events.length, LEASE_MARGIN_MS, this.signing_key_id);
     if (this.webhook.url && events.length + hooks.length < free && events.length === Math.ceil(free / 2)) {
-      events = events.concat(await claimOutboxEvents(this.db, free - events.length - hooks.length, lease_ms));
+      events = events.concat(await claimOutboxEvents(this.db, free - events.length - hooks.length, lease_ms, this.signing_key_id));
     }
     for (const event of events) this.track(this.attemptWebhook(event));
     for (const delivery of hooks) this.track(this.attemptHook(delivery));

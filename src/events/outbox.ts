@@ -27,25 +27,12 @@ export interface PendingEvent {
 }
 
 /**
- * Dispatchers running in this process with a webhook URL. Without one Blnk sends nothing, so no
- * event is recorded: writing each event only to mark it skipped cost a fifth of the throughput.
- * (Every process sharing a database should have the same webhook URL.)
+ * Records `events` when a dispatcher delivering webhooks is known to the database, whichever process
+ * records them (src/db/event-dispatchers.ts). Without one Blnk sends nothing, and no row is written:
+ * writing each event only to mark it skipped cost a fifth of the throughput.
  */
-let webhookSinks = 0;
-
-/** A dispatcher with a webhook URL starts: events are recorded until the returned release. */
-export function registerWebhookSink(): () => void {
-  webhookSinks += 1;
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    webhookSinks -= 1;
-  };
-}
-
 export async function recordEvents(tx: Queryable, events: readonly PendingEvent[]): Promise<void> {
-  if (webhookSinks === 0 || events.length === 0) return;
+  if (events.length === 0) return;
   await insertOutboxEvents(
     tx,
     events.map((e) => ({ event_id: newId('evt'), event: e.event, payload: stringifyJson(e.data) })),

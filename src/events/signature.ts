@@ -1,6 +1,14 @@
 // Blnk's signature (blnk-platform.md §2.4): lowercase hex HMAC-SHA256 keyed with server.secret_key
 // over `<X-Blnk-Timestamp>.<raw body>`. Receivers verify with verifyKassaSignature.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * A non-secret name for the key that signs (stored with each delivery row, so that every attempt is
+ * made by a process holding the same key): a domain-separated SHA-256 of it, first 16 hex digits.
+ */
+export function signingKeyId(secret: string): string {
+  return createHash('sha256').update(`kassa signing key id\u0000${secret}`).digest('hex').slice(0, 16);
+}
 
 export function signPayload(secret: string, timestamp: string, rawBody: string | Uint8Array): string {
   const hmac = createHmac('sha256', Buffer.from(secret, 'utf8'));

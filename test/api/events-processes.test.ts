@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/db/open.js';
 import { spawnKassa } from '../support/kassa.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
 import { eventually, Receiver, settle } from '../support/receiver.js';
+import { verifyKassaSignature } from '../../src/events/signature.js';
 
 const SECRET = 'processes-test-secret-0123456789abcdef';
 
@@ -98,6 +99,59 @@ describe('webhook delivery across processes', () => {
       for (const id of ids) assert.equal(deliveries(id).length, 1, `event for ${id} delivered once`);
     } finally {
       await Promise.all(processes.map((p) => p.stop()));
+    }
+  });
+});
+
+describe('events do not depend on which process took the request (PostgreSQL)', { skip: !TEST_DATABASE_URL && 'PGlite is single-process' }, () => {
+  const receiver = new Receiver();
+  let database: TestDatabase;
+  before(async () => {
+    await receiver.start();
+    database = await createTestDatabase();
+  });
+  after(async () => {
+    await receiver.stop();
+    await database.drop();
+  });
+
+  test('10: an API-only process without a webhook URL: its events are delivered by the worker, every attempt signed with its key', async () => {
+    const worker = await spawnKassa(database, {
+      env: { BLNK_WEBHOOK_URL: receiver.url, BLNK_SERVER_SECRET_KEY: SECRET, KASSA_EVENTS_RETRY_BASE_MS: '50' },
+    });
+    const api = await spawnKassa(database, {
+      env: { KASSA_WORKER_ENABLED: 'false', BLNK_SERVER_SECRET_KEY: 'another-secret-0123456789abcdef012345' },
+    });
+    try {
+      // Hooks: the first attempt fails, the retry succeeds; both come from the worker, signed with SECRET.
+      const isHook = (r: { path: string }) => r.path.endsWith('-pre');
+      receiver.respond = (request, received) => (isHook(request) && received.filter(isHook).length === 1 ? { status: 500 } : { status: 200 });
+      const hook = await api.http.post('/hooks', { name: 'pre', url: `${receiver.url}-pre`, type: 'PRE_TRANSACTION', active: true, retry_count: 2 });
+      assert.equal(hook.status, 201, hook.text);
+      const ledger = await api.http.post('/ledgers', { name: 'from the api process' });
+      assert.equal(ledger.status, 201, ledger.text);
+      const moved = await api.http.post('/transactions', {
+        reference: `api-${ledger.body.ledger_id}`, currency: 'USD', description: 'd', precise_amount: 5,
+        source: '@World', destination: '@api-only', allow_overdraft: true,
+      });
+      assert.equal(moved.status, 201, moved.text);
+      await eventually(() => receiver.where((b) => b.event === 'ledger.created' && b.data?.ledger_id === ledger.body.ledger_id).length === 1, 20_000, 'the ledger event');
+      await eventually(() => receiver.where((b) => b.event === 'transaction.applied' && b.data?.reference === `${moved.body.reference}_q`).length === 1, 20_000, 'the applied event');
+      await eventually(() => receiver.requests.filter((r) => isHook(r) && r.answered === 200).length === 1, 20_000, 'the hook retry');
+      const signed = receiver.requests.filter((r) => isHook(r) || r.body?.data?.ledger_id === ledger.body.ledger_id);
+      assert.equal(signed.length, 3, JSON.stringify(receiver.requests.map((r) => [r.path, r.answered, r.body?.event])));
+      for (const request of signed) {
+        const ok = verifyKassaSignature({
+          secret: SECRET,
+          timestamp: request.headers['x-blnk-timestamp'] as string,
+          signature: request.headers['x-blnk-signature'] as string,
+          rawBody: request.rawBody,
+          tolerance_s: 300,
+        });
+        assert.ok(ok, `signed with the worker's key: ${request.path}`);
+      }
+    } finally {
+      await Promise.all([worker.stop(), api.stop()]);
     }
   });
 });
