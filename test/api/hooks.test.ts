@@ -57,19 +57,23 @@ describe('hook management', () => {
     assert.equal(res.status, 201);
     assert.equal(res.body.id, 'my-hook');
     const again = await kassa.http.post('/hooks', hook({ id: 'my-hook' }));
-    assert.equal(again.body.error_detail.code, 'HOOK_OPERATION_FAILED');
+    assert.equal(again.status, 409, again.text);
+    assert.equal(again.body.error_detail.code, 'GEN_CONFLICT');
   });
 
-  test('missing url or a bad type: HOOK_OPERATION_FAILED in the legacy bare envelope; nothing stored', async () => {
+  test('missing url or a bad type (deviation: Blnk answers 500): 400 HOOK_INVALID in the legacy bare envelope; nothing stored', async () => {
     const before = (await kassa.http.get('/hooks')).body.length;
-    for (const body of [hook({ url: undefined }), hook({ type: 'FOO' })]) {
+    for (const [body, problem] of [
+      [hook({ url: undefined }), 'url is required'],
+      [hook({ type: 'FOO' }), 'type must be PRE_TRANSACTION or POST_TRANSACTION'],
+    ] as const) {
       const res = await kassa.http.post('/hooks', body);
-      assert.equal(res.status, 500);
+      assert.equal(res.status, 400);
       assert.deepEqual(res.body, {
         code: 'INVALID_INPUT',
-        message: 'failed to register hook',
+        message: `failed to register hook: ${problem}`,
         details: {},
-        error_detail: { code: 'HOOK_OPERATION_FAILED', message: 'failed to register hook' },
+        error_detail: { code: 'HOOK_INVALID', message: `failed to register hook: ${problem}` },
       });
     }
     assert.equal((await kassa.http.get('/hooks')).body.length, before);

@@ -8,9 +8,13 @@ import { checkJsonValue, checkRequestTexts, scanJsonText } from '../input-limits
 
 export const MALFORMED_JSON_MESSAGE = 'Invalid JSON body';
 
-export function registerJsonBody(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, raw, done) => {
+/**
+ * Installs the one body parser on `scope`: empty -> undefined, JSON past the input limits -> their 400,
+ * malformed JSON -> `malformed()` (routes with their own legacy error pass theirs).
+ */
+export function useJsonBodyParser(scope: FastifyInstance, malformed: () => ApiError): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, raw, done) => {
     const text = raw as string;
     if (text.trim() === '') return done(null, undefined);
     let body: unknown;
@@ -18,7 +22,7 @@ export function registerJsonBody(app: FastifyInstance): void {
       scanJsonText(text);
       body = parseJson(text);
     } catch (error) {
-      return done(error instanceof ApiError ? error : new ApiError('GEN_MALFORMED_REQUEST', MALFORMED_JSON_MESSAGE), undefined);
+      return done(error instanceof ApiError ? error : malformed(), undefined);
     }
     try {
       checkJsonValue(body);
@@ -27,6 +31,10 @@ export function registerJsonBody(app: FastifyInstance): void {
     }
     done(null, body);
   });
+}
+
+export function registerJsonBody(app: FastifyInstance): void {
+  useJsonBodyParser(app, () => new ApiError('GEN_MALFORMED_REQUEST', MALFORMED_JSON_MESSAGE));
   // Path and query values obey the body's text rules (a NUL cannot reach PostgreSQL).
   app.addHook('preValidation', async (request) => {
     checkRequestTexts(request.params, 'path');

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError, type ErrorCode } from '../../errors.js';
 import { newId } from '../../ids.js';
-import { parseJson } from '../../json.js';
+import { useJsonBodyParser } from '../plugins/json-body.js';
 import { deleteHook, findHook, insertHook, listHooks, replaceHook, type HookFields, type HookRow } from '../../db/hooks.js';
 import { HOOK_TYPES, registrationProblem, withRegistrationDefaults } from '../../events/hook-rules.js';
 import { ZERO_TIME, isRfc3339 } from '../../time.js';
@@ -75,24 +75,16 @@ function parseHook(body: unknown): HookFields {
 export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.register(async (scope) => {
     // A malformed body is HOOK_INVALID here, not the generic GEN_MALFORMED_REQUEST.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-      const text = body as string;
-      if (text.trim() === '') return done(null, undefined);
-      try {
-        done(null, parseJson(text));
-      } catch {
-        done(invalidHookData(), undefined);
-      }
-    });
+    useJsonBodyParser(scope, invalidHookData);
 
     scope.post('/hooks', async (request, reply) => {
       const fields = withRegistrationDefaults(parseHook(request.body));
-      const failed = () => hookError('HOOK_OPERATION_FAILED', 'INVALID_INPUT', 'failed to register hook');
-      if (registrationProblem(fields)) throw failed();
+      // Our deviation: Blnk answers these 500 HOOK_OPERATION_FAILED; they are the client's input, so 4xx.
+      const problem = registrationProblem(fields);
+      if (problem) throw hookError('HOOK_INVALID', 'INVALID_INPUT', `failed to register hook: ${problem}`);
       const row = await insertHook(ctx.db, { ...fields, id: fields.id || newId('hook') });
       // A client-supplied id that is taken is refused (Blnk would overwrite that hook).
-      if (!row) throw failed();
+      if (!row) throw hookError('GEN_CONFLICT', 'INVALID_INPUT', 'failed to register hook: a hook with this id exists');
       return reply.status(201).send(hookView(row));
     });
 
