@@ -19,8 +19,7 @@ export function useJsonBodyParser(scope: FastifyInstance, malformed: () => ApiEr
     if (text.trim() === '') return done(null, undefined);
     let body: unknown;
     try {
-      scanJsonText(text);
-      body = parseJson(text);
+      body = scanJsonText(text).big_integers ? parseJson(text) : JSON.parse(text);
     } catch (error) {
       return done(error instanceof ApiError ? error : malformed(), undefined);
     }
