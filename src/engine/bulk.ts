@@ -12,6 +12,7 @@ import { existingReferences } from '../db/transactions.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 import { newId } from '../ids.js';
 import { itemError, type BulkRequest } from '../ledger/bulk-request.js';
+import { divideRoundHalfAwayFromZero, effectivePrecision } from '../ledger/money.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
 import { resolveMany } from './resolve.js';
@@ -104,8 +105,11 @@ function classify(message: string): ErrorCode {
   return patterns.find(([text]) => message.includes(text))?.[1] ?? 'GEN_BAD_REQUEST';
 }
 
+/** Blnk's `%.2f` of the amount, computed exactly (a float prints 1e+21 and beyond in exponent form). */
 function majorAmount(item: TransactionRequest): string {
-  return Number(item.amount_string).toFixed(2);
+  const cents = divideRoundHalfAwayFromZero(item.precise_amount * 100n, effectivePrecision(item.precision)).toString();
+  const digits = cents.padStart(3, '0');
+  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
 }
 
 /** Blnk's answer to a batch that stopped at `leg`: `{error, batch_id, error_detail}`. */
