@@ -3,7 +3,7 @@
 // text, never through a float. Everything money-related reaches the ledger as bigint or exact text.
 import { isLosslessNumber, isSafeNumber, LosslessNumber, parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
 
-const INTEGER_PATTERN = /^-?\d+$/;
+export const INTEGER_PATTERN = /^-?\d+$/;
 
 function parseNumber(text: string): number | bigint {
   if (INTEGER_PATTERN.test(text) && !isSafeNumber(text)) return BigInt(text);
@@ -11,8 +11,11 @@ function parseNumber(text: string): number | bigint {
   return Number(text);
 }
 
+/** A repeated key keeps its last value, as Go's encoding/json and JSON.parse do. */
+const lastValueWins = ({ newValue }: { newValue: unknown }) => newValue;
+
 export function parseJson(text: string): unknown {
-  return losslessParse(text, null, parseNumber);
+  return losslessParse(text, null, { parseNumber, onDuplicateKey: lastValueWins });
 }
 
 /** A JSON number printed exactly as `text` (a plain decimal such as `-12.345`). */

@@ -34,7 +34,11 @@ export function isSqlError(error: unknown, sqlstate: string): error is SqlError 
   return typeof error === 'object' && error !== null && (error as SqlError).code === sqlstate;
 }
 
-const LOST_CONNECTION = /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|not queryable|ECONNREFUSED|ECONNRESET/i;
+const LOST_CONNECTION = /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|query read timeout|not queryable|ECONNREFUSED|ECONNRESET/i;
+/** node's errors for a socket to the database that cannot be made or was lost. */
+const SOCKET_ERRORS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+]);
 
 /**
  * The database cannot be reached or went away (a restart, a failover, a network cut): the request
@@ -45,7 +49,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     if (/^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
-    if (/^E[A-Z]+$/.test(code)) return true; // ECONNRESET, ECONNREFUSED, ETIMEDOUT, EPIPE, ...
+    if (SOCKET_ERRORS.has(code)) return true;
   }
   return typeof message === 'string' && LOST_CONNECTION.test(message);
 }

@@ -37,6 +37,15 @@ export async function insertRequestedAction(
   return rows.length > 0;
 }
 
+/** Whether a requested action other than `action_id` is queued under any of `target_ids`. */
+export async function otherRequestedAction(db: Queryable, target_ids: readonly string[], action_id: string): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM inflight_actions WHERE origin = 'request' AND target_id = ANY($1::text[]) AND action_id <> $2 LIMIT 1`,
+    [target_ids, action_id],
+  );
+  return rows.length > 0;
+}
+
 /** Claims one due action for the rest of the database transaction `tx`; other workers skip it. */
 export async function claimDueAction(tx: Queryable): Promise<InflightActionRow | undefined> {
   const rows = await tx.query(

@@ -83,6 +83,25 @@ interface Attempt {
   reason?: string;
 }
 
+/** `<ref>_q`, or `<ref>_q_<id>` when someone used `<ref>_q` as their own reference. */
+function outcomeReference(request: TransactionRow, taken: ReadonlySet<string>, transaction_id: string): string {
+  const reference = request.reference + OUTCOME_REFERENCE_SUFFIX;
+  return taken.has(reference) ? `${reference}_${transaction_id}` : reference;
+}
+
+/**
+ * Takes the applier lock and up to `limit` due queue rows with the rest of their atomic groups, in
+ * arrival order; undefined when another process holds the lock.
+ */
+async function claimDue(tx: Queryable, limit: number): Promise<QueueItem[] | undefined> {
+  const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [APPLIER_LOCK_KEY]);
+  if (!lock.locked) return undefined;
+  const items = await takeDueItems(tx, limit);
+  if (items.length === 0) return items;
+  items.push(...(await takeGroupRemainders(tx, items)));
+  return items.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+}
+
 /** Applies `items` (claimed, in arrival order) and writes their outcomes inside `tx`. */
 export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Promise<TransactionRow[]> {
   const requests = new Map(
@@ -98,15 +117,14 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
     const request = requests.get(item.transaction_id);
     if (!request) throw new Error(`queue row ${item.seq} names a missing transaction`);
     const transaction_id = newId('txn');
-    const reference = request.reference + OUTCOME_REFERENCE_SUFFIX;
-    if (taken.has(reference)) {
-      // Someone used `<ref>_q` as their own reference: record the outcome under a unique one.
+    const reference = outcomeReference(request, taken, transaction_id);
+    if (reference !== request.reference + OUTCOME_REFERENCE_SUFFIX) {
       return {
         item,
         request,
         transaction_id,
-        reference: `${reference}_${transaction_id}`,
-        reason: `transaction validation failed: reference ${reference} has already been used`,
+        reference,
+        reason: `transaction validation failed: reference ${request.reference + OUTCOME_REFERENCE_SUFFIX} has already been used`,
       };
     }
     if (request.source === request.destination) {
@@ -161,14 +179,9 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
 /** One batch: up to `batch_size_max` due queue rows, all or nothing. */
 export async function applyDueBatch(db: Database, batch_size_max: number): Promise<BatchResult> {
   return db.transaction(async (tx) => {
-    const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
-      APPLIER_LOCK_KEY,
-    ]);
-    if (!lock.locked) return { processed: 0, busy: true };
-    const items = await takeDueItems(tx, batch_size_max);
+    const items = await claimDue(tx, batch_size_max);
+    if (items === undefined) return { processed: 0, busy: true };
     if (items.length === 0) return { processed: 0, busy: false };
-    items.push(...(await takeGroupRemainders(tx, items)));
-    items.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
     await applyItems(tx, items);
     return { processed: items.length, busy: false };
   });
@@ -181,26 +194,15 @@ export async function applyDueBatch(db: Database, batch_size_max: number): Promi
  */
 export async function rejectHeadItem(db: Database, reason: string): Promise<string[]> {
   return db.transaction(async (tx) => {
-    const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
-      APPLIER_LOCK_KEY,
-    ]);
-    if (!lock.locked) return [];
-    const items = await takeDueItems(tx, 1);
+    const items = (await claimDue(tx, 1)) ?? [];
     if (items.length === 0) return [];
-    items.push(...(await takeGroupRemainders(tx, items)));
     const requests = await findTransactionsByIds(tx, items.map((item) => item.transaction_id));
     const taken = await existingReferences(tx, requests.map((request) => request.reference + OUTCOME_REFERENCE_SUFFIX));
     const rows = await insertTransactions(
       tx,
       requests.map((request) => {
         const transaction_id = newId('txn');
-        const reference = request.reference + OUTCOME_REFERENCE_SUFFIX;
-        return outcomeRow(request, {
-          transaction_id,
-          reference: taken.has(reference) ? `${reference}_${transaction_id}` : reference,
-          status: 'REJECTED',
-          reason,
-        });
+        return outcomeRow(request, { transaction_id, reference: outcomeReference(request, taken, transaction_id), status: 'REJECTED', reason });
       }),
     );
     await recordEvents(tx, outcomeEvents(rows));

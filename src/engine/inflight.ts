@@ -5,7 +5,7 @@
 import { lockBalances, writeBalances, type BalanceState } from '../db/balances.js';
 import type { Database, Queryable } from '../db/database.js';
 import { findHoldLegs, findHolds, groupExists, settledAmounts } from '../db/holds.js';
-import { insertRequestedAction } from '../db/inflight-actions.js';
+import { insertRequestedAction, otherRequestedAction } from '../db/inflight-actions.js';
 import { findTransaction, insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
 import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
@@ -168,11 +168,19 @@ export async function prevalidate(
   return (await findTransaction(db, id)) ?? legs[0] ?? pending[0];
 }
 
+/** Every id a caller may name a hold's rows by: the rows, their parents, their queued groups. */
+function namesOf(rows: readonly TransactionRow[]): string[] {
+  return [...new Set(rows.flatMap((row) => [row.transaction_id, row.parent_transaction, row.queued_group ?? '']))].filter(
+    (name) => name !== '',
+  );
+}
+
 /**
- * Queued path: validated now, settled by the inflight worker. Returns the row to answer with. The
- * action row is inserted before the check, in one database transaction: a pending action answers 409
- * at once, and one the worker is settling right now makes the insert wait for that settlement, which
- * the check then sees (a second commit of a hold being committed is refused, not accepted and dropped).
+ * Queued path: validated now, settled by the inflight worker. Returns the row to answer with. In one
+ * database transaction: the hold's balances are locked as a settlement locks them (a settlement in
+ * progress, the worker's, a deadline's or a direct one, finishes first and the check sees it); then
+ * the action is inserted, and a pending request for the same hold under any of its ids is 409 at
+ * once; then the check. A second commit of a hold is refused, never accepted and dropped later.
  */
 export async function queueSettlement(
   db: Database,
@@ -181,13 +189,17 @@ export async function queueSettlement(
   requested: bigint | null,
 ): Promise<TransactionRow> {
   return db.transaction(async (tx) => {
+    const { legs, pending } = await findHolds(tx, id);
+    const rows = [...legs, ...pending];
+    await lockBalances(tx, rows.flatMap((row) => [row.source!, row.destination!]));
+    const action_id = newId('act');
     const queued = await insertRequestedAction(tx, {
-      action_id: newId('act'),
+      action_id,
       target_id: id,
       action,
       precise_amount: requested === 0n ? null : requested,
     });
-    if (!queued) throw alreadyQueued();
+    if (!queued || (await otherRequestedAction(tx, [id, ...namesOf(rows)], action_id))) throw alreadyQueued();
     return prevalidate(tx, id, action, requested);
   });
 }

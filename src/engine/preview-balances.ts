@@ -7,7 +7,7 @@ import { findIndicatorBalanceIds, readBalancesShared } from '../db/preview-reads
 import { ApiError } from '../errors.js';
 import { WorkingSet } from '../ledger/preview.js';
 import { translateRecordError } from './record.js';
-import { currencyMismatch, isIndicator } from './resolve.js';
+import { isIndicator, refusalOf } from './resolve.js';
 
 export interface PreviewOptions {
   lock_wait_timeout_ms: number;
@@ -62,10 +62,12 @@ export async function loadWorkingSet(tx: Queryable, wanted: readonly Wanted[], o
     if (id !== undefined) realIds.add(id);
   }
   const rows = await readBalancesShared(tx, [...realIds]);
-  const unknown = ids.find((id) => !rows.has(id));
-  if (unknown !== undefined) throw new ApiError('BAL_NOT_FOUND', `balance with ID '${unknown}' not found`);
-  const other = wanted.find((w) => !isIndicator(w.identifier) && rows.get(w.identifier)!.currency !== w.currency);
-  if (other) throw currencyMismatch(other.identifier, rows.get(other.identifier)!.currency, other.currency);
+  // The real post's refusals, in its order: an unknown balance id, then a balance of another currency.
+  const currencies = new Map([...rows].map(([balance_id, row]) => [balance_id, row.currency]));
+  for (const { identifier, currency } of wanted) {
+    const refusal = isIndicator(identifier) ? undefined : refusalOf([identifier], currencies, currency);
+    if (refusal) throw refusal;
+  }
 
   const set = new WorkingSet();
   for (const [balance_id, { state, currency }] of rows) {

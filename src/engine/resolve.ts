@@ -12,7 +12,7 @@ export const GENERAL_LEDGER_ID = 'general_ledger_id';
 const sameBalance = () => transactionValidationError('source: source and destination cannot be the same balance.');
 
 /** Currencies do not mix (our deviation): a balance id of another currency than the transaction's. */
-export function currencyMismatch(balance_id: string, balance_currency: string, currency: string): ApiError {
+function currencyMismatch(balance_id: string, balance_currency: string, currency: string): ApiError {
   return transactionValidationError(
     `currency: transaction currency ${currency} differs from the currency ${balance_currency} of balance ${balance_id}.`,
   );
@@ -21,7 +21,7 @@ export function currencyMismatch(balance_id: string, balance_currency: string, c
 const notFound = (balance_id: string) => new ApiError('BAL_NOT_FOUND', `balance with ID '${balance_id}' not found`);
 
 /** The refusal of `ids` (balance ids, not indicators) for a transaction in `currency`, if any. */
-function refusalOf(ids: readonly string[], existing: Map<string, string>, currency: string): ApiError | undefined {
+export function refusalOf(ids: readonly string[], existing: Map<string, string>, currency: string): ApiError | undefined {
   const unknown = ids.find((id) => !existing.has(id));
   if (unknown !== undefined) return notFound(unknown);
   const other = ids.find((id) => existing.get(id) !== currency);

@@ -102,6 +102,13 @@ export class TransactionWorker {
           await this.sleep(this.options.idle_poll_ms);
           continue;
         }
+      } catch (error) {
+        // The look for work failed (the database is away): no item is to blame.
+        this.logger.error({ err: error }, 'queue poll failed');
+        await this.sleep(this.options.failure_backoff_ms);
+        continue;
+      }
+      try {
         result = await applyDueBatch(this.db, this.batchSize);
         this.failures = 0;
         this.headFailures = 0;
@@ -121,7 +128,9 @@ export class TransactionWorker {
   private async onFailure(error: unknown): Promise<void> {
     this.failures += 1;
     this.logger.error({ err: error, batch_size: this.batchSize, failures: this.failures }, 'queue batch failed');
-    if (this.batchSize === 1 && !isTransientFailure(error)) this.headFailures += 1;
+    // Consecutive: a transient failure (the database away) says nothing about the item, and starts over.
+    if (isTransientFailure(error)) this.headFailures = 0;
+    else if (this.batchSize === 1) this.headFailures += 1;
     if (this.headFailures >= this.options.poison_failures_max) {
       try {
         const rejected = await rejectHeadItem(this.db, POISON_REJECTION_REASON);

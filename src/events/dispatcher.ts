@@ -50,7 +50,7 @@ export class Dispatcher {
   private unsubscribe: (() => void) | undefined;
   private readonly dispatcher_id = newId('dsp');
   private readonly signing_key_id: string;
-  private heartbeat_at_ms = 0;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DispatcherOptions) {
     this.db = options.db;
@@ -65,7 +65,13 @@ export class Dispatcher {
   /** Registers this dispatcher (so that every process records events for it), then starts delivering. */
   async start(): Promise<void> {
     if (this.loop) return;
-    await this.heartbeat();
+    await this.register();
+    // On a timer of its own: a dispatcher busy with deliveries still says it is alive.
+    this.heartbeatTimer = setInterval(
+      () => void this.register().catch((error: unknown) => this.logger.warn({ err: error }, 'dispatcher heartbeat failed')),
+      HEARTBEAT_INTERVAL_MS,
+    );
+    this.heartbeatTimer.unref();
     if (this.webhook.url && !this.webhook.secret_key) {
       this.logger.warn('server.secret_key is empty: webhooks are sent unsigned (no X-Blnk-Signature)');
     }
@@ -89,6 +95,7 @@ export class Dispatcher {
     if (this.stopping) return this.loop;
     this.stopping = true;
     this.unsubscribe?.();
+    clearInterval(this.heartbeatTimer);
     this.wake();
     await this.loop;
     await unregisterDispatcher(this.db, this.dispatcher_id).catch((error: unknown) =>
@@ -115,7 +122,6 @@ export class Dispatcher {
       }
       this.woken = false;
       try {
-        await this.heartbeat();
         if (await this.claimAndStart(free)) continue;
       } catch (error) {
         this.logger.error({ err: error }, 'claiming deliveries failed; retrying');
@@ -126,16 +132,13 @@ export class Dispatcher {
     }
   }
 
-  /** Registers this dispatcher (at start, then every HEARTBEAT_INTERVAL_MS). */
-  private async heartbeat(): Promise<void> {
-    const now_ms = Date.now();
-    if (now_ms - this.heartbeat_at_ms < HEARTBEAT_INTERVAL_MS) return;
-    await registerDispatcher(this.db, {
+  /** Registers this dispatcher, or refreshes its last_seen_at (at start, then every HEARTBEAT_INTERVAL_MS). */
+  private register(): Promise<void> {
+    return registerDispatcher(this.db, {
       dispatcher_id: this.dispatcher_id,
       delivers_webhooks: this.webhook.url !== '',
       signing_key_id: this.signing_key_id,
     });
-    this.heartbeat_at_ms = now_ms;
   }
 
   /** Claims up to `free` attempts, half for each kind when both have work; true when all slots filled. */

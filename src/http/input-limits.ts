@@ -5,6 +5,7 @@
 // parser. The parsed value is walked once (text PostgreSQL cannot store, numbers a float cannot
 // hold, meta_data size), and path and query values get the same text rules.
 import { ApiError } from '../errors.js';
+import { INTEGER_PATTERN } from '../json.js';
 
 export const INPUT_LIMITS = {
   depth_max: 32,
@@ -38,7 +39,6 @@ const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 const STRING_RUN = /[^"\\]*/y;
 const NUMBER_RUN = /[-+.eE0-9]*/y;
-const INTEGER = /^-?\d+$/;
 
 function isNumberChar(code: number): boolean {
   // digits, '-', '+', '.', 'e', 'E'
@@ -60,12 +60,14 @@ export function scanJsonText(text: string): { big_integers: boolean } {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
       const start = i;
+      i++;
       for (;;) {
-        STRING_RUN.lastIndex = i + 1;
+        // lastIndex stays within the text: a sticky regex failing past the end would reset it to 0.
+        STRING_RUN.lastIndex = i;
         STRING_RUN.test(text);
         i = STRING_RUN.lastIndex;
         if (i >= text.length || text.charCodeAt(i) === QUOTE) break;
-        i++; // a backslash: skip the escaped character
+        i = Math.min(i + 2, text.length); // a backslash and the character it escapes
       }
       if (i - start > string_raw_max) {
         throw refused('body', `a string has more than ${INPUT_LIMITS.string_chars_max} characters`);
@@ -79,7 +81,7 @@ export function scanJsonText(text: string): { big_integers: boolean } {
       if (end - i > INPUT_LIMITS.number_chars_max) {
         throw refused('body', `a number has more than ${INPUT_LIMITS.number_chars_max} characters`);
       }
-      if (end - i > SAFE_INTEGER_DIGITS && INTEGER.test(text.slice(i, end))) big_integers = true;
+      if (end - i > SAFE_INTEGER_DIGITS && INTEGER_PATTERN.test(text.slice(i, end))) big_integers = true;
       i = end - 1;
       continue;
     }

@@ -100,10 +100,12 @@ function preciseOf(body: Record<string, unknown>): bigint | null {
   const value = body.precise_amount;
   if (value === undefined || value === null) return null;
   if (typeof value === 'bigint') return value;
-  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  // A float-typed number is exact only up to 2^53 (12345678901234567.0 would round): past that, an
+  // integer literal (parsed as bigint) or a string is needed.
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
   // Blnk's SDK sends large values as strings (its docs recommend it): take plain integers.
   if (typeof value === 'string' && /^-?\d+$/.test(value)) return boundedIntegerText(value) ?? PRECISE_AMOUNT_MAX + 1n;
-  return malformed('precise_amount', 'an integer');
+  return malformed('precise_amount', 'an integer (past 2^53 without a fraction or exponent, or as a string)');
 }
 
 function distributions(body: Record<string, unknown>, field: string): Distribution[] | null {
@@ -208,7 +210,8 @@ function validate(bound: Bound): Record<string, string> {
   }
   if (precise !== null && precise < 0n) errors.precise_amount = 'precise_amount cannot be negative';
   else if (precise !== null && precise > PRECISE_AMOUNT_MAX) errors.precise_amount = PRECISE_AMOUNT_TOO_LARGE;
-  if (typeof precision === 'number' && !Number.isInteger(precision)) {
+  if (typeof precision === 'number' && !Number.isSafeInteger(precision)) {
+    // A float-typed precision past 2^53 may have been rounded (1000000000000000001.0 reads as 10^18).
     errors.precision = 'precision must be an integer value';
   } else if (precision < 0) errors.precision = 'precision cannot be negative';
   else if (BigInt(precision) > PRECISION_MAX) errors.precision = PRECISION_TOO_LARGE;

@@ -127,6 +127,18 @@ describe('hardening: server-owned rows and keys', () => {
       const second = await kassa.http.put(`/transactions/inflight/${hold.body.transaction_id}`, { status: 'commit' });
       assert.equal(second.status, 409, `round ${i}: ${second.text}`);
     }
+    // A queued create answers with its own id; its hold is the INFLIGHT outcome row. Naming the hold by
+    // the other id while a commit waits is the same pending action: 409.
+    const [a, b] = [await funded(100), await balance()];
+    const create = await transfer({ precise_amount: 10, source: a, destination: b, inflight: true });
+    const leg = await eventually(async () => {
+      const res = await kassa.http.get(`/transactions/reference/${create.body.reference}_q`);
+      return res.status === 200 ? res.body : undefined;
+    });
+    const byLeg = await kassa.http.put(`/transactions/inflight/${leg.transaction_id}`, { status: 'void' });
+    const byGroup = await kassa.http.put(`/transactions/inflight/${create.body.transaction_id}`, { status: 'commit' });
+    assert.equal(byLeg.status, 200, byLeg.text);
+    assert.equal(byGroup.status, 409, byGroup.text);
   });
 
   test('4: a queued commit refused later is observable as an event', async () => {

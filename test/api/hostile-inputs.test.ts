@@ -69,7 +69,7 @@ const hostileRawBody = fc.oneof(
   fc.constantFrom(
     '{"a":', '{"amount": 1e400}', '{"meta_data": {"n": 1e400}}', `{"precise_amount": ${'1'.repeat(500)}}`,
     '{"meta_data":' + '['.repeat(5_000) + ']'.repeat(5_000) + '}', '{"reference": "\\u0000"}', '{"x": "\\ud800"}',
-    '\u0000', '[]', 'null', '"text"', '{"__proto__": {"polluted": true}}', '{"constructor": {"prototype": {}}}',
+    '\u0000', '[]', 'null', '"text"', '{"a":"\\', '"\\', '{"__proto__": {"polluted": true}}', '{"constructor": {"prototype": {}}}',
   ),
 );
 

@@ -1,9 +1,17 @@
 -- The server owns what it derives (issue 11, item 2-3). Queued group membership moves from the
 -- client-writable meta_data key QUEUED_PARENT_TRANSACTION to a column only the server writes; the key
--- stays in meta_data for Blnk's readers. Existing rows keep the membership their key gave them.
+-- stays in meta_data for Blnk's readers. Existing rows get the membership the server gave them: queued
+-- request rows (whose key the server always wrote over the client's), then their outcome rows, then
+-- the settlements of those outcomes. A key a client set on any other row is not carried over.
 ALTER TABLE transactions ADD COLUMN queued_group text;
 UPDATE transactions SET queued_group = meta_data ->> 'QUEUED_PARENT_TRANSACTION'
-  WHERE meta_data ? 'QUEUED_PARENT_TRANSACTION';
+  WHERE status IN ('QUEUED', 'SCHEDULED') AND meta_data ? 'QUEUED_PARENT_TRANSACTION';
+UPDATE transactions c SET queued_group = p.queued_group FROM transactions p
+  WHERE c.parent_transaction = p.transaction_id AND c.parent_transaction <> ''
+    AND p.status IN ('QUEUED', 'SCHEDULED') AND p.queued_group IS NOT NULL;
+UPDATE transactions c SET queued_group = p.queued_group FROM transactions p
+  WHERE c.parent_transaction = p.transaction_id AND c.parent_transaction <> ''
+    AND p.status = 'INFLIGHT' AND p.queued_group IS NOT NULL AND c.queued_group IS NULL;
 DROP INDEX transactions_queued_parent_idx;
 CREATE INDEX transactions_queued_group_idx ON transactions (queued_group) WHERE queued_group IS NOT NULL;
 

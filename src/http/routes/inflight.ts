@@ -31,7 +31,7 @@ function parsePreciseAmount(value: unknown): bigint | null {
   if (value === undefined || value === null) return null;
   let precise: bigint;
   if (typeof value === 'bigint') precise = value;
-  else if (typeof value === 'number' && Number.isInteger(value)) precise = BigInt(value);
+  else if (typeof value === 'number' && Number.isSafeInteger(value)) precise = BigInt(value);
   // Blnk's SDK allows an integer string here.
   else if (typeof value === 'string' && /^-?\d+$/.test(value)) precise = BigInt(value);
   else throw malformed('precise_amount must be an integer');
