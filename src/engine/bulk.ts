@@ -15,6 +15,7 @@ import { itemError, type BulkRequest } from '../ledger/bulk-request.js';
 import { divideRoundHalfAwayFromZero, effectivePrecision } from '../ledger/money.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
+import { claimLegReferences, type SplitLegs } from './leg-references.js';
 import { resolveMany } from './resolve.js';
 import { applyAllOrNothing, isSplit, LegRefusal, planSplit } from './splits.js';
 
@@ -23,6 +24,8 @@ export interface BulkLeg {
   /** 0-based position of the item this leg belongs to. */
   item: number;
   unit: number;
+  /** Set on the legs of a split item: their references are derived from the item's. */
+  split?: true;
 }
 
 export interface BulkPlan {
@@ -72,8 +75,9 @@ export function planBatch(batch_id: string, bulk: BulkRequest): BulkPlan {
       meta_data: { ...item.meta_data, sequence: index + 1 },
     };
     let requests: TransactionRequest[];
+    const split = isSplit(request);
     try {
-      requests = isSplit(request) ? planSplit(request, bulk.skip_queue ? '-' : '_').map((leg) => leg.request) : [request];
+      requests = split ? planSplit(request, bulk.skip_queue ? '-' : '_').map((leg) => leg.request) : [request];
     } catch (error) {
       throw itemError(index, error);
     }
@@ -84,10 +88,22 @@ export function planBatch(batch_id: string, bulk: BulkRequest): BulkPlan {
       if (bulk.atomic) unit = units.length > 0 ? 0 : units.push([]) - 1;
       else if (!together || unit < 0) unit = units.push([]) - 1;
       units[unit].push(legs.length);
-      legs.push({ request: leg, item: index, unit });
+      legs.push(split ? { request: leg, item: index, unit, split: true } : { request: leg, item: index, unit });
     }
   });
   return { batch_id, inflight: bulk.inflight, atomic: bulk.atomic, skip_queue: bulk.skip_queue, items: bulk.items, legs, units };
+}
+
+/** The split items among `legs`, for claimLegReferences: each under the batch's id. */
+function splitsOf(plan: BulkPlan, legs: readonly BulkLeg[]): SplitLegs[] {
+  const byItem = new Map<number, SplitLegs>();
+  for (const leg of legs) {
+    if (!leg.split) continue;
+    const split = byItem.get(leg.item) ?? { reference: plan.items[leg.item].reference, transaction_id: plan.batch_id, legs: [] };
+    split.legs.push(leg.request);
+    byItem.set(leg.item, split);
+  }
+  return [...byItem.values()];
 }
 
 /** Blnk classifies a bulk failure by its text (blnk-ledger.md §0.3), first match wins. */
@@ -184,13 +200,12 @@ async function applyDirect(
     try {
       await db.transaction(async (tx) => {
         if (steward && !(await steward.hold(tx, u))) throw new BatchLost(plan.batch_id);
+        const legs = plan.units.slice(u, end).flat().map((leg) => plan.legs[leg]);
         await applyAllOrNothing(
           tx,
-          plan.units
-            .slice(u, end)
-            .flat()
-            .map((leg) => ({ request: plan.legs[leg].request, parent_transaction: plan.batch_id })),
+          legs.map((leg) => ({ request: leg.request, parent_transaction: plan.batch_id })),
           options,
+          splitsOf(plan, legs),
         );
         if (!steward) return;
         await steward.advance(tx, end);
@@ -226,12 +241,14 @@ class Refused extends Error {
  * of the legs before the first refused unit. Returns that refusal, if any.
  */
 async function enqueueBatch(tx: Queryable, plan: BulkPlan): Promise<ApiError | undefined> {
+  const repeated = await claimLegReferences(tx, splitsOf(plan, plan.legs));
   const requests = plan.legs.map((leg) => leg.request);
   const resolved = await resolveMany(tx, requests);
   const taken = await existingReferences(
     tx,
     requests.map((request) => request.reference),
   );
+  for (const reference of repeated) taken.add(reference);
   const seen = new Set<string>();
   let refused: { leg: BulkLeg; cause: string } | undefined;
   for (const [index, leg] of plan.legs.entries()) {

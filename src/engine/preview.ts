@@ -3,7 +3,6 @@
 // indicator created; the projection uses the posting rule and split plan of the real paths.
 import type { BalanceState } from '../db/balances.js';
 import type { Database, Queryable } from '../db/database.js';
-import { existingReferences } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
 import {
   duplicateReferenceRejection,
@@ -18,6 +17,7 @@ import {
 } from '../ledger/preview.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { toAmount } from '../ledger/money.js';
+import { previewTakenReferences } from './leg-references.js';
 import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './preview-balances.js';
 import { isSplit, planSplit } from './splits.js';
 
@@ -181,7 +181,9 @@ async function contextFor(
 ): Promise<Context> {
   const loaded = await loadWorkingSet(tx, wantedOf(requests), options);
   const references = requests.flatMap(legsOf).map((leg) => leg.reference);
-  return { loaded, taken: await existingReferences(tx, references), seen: new Set(), reference_first };
+  // A split's legs are refused as a real post refuses them (src/engine/leg-references.ts).
+  const splits = requests.filter(isSplit).map((request) => ({ reference: request.reference, transaction_id: '', legs: legsOf(request) }));
+  return { loaded, taken: await previewTakenReferences(tx, references, splits), seen: new Set(), reference_first };
 }
 
 function lockedPreview(request: TransactionRequest, error: ApiError): TransactionPreview {

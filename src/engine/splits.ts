@@ -14,6 +14,7 @@ import { postRequest } from '../ledger/posting.js';
 import type { Distribution, TransactionRequest } from '../ledger/transaction-request.js';
 import { transactionView, type TransactionView } from '../ledger/transaction-view.js';
 import { insertDirectRows } from './direct-rows.js';
+import { claimLegReferences, type SplitLegs } from './leg-references.js';
 import { evaluateMonitors } from './monitors.js';
 import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
 import { resolveIdentifiers, resolveMany } from './resolve.js';
@@ -99,6 +100,7 @@ export async function applyAllOrNothing(
   tx: Queryable,
   requests: readonly { request: TransactionRequest; parent_transaction: string }[],
   options: DirectOptions,
+  splits: readonly SplitLegs[] = [],
 ): Promise<TransactionRow[]> {
   await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
   const resolved = await resolveMany(
@@ -111,10 +113,12 @@ export async function applyAllOrNothing(
     return { request, parent_transaction, source: ids.get(request.source)!, destination: ids.get(request.destination)! };
   });
   const seen = new Set<string>();
+  const repeated = await claimLegReferences(tx, splits);
   const taken = await existingReferences(
     tx,
     legs.map((leg) => leg.request.reference),
   );
+  for (const reference of repeated) taken.add(reference);
   legs.forEach(({ request }, index) => {
     if (taken.has(request.reference) || seen.has(request.reference)) {
       throw new LegRefusal(index, duplicateReference(request.reference));
@@ -169,24 +173,25 @@ export async function recordDirectSplit(db: Database, request: TransactionReques
   const legs = planSplit(request, '-');
   const parent_transaction = newId('txn');
   const items = legs.map((leg) => ({ request: leg.request, parent_transaction }));
+  const splits = [{ reference: request.reference, transaction_id: parent_transaction, legs: legs.map((leg) => leg.request) }];
   let rows: TransactionRow[];
   if (request.atomic) {
-    rows = await directTransaction(db, request.reference, (tx) => applyAllOrNothing(tx, items, options));
+    rows = await directTransaction(db, request.reference, (tx) => applyAllOrNothing(tx, items, options, splits));
   } else {
     // Every leg in one database transaction, with the result of applying them one by one: when a
     // leg is refused, the legs before it commit on their own and that leg's refusal is the answer.
     rows = [];
     try {
-      rows = await db.transaction((tx) => applyAllOrNothing(tx, items, options));
+      rows = await db.transaction((tx) => applyAllOrNothing(tx, items, options, splits));
     } catch (error) {
       const applicable = error instanceof LegRefusal ? error.index : 0;
       if (applicable > 0) {
         const before = items.slice(0, applicable);
-        rows = await directTransaction(db, request.reference, (tx) => applyAllOrNothing(tx, before, options));
+        rows = await directTransaction(db, request.reference, (tx) => applyAllOrNothing(tx, before, options, splits));
       }
       // The next leg alone: its own refusal (or, after a transient failure, its application).
       for (const item of items.slice(applicable)) {
-        rows.push(...(await directTransaction(db, item.request.reference, (tx) => applyAllOrNothing(tx, [item], options))));
+        rows.push(...(await directTransaction(db, item.request.reference, (tx) => applyAllOrNothing(tx, [item], options, splits))));
       }
     }
   }
@@ -202,6 +207,8 @@ export async function recordQueuedSplit(db: Database, request: TransactionReques
   const legs = planSplit(request, '_');
   const parent_transaction = newId('txn');
   const rows = await directTransaction(db, request.reference, async (tx) => {
+    const split = { reference: request.reference, transaction_id: parent_transaction, legs: legs.map((leg) => leg.request) };
+    if ((await claimLegReferences(tx, [split])).size > 0) throw duplicateReference(legs[0].request.reference);
     const identifiers = legs.flatMap((leg) => [leg.request.source, leg.request.destination]);
     const ids = await resolveIdentifiers(tx, identifiers, request.currency);
     return enqueueRequests(

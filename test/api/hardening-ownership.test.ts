@@ -105,6 +105,62 @@ describe('hardening: server-owned rows and keys', () => {
     }
   });
 
+  test('3: a client reference `<ref>-1` / `<ref>_1` does not block a split; a repeated split is still 409', async () => {
+    for (const [skip_queue, separator] of [[true, '-'], [false, '_']] as const) {
+      const [a, b, c] = [await funded(1_000), await balance(), await balance()];
+      const reference = `split-${randomUUID()}`;
+      const squat = await transfer({ reference: `${reference}${separator}1`, precise_amount: 1, source: a, destination: b, skip_queue: true });
+      assert.equal(squat.status, 201, squat.text);
+      const split = {
+        reference,
+        precise_amount: 100,
+        source: a,
+        destinations: [
+          { identifier: b, distribution: '60%' },
+          { identifier: c, distribution: 'left' },
+        ],
+        skip_queue,
+      };
+      const preview = await transfer({ ...split, dry_run: true });
+      assert.equal(preview.status, 200, preview.text);
+      assert.equal(preview.body.would_apply, true, preview.text);
+      const res = await transfer(split);
+      assert.equal(res.status, 201, res.text);
+      const legs = await Promise.all(
+        res.body.destinations.map(async (d: { transaction_id: string }) => (await kassa.http.get(`/transactions/${d.transaction_id}`)).body),
+      );
+      assert.ok(legs[0].reference.startsWith(`${reference}${separator}1_ref_`), legs[0].reference);
+      assert.equal(legs[1].reference, `${reference}${separator}2`);
+      const again = await transfer(split);
+      assert.equal(again.status, 409, again.text);
+      const againPreview = await transfer({ ...split, dry_run: true });
+      assert.equal(againPreview.body.would_apply, false, againPreview.text);
+      await eventually(async () => ((await read(c)).balance === 40 ? true : undefined));
+      assert.equal((await read(b)).balance, 61);
+    }
+    const [a, b] = [await funded(1_000), await balance()];
+    const reference = `bulk-split-${randomUUID()}`;
+    assert.equal((await transfer({ reference: `${reference}-1`, precise_amount: 1, source: a, destination: b, skip_queue: true })).status, 201);
+    const bulk = await kassa.http.post('/transactions/bulk', {
+      skip_queue: true,
+      transactions: [{ currency: 'USD', reference, description: 'd', precise_amount: 10, source: a, destinations: [{ identifier: b, distribution: '100%' }] }],
+    });
+    assert.equal(bulk.status, 201, bulk.text);
+    assert.equal((await read(b)).balance, 11);
+    // The same split sent many times at once, both paths, its first leg's reference held by a client: one applies.
+    for (const skip_queue of [true, false]) {
+      const [s, d1, d2] = [await funded(1_000), await balance(), await balance()];
+      const ref = `race-${randomUUID()}`;
+      await transfer({ reference: `${ref}${skip_queue ? '-' : '_'}1`, precise_amount: 1, source: s, destination: d1, skip_queue: true });
+      const body = { reference: ref, precise_amount: 10, source: s, skip_queue, destinations: [{ identifier: d1, distribution: '50%' }, { identifier: d2, distribution: 'left' }] };
+      const answers = await Promise.all(Array.from({ length: 8 }, () => transfer(body)));
+      assert.deepEqual(answers.map((r) => r.status).filter((st) => st !== 409), [201], answers.map((r) => r.text).join('\n'));
+      await eventually(async () => ((await read(d2)).balance === 5 ? true : undefined));
+      assert.equal((await read(d1)).balance, 6);
+    }
+    assert.deepEqual(await ledgerProblems(kassa.http), []);
+  });
+
   test('3: concurrent refunds of one row: exactly one is recorded', async () => {
     for (const skip_queue of [true, false]) {
       const [a, b] = [await funded(100), await balance()];
