@@ -25,10 +25,6 @@ export function exactNumber(text: string): ExactNumber {
   return new LosslessNumber(text);
 }
 
-export function isExactNumber(value: unknown): value is ExactNumber {
-  return isLosslessNumber(value);
-}
-
 // Fast path: JSON.stringify with bigints and exact numbers marked, then unquoted. A string that itself
 // contains the mark (never seen in practice) falls back to lossless-json, which is exact but slower.
 const NUMBER_MARK = '\u0000number:';

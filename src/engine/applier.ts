@@ -118,14 +118,9 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
     if (!request) throw new Error(`queue row ${item.seq} names a missing transaction`);
     const transaction_id = newId('txn');
     const reference = outcomeReference(request, taken, transaction_id);
-    if (reference !== request.reference + OUTCOME_REFERENCE_SUFFIX) {
-      return {
-        item,
-        request,
-        transaction_id,
-        reference,
-        reason: `transaction validation failed: reference ${request.reference + OUTCOME_REFERENCE_SUFFIX} has already been used`,
-      };
+    const wanted = request.reference + OUTCOME_REFERENCE_SUFFIX;
+    if (taken.has(wanted)) {
+      return { item, request, transaction_id, reference, reason: `transaction validation failed: reference ${wanted} has already been used` };
     }
     if (request.source === request.destination) {
       return { item, request, transaction_id, reference, reason: 'source and destination cannot be the same balance' };

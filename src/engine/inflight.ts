@@ -200,6 +200,8 @@ export async function queueSettlement(
       precise_amount: requested === 0n ? null : requested,
     });
     if (!queued || (await otherRequestedAction(tx, [id, ...namesOf(rows)], action_id))) throw alreadyQueued();
+    // Read again, now that the locks are held: the holds read before may have been applied or settled
+    // while this transaction waited for them.
     return prevalidate(tx, id, action, requested);
   });
 }

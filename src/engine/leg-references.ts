@@ -33,24 +33,30 @@ export async function claimLegReferences(tx: Queryable, splits: readonly SplitLe
  */
 export async function previewTakenReferences(tx: Queryable, references: readonly string[], splits: readonly SplitLegs[]): Promise<Set<string>> {
   const taken = await existingReferences(tx, references);
-  const repeated = await recordedElsewhere(tx, splits);
-  const fresh = splits.filter((split) => !repeated.has(split.reference)).flatMap((split) => split.legs);
-  for (const reference of await clientHeldReferences(tx, fresh.map((leg) => leg.reference))) taken.delete(reference);
-  for (const split of splits) if (repeated.has(split.reference)) for (const leg of split.legs) taken.add(leg.reference);
+  const { repeated, held } = await partition(tx, splits, await recordedElsewhere(tx, splits));
+  for (const leg of held) taken.delete(leg.reference);
+  for (const reference of repeated) taken.add(reference);
   return taken;
 }
 
-async function renameClientHeld(tx: Queryable, splits: readonly SplitLegs[], repeated: ReadonlySet<string>): Promise<Set<string>> {
-  const taken = new Set<string>();
-  const fresh = splits.filter((split) => {
-    if (!repeated.has(split.reference)) return true;
-    for (const leg of split.legs) taken.add(leg.reference);
-    return false;
-  });
-  const legs = fresh.flatMap((split) => split.legs);
-  const held = await clientHeldReferences(tx, legs.map((leg) => leg.reference));
-  for (const leg of legs) {
-    if (held.has(leg.reference)) leg.reference = `${leg.reference}_${newId('ref')}`;
+async function renameClientHeld(tx: Queryable, splits: readonly SplitLegs[], repeated_splits: ReadonlySet<string>): Promise<Set<string>> {
+  const { repeated, held } = await partition(tx, splits, repeated_splits);
+  for (const leg of held) leg.reference = `${leg.reference}_${newId('ref')}`;
+  return repeated;
+}
+
+/** The leg references of repeated splits, and the legs of the others whose reference a client's row holds. */
+async function partition(
+  tx: Queryable,
+  splits: readonly SplitLegs[],
+  repeated_splits: ReadonlySet<string>,
+): Promise<{ repeated: Set<string>; held: TransactionRequest[] }> {
+  const repeated = new Set<string>();
+  const fresh: TransactionRequest[] = [];
+  for (const split of splits) {
+    if (repeated_splits.has(split.reference)) for (const leg of split.legs) repeated.add(leg.reference);
+    else fresh.push(...split.legs);
   }
-  return taken;
+  const client = await clientHeldReferences(tx, fresh.map((leg) => leg.reference));
+  return { repeated, held: fresh.filter((leg) => client.has(leg.reference)) };
 }

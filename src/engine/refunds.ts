@@ -22,10 +22,10 @@ export interface RefundOptions {
 
 export const refundReference = (transaction_id: string) => `${transaction_id}_refund`;
 
-/** `<id>_refund`, or `<id>_refund_<random>` when a client's own row took that reference. */
-function refundReferenceFor(transaction_id: string, taken: ReadonlySet<string>): string {
+/** `<id>_refund`, or `<id>_refund_<random>` when a client's own row holds that reference. */
+function refundReferenceFor(transaction_id: string, held_by_client: boolean): string {
   const reference = refundReference(transaction_id);
-  return taken.has(reference) ? `${reference}_${newId('ref')}` : reference;
+  return held_by_client ? `${reference}_${newId('ref')}` : reference;
 }
 
 /** The rows `id` names and those of them not refunded yet (404 when it names none). */
@@ -93,14 +93,14 @@ export async function refund(
       return options.skip_queue ? recordDirect(db, named, direct, parent) : recordQueued(db, named, parent);
     };
     try {
-      refunds.push(await record(refundReferenceFor(original.transaction_id, taken)));
+      refunds.push(await record(refundReferenceFor(original.transaction_id, taken.has(refundReference(original.transaction_id)))));
     } catch (error) {
       // A concurrent refund of the same row was recorded first.
       if (isRefundOnceViolation(error)) continue;
       if (!(error instanceof ApiError && error.code === 'TXN_DUPLICATE_REFERENCE')) throw error;
       // A client took `<id>_refund` meanwhile: the refund takes a reference of its own.
       try {
-        refunds.push(await record(refundReferenceFor(original.transaction_id, new Set([refundReference(original.transaction_id)]))));
+        refunds.push(await record(refundReferenceFor(original.transaction_id, true)));
       } catch (retryError) {
         if (!isRefundOnceViolation(retryError)) throw retryError;
       }

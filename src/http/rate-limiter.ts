@@ -28,13 +28,18 @@ export class RateLimiter {
 
   /** Whether `key`'s bucket holds a token, taking none. */
   hasToken(key: string, now_ms: number): boolean {
-    return (this.buckets.get(key) === undefined ? this.settings.burst : this.refilled(key, now_ms).tokens) >= 1;
+    return this.tokens(key, now_ms) >= 1;
   }
 
   /** Whole seconds until `key`'s bucket holds a token again (0 when it holds one). */
   retryAfterS(key: string, now_ms: number): number {
-    const tokens = this.buckets.get(key) === undefined ? this.settings.burst : this.refilled(key, now_ms).tokens;
+    const tokens = this.tokens(key, now_ms);
     return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.settings.requests_per_second);
+  }
+
+  /** The tokens `key` holds now, without creating a bucket for a key never seen (it would hold `burst`). */
+  private tokens(key: string, now_ms: number): number {
+    return this.buckets.has(key) ? this.refilled(key, now_ms).tokens : this.settings.burst;
   }
 
   get burst(): number {

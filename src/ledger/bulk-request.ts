@@ -15,12 +15,11 @@ export interface BulkRequest {
   dry_run: boolean;
 }
 
-const malformed = (field: string, expected: string) => malformedTransaction(field, `Invalid input: ${field} must be ${expected}`);
 
 function flag(body: Record<string, unknown>, field: string): boolean {
   const value = body[field];
   if (value === undefined || value === null) return false;
-  if (typeof value !== 'boolean') throw malformed(field, 'a boolean');
+  if (typeof value !== 'boolean') throw malformedTransaction(field, 'a boolean');
   return value;
 }
 
@@ -28,8 +27,8 @@ function flag(body: Record<string, unknown>, field: string): boolean {
 export function itemError(index: number, error: unknown): unknown {
   if (!(error instanceof ApiError)) return error;
   if (error.code === 'GEN_MALFORMED_REQUEST') {
-    const field = (error.options.details as { field?: string } | undefined)?.field ?? 'body';
-    return malformedTransaction(`transactions[${index}].${field}`, error.message.replace(field, `transactions[${index}].${field}`));
+    const { field, expected } = error.options.details as { field: string; expected: string };
+    return malformedTransaction(`transactions[${index}].${field}`, expected);
   }
   return new ApiError('TXN_VALIDATION_ERROR', `transactions[${index}]: ${error.message}`, {
     legacyKey: 'errors',
@@ -39,10 +38,10 @@ export function itemError(index: number, error: unknown): unknown {
 
 /** The validated request, or the ApiError Blnk answers with; nothing is processed on a refusal. */
 export function parseBulkRequest(body: unknown): BulkRequest {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw malformed('body', 'a JSON object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw malformedTransaction('body', 'a JSON object');
   const b = body as Record<string, unknown>;
   const list = b.transactions;
-  if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed('transactions', 'an array');
+  if (list !== undefined && list !== null && !Array.isArray(list)) throw malformedTransaction('transactions', 'an array');
   const flags = {
     inflight: flag(b, 'inflight'),
     atomic: flag(b, 'atomic'),

@@ -60,7 +60,7 @@ class Malformed extends Error {
     readonly field: string,
     readonly expected: string,
   ) {
-    super(`Invalid input: ${field} must be ${expected}`);
+    super(field);
   }
 }
 
@@ -188,9 +188,15 @@ export function ozzoMessage(errors: Record<string, string>): string {
   );
 }
 
-/** Blnk's `Invalid input` (top-level `error`), the field named in the detail's message and details. */
-export function malformedTransaction(field: string, message = `Invalid input: ${field}`): ApiError {
-  return new ApiError('GEN_MALFORMED_REQUEST', message, { legacyValue: MALFORMED_TRANSACTION_MESSAGE, details: { field } });
+/**
+ * Blnk's `Invalid input` (top-level `error`), the field and the JSON type it needs named in the
+ * detail's message (`Invalid input: amount must be a number`) and details.
+ */
+export function malformedTransaction(field: string, expected: string): ApiError {
+  return new ApiError('GEN_MALFORMED_REQUEST', `${MALFORMED_TRANSACTION_MESSAGE}: ${field} must be ${expected}`, {
+    legacyValue: MALFORMED_TRANSACTION_MESSAGE,
+    details: { field, expected },
+  });
 }
 
 export function transactionValidationError(message: string): ApiError {
@@ -250,7 +256,7 @@ export function parseTransactionRequest(body: unknown): TransactionRequest {
   try {
     bound = bind(body);
   } catch (error) {
-    if (error instanceof Malformed) throw malformedTransaction(error.field, error.message);
+    if (error instanceof Malformed) throw malformedTransaction(error.field, error.expected);
     throw error;
   }
   const errors = validate(bound);

@@ -7,7 +7,7 @@ import { QUEUED_PARENT_KEY, REJECTION_REASON_KEY } from '../../engine/rows.js';
 import { isPlainObject } from '../validation.js';
 import { GENERATED_BY_FIELD } from './auth.js';
 
-export const SERVER_META_KEYS: readonly string[] = [QUEUED_PARENT_KEY, GENERATED_BY_FIELD, REJECTION_REASON_KEY];
+const SERVER_META_KEYS: readonly string[] = [QUEUED_PARENT_KEY, GENERATED_BY_FIELD, REJECTION_REASON_KEY];
 
 function checkMeta(meta: unknown, field: string): void {
   if (!isPlainObject(meta)) return;
