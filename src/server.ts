@@ -38,6 +38,9 @@ export function logStartWarnings(config: Config, logger: Logger): void {
   } else if (config.server.secret_key.length < 32) {
     logger.warn('SECURITY: server.secret_key is shorter than 32 characters; use a longer master key');
   }
+  if (config.tokenization_secret && Buffer.byteLength(config.tokenization_secret, 'utf8') !== 32) {
+    logger.warn('tokenization_secret is not exactly 32 bytes: identity tokenization is disabled');
+  }
   for (const key of config.ignored_keys) {
     logger.info({ config_key: key }, 'configuration key accepted and ignored: Kassa does not use it');
   }

@@ -12,6 +12,15 @@ export interface Config {
   project_name: string;
   enable_observability: boolean;
   tokenization_secret: string;
+  /** Older tokenization secrets, tried after the current one when a token is opened. */
+  tokenization_previous_secrets: string[];
+  /** `GET /backup` writes under `dir`; `GET /backup-s3` also uploads to `s3`. */
+  backup: {
+    dir: string;
+    s3: { endpoint: string; region: string; bucket_name: string; access_key_id: string; secret_access_key: string };
+  };
+  /** POST /accounts asks this service for the account number when `enabled`. */
+  account_number_generation: { enabled: boolean; url: string; timeout_ms: number; authorization: string };
   server: {
     port: number;
     secure: boolean;
@@ -70,6 +79,8 @@ function parseEnv(spec: ConfigKey, text: string): unknown {
   switch (spec.type) {
     case 'string':
       return text.trim();
+    case 'strings':
+      return splitList(text);
     case 'bool':
       if (GO_TRUE.has(text)) return true;
       if (GO_FALSE.has(text)) return false;
@@ -92,6 +103,14 @@ function parseEnv(spec: ConfigKey, text: string): unknown {
   }
 }
 
+/** A comma-separated list, as the environment carries one. */
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 function checkFileValue(spec: ConfigKey, value: unknown): unknown {
   const fail = () => {
     throw new ConfigError(`invalid value for ${spec.path} in the config file: expected ${spec.type.replace('_ms', '')}`);
@@ -99,6 +118,9 @@ function checkFileValue(spec: ConfigKey, value: unknown): unknown {
   switch (spec.type) {
     case 'string':
       return typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : fail();
+    case 'strings':
+      if (typeof value === 'string') return splitList(value);
+      return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : fail();
     case 'bool':
       return typeof value === 'boolean' ? value : fail();
     case 'int':
@@ -185,6 +207,25 @@ export function loadConfig(options: LoadOptions = {}): Config {
     project_name: get('project_name'),
     enable_observability: get('enable_observability'),
     tokenization_secret: get('tokenization_secret'),
+    tokenization_previous_secrets: previousTokenizationSecrets(get('tokenization_previous_secrets')),
+    backup: {
+      dir: get('backup_dir'),
+      s3: {
+        endpoint: get('s3_endpoint'),
+        region: get('s3_region'),
+        bucket_name: get('s3_bucket_name'),
+        access_key_id: get('aws_access_key_id'),
+        secret_access_key: get('aws_secret_access_key'),
+      },
+    },
+    account_number_generation: {
+      enabled: get('account_number_generation.enable_auto_generation'),
+      url: get('account_number_generation.http_service.url'),
+      timeout_ms:
+        atLeast(get('account_number_generation.http_service.timeout'), 1, 'account_number_generation.http_service.timeout') *
+        1000,
+      authorization: get('account_number_generation.http_service.headers.Authorization'),
+    },
     server: {
       port,
       secure: get('server.secure'),
@@ -228,6 +269,18 @@ export function loadConfig(options: LoadOptions = {}): Config {
     );
   }
   return deepFreeze(config);
+}
+
+/** A previous secret that could never have made a token is a typo: refuse to start. */
+function previousTokenizationSecrets(secrets: string[]): string[] {
+  for (const [index, secret] of secrets.entries()) {
+    if (Buffer.byteLength(secret, 'utf8') !== 32) {
+      throw new ConfigError(
+        `invalid value for tokenization_previous_secrets (KASSA_TOKENIZATION_PREVIOUS_SECRETS): entry ${index + 1} is not 32 bytes`,
+      );
+    }
+  }
+  return secrets;
 }
 
 function atLeast(value: number, min: number, path: string): number {

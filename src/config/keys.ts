@@ -1,12 +1,12 @@
 // Every configuration key Kassa knows: its place in blnk.json, its BLNK_* variable, its type and
 // default (blnk-platform.md §3.2). `used: false` marks keys accepted for compatibility and ignored.
-export type KeyType = 'string' | 'int' | 'float' | 'bool' | 'duration_ms' | 'headers';
+export type KeyType = 'string' | 'strings' | 'int' | 'float' | 'bool' | 'duration_ms' | 'headers';
 
 export interface ConfigKey {
   path: string;
   env?: string;
   type: KeyType;
-  default?: string | number | boolean | Record<string, string>;
+  default?: string | number | boolean | string[] | Record<string, string>;
   used: boolean;
 }
 
@@ -21,14 +21,16 @@ const ignored = (path: string, env: string | undefined, type: KeyType): ConfigKe
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('project_name', 'BLNK_PROJECT_NAME', 'string', 'Blnk Server'),
-  ignored('backup_dir', 'BLNK_BACKUP_DIR', 'string'),
-  ignored('aws_access_key_id', 'BLNK_AWS_ACCESS_KEY_ID', 'string'),
-  ignored('aws_secret_access_key', 'BLNK_AWS_SECRET_ACCESS_KEY', 'string'),
-  ignored('s3_endpoint', 'BLNK_S3_ENDPOINT', 'string'),
-  ignored('s3_bucket_name', 'BLNK_S3_BUCKET_NAME', 'string'),
-  ignored('s3_region', 'BLNK_S3_REGION', 'string'),
+  key('backup_dir', 'BLNK_BACKUP_DIR', 'string', ''),
+  key('aws_access_key_id', 'BLNK_AWS_ACCESS_KEY_ID', 'string', ''),
+  key('aws_secret_access_key', 'BLNK_AWS_SECRET_ACCESS_KEY', 'string', ''),
+  key('s3_endpoint', 'BLNK_S3_ENDPOINT', 'string', ''),
+  key('s3_bucket_name', 'BLNK_S3_BUCKET_NAME', 'string', ''),
+  key('s3_region', 'BLNK_S3_REGION', 'string', ''),
   ignored('type_sense_key', 'BLNK_TYPESENSE_KEY', 'string'),
   key('tokenization_secret', 'BLNK_TOKENIZATION_SECRET', 'string', ''),
+  // Kassa's own: secrets used before a rotation, still tried when a token is opened (docs/operations.md).
+  key('tokenization_previous_secrets', 'KASSA_TOKENIZATION_PREVIOUS_SECRETS', 'strings', []),
   ignored('enable_telemetry', 'BLNK_ENABLE_TELEMETRY', 'bool'),
   key('enable_observability', 'BLNK_ENABLE_OBSERVABILITY', 'bool', false),
   ignored('monitoring_dsn', 'BLNK_MONITORING_DSN', 'string'),
@@ -116,8 +118,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   ignored('queue.backpressure_max_pending_tasks', 'BLNK_QUEUE_BACKPRESSURE_MAX_PENDING_TASKS', 'int'),
   ignored('queue.backpressure_check_interval', 'BLNK_QUEUE_BACKPRESSURE_CHECK_INTERVAL', 'duration_ms'),
 
-  ignored('account_number_generation.enable_auto_generation', undefined, 'bool'),
-  ignored('account_number_generation.http_service.url', undefined, 'string'),
-  ignored('account_number_generation.http_service.timeout', undefined, 'int'),
-  ignored('account_number_generation.http_service.headers', undefined, 'headers'),
+  // Blnk gives these no documented variables; the names are the ones its envconfig derives.
+  key('account_number_generation.enable_auto_generation', 'BLNK_ACCOUNTNUMBERGENERATION_ENABLEAUTOGENERATION', 'bool', false),
+  key('account_number_generation.http_service.url', 'BLNK_ACCOUNTNUMBERGENERATION_HTTPSERVICE_URL', 'string', ''),
+  // seconds, as Blnk's int; Kassa applies it (Blnk's client has none) with a default of 10.
+  key('account_number_generation.http_service.timeout', 'BLNK_ACCOUNTNUMBERGENERATION_HTTPSERVICE_TIMEOUT', 'int', 10),
+  key(
+    'account_number_generation.http_service.headers.Authorization',
+    'BLNK_ACCOUNTNUMBERGENERATION_HTTPSERVICE_HEADERS_AUTHORIZATION',
+    'string',
+    '',
+  ),
 ];

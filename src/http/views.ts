@@ -31,8 +31,14 @@ export function balanceView(row: BalanceRow): Record<string, unknown> {
   return view;
 }
 
+/** `meta_data.tokenized_fields` is Blnk's shape of the server's `tokenized_fields` column. */
 export function identityView(row: IdentityRow): Record<string, unknown> {
-  return { ...row, dob: row.dob ? `${row.dob}T00:00:00Z` : ZERO_TIME };
+  const { tokenized_fields, ...identity } = row;
+  const meta_data =
+    tokenized_fields.length === 0
+      ? identity.meta_data
+      : { ...identity.meta_data, tokenized_fields: Object.fromEntries(tokenized_fields.map((field) => [field, true])) };
+  return { ...identity, dob: row.dob ? `${row.dob}T00:00:00Z` : ZERO_TIME, meta_data };
 }
 
 export { transactionView } from '../ledger/transaction-view.js';

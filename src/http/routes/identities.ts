@@ -20,6 +20,8 @@ import { filterReply } from '../filtering.js';
 import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, optionalString } from '../validation.js';
 import { identityView } from '../views.js';
+import { Tokenizer } from '../../identities/tokenizer.js';
+import { detokenizeFields, fieldsOfColumns, tokenizedFields, tokenizeFields } from '../../identities/tokenization.js';
 
 const IDENTITY_ID_PATTERN = /^idt_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,6 +34,24 @@ function optionalDob(value: unknown): string | undefined {
   return new Date(value).toISOString().slice(0, 10);
 }
 
+/** `{"fields": [...]}` of the batch tokenize and detokenize routes. */
+function fieldList(body: unknown): string[] {
+  const fields = bodyObject(body).fields;
+  if (fields === undefined || fields === null) throw new ApiError('GEN_MALFORMED_REQUEST', 'fields is required');
+  if (!Array.isArray(fields) || !fields.every((field) => typeof field === 'string')) {
+    throw new ApiError('GEN_MALFORMED_REQUEST', 'fields must be an array of strings');
+  }
+  return fields;
+}
+
+/** The client's meta_data without `tokenized_fields`: which fields hold tokens is the server's record. */
+function clientMetaData(value: unknown): Record<string, unknown> | null {
+  const meta = optionalMetaData(value);
+  if (!meta || !Object.hasOwn(meta, 'tokenized_fields')) return meta;
+  const { tokenized_fields: _ignored, ...rest } = meta;
+  return rest;
+}
+
 function textFields(body: Record<string, unknown>): Partial<Record<IdentityTextField, string>> {
   const fields: Partial<Record<IdentityTextField, string>> = {};
   for (const field of IDENTITY_TEXT_FIELDS) {
@@ -42,6 +62,8 @@ function textFields(body: Record<string, unknown>): Partial<Record<IdentityTextF
 }
 
 export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const tokenizer = new Tokenizer(ctx.config.tokenization_secret, ctx.config.tokenization_previous_secrets);
+  registerTokenizationRoutes(app, ctx, tokenizer);
   app.post('/identities', async (request, reply) => {
     const body = bodyObject(request.body);
     const requestedId = optionalString(body.identity_id, 'identity_id');
@@ -54,7 +76,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       identity_id,
       ...Object.fromEntries(IDENTITY_TEXT_FIELDS.map((field) => [field, text[field] ?? ''])),
       dob: optionalDob(body.dob) ?? null,
-      meta_data: optionalMetaData(body.meta_data),
+      meta_data: clientMetaData(body.meta_data),
     } as Parameters<typeof insertIdentity>[1];
     try {
       const view = await ctx.db.transaction(async (tx) => {
@@ -101,9 +123,10 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     }
     const dob = optionalDob(body.dob);
     if (dob) changes.dob = dob;
-    if (body.meta_data !== undefined && body.meta_data !== null) changes.meta_data = optionalMetaData(body.meta_data);
+    if (body.meta_data !== undefined && body.meta_data !== null) changes.meta_data = clientMetaData(body.meta_data);
     if (Object.keys(changes).length === 0) throw new ApiError('GEN_BAD_REQUEST', 'No fields provided for update');
-    if (!(await updateIdentity(ctx.db, request.params.id, changes))) throw notFound();
+    const replaced = fieldsOfColumns(Object.keys(changes));
+    if (!(await updateIdentity(ctx.db, request.params.id, changes, replaced))) throw notFound();
     return { message: 'Identity updated successfully' };
   });
 
@@ -118,4 +141,34 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     }
     return { message: 'Identity deleted successfully' };
   });
+}
+
+type IdentityField = { Params: { id: string; field: string } };
+
+function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, tokenizer: Tokenizer): void {
+  app.get<{ Params: { id: string } }>('/identities/:id/tokenized-fields', async (request) => ({
+    tokenized_fields: await tokenizedFields(ctx.db, request.params.id),
+  }));
+
+  app.post<IdentityField>('/identities/:id/tokenize/:field', async (request) => {
+    await tokenizeFields(ctx.db, tokenizer, request.params.id, [request.params.field]);
+    return { message: 'Field tokenized successfully' };
+  });
+
+  app.post<{ Params: { id: string } }>('/identities/:id/tokenize', async (request) => {
+    const fields = fieldList(request.body);
+    if (fields.length === 0) throw new ApiError('GEN_VALIDATION_ERROR', 'at least one field must be specified');
+    await tokenizeFields(ctx.db, tokenizer, request.params.id, fields);
+    return { message: 'Fields tokenized successfully' };
+  });
+
+  app.get<IdentityField>('/identities/:id/detokenize/:field', async (request) => {
+    const { field } = request.params;
+    const values = await detokenizeFields(ctx.db, tokenizer, request.params.id, [field]);
+    return { field, value: values[field] };
+  });
+
+  app.post<{ Params: { id: string } }>('/identities/:id/detokenize', async (request) => ({
+    fields: await detokenizeFields(ctx.db, tokenizer, request.params.id, fieldList(request.body)),
+  }));
 }
