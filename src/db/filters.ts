@@ -81,7 +81,22 @@ const TABLES: { [T in FilterTable]: TableSql<T> } = {
       created_at: 't.created_at',
     },
     tiebreak: 't.identity_id',
+  },  accounts: {
+    from: 'accounts t',
+    columns: {
+      account_id: 't.account_id',
+      name: 't.name',
+      number: 't.number',
+      bank_name: 't.bank_name',
+      currency: 't.currency',
+      ledger_id: 't.ledger_id',
+      identity_id: 't.identity_id',
+      balance_id: 't.balance_id',
+      created_at: 't.created_at',
+    },
+    tiebreak: 't.account_id',
   },
+
 };
 
 const CAST: Record<FieldType, string> = { text: 'text', numeric: 'numeric', timestamp: 'timestamptz' };

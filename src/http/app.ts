@@ -12,6 +12,7 @@ import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerRequestMetrics } from './plugins/request-metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerServerMeta } from './plugins/server-meta.js';
+import { registerAccountRoutes } from './routes/accounts.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerBalanceMonitorRoutes } from './routes/balance-monitors.js';
 import { registerBalanceHistoryRoutes } from './routes/balance-history.js';
@@ -63,6 +64,7 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerBalanceMonitorRoutes(app, ctx);
   registerHookRoutes(app, ctx);
   registerIdentityRoutes(app, ctx);
+  registerAccountRoutes(app, ctx);
   registerTransactionRoutes(app, ctx);
   registerTransactionListRoutes(app, ctx);
   registerBulkRoutes(app, ctx);

@@ -51,3 +51,9 @@ export function optionalBoolean(value: unknown, field: string): boolean {
   if (typeof value === 'boolean') return value;
   throw new ApiError('GEN_MALFORMED_REQUEST', `${field} must be a boolean`);
 }
+
+/** A repeatable query parameter (`include=a&include=b`, or `include=a,b`) as its values. */
+export function queryValues(value: unknown): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(','));
+}

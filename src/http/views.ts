@@ -1,4 +1,6 @@
 // Rows -> Blnk's JSON shapes. Money stays bigint here; the reply serializer prints it exactly.
+import type { AccountWithIncludes } from '../accounts/accounts.js';
+import type { AccountRow } from '../db/accounts.js';
 import type { BalanceRow } from '../db/balances.js';
 import type { LedgerRow } from '../db/ledgers.js';
 import type { IdentityRow } from '../db/identities.js';
@@ -42,3 +44,22 @@ export function identityView(row: IdentityRow): Record<string, unknown> {
 }
 
 export { transactionView } from '../ledger/transaction-view.js';
+
+/** Blnk's account: `ledger`, `balance` and `identity` are null unless included. */
+export function accountView(row: AccountRow, included: Omit<AccountWithIncludes, 'account'> = {}): Record<string, unknown> {
+  return {
+    account_id: row.account_id,
+    name: row.name,
+    number: row.number,
+    bank_name: row.bank_name,
+    currency: row.currency,
+    balance_id: row.balance_id,
+    identity_id: row.identity_id,
+    ledger_id: row.ledger_id,
+    ledger: included.ledger ? ledgerView(included.ledger) : null,
+    balance: included.balance ? balanceView(included.balance) : null,
+    identity: included.identity ? identityView(included.identity) : null,
+    created_at: row.created_at,
+    meta_data: row.meta_data,
+  };
+}

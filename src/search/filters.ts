@@ -61,6 +61,17 @@ export const FILTER_FIELDS = {
     city: 'text',
     created_at: 'timestamp',
   },
+  accounts: {
+    account_id: 'text',
+    name: 'text',
+    number: 'text',
+    bank_name: 'text',
+    currency: 'text',
+    ledger_id: 'text',
+    identity_id: 'text',
+    balance_id: 'text',
+    created_at: 'timestamp',
+  },
 } as const satisfies Record<string, Record<string, FieldType>>;
 
 export type FilterTable = keyof typeof FILTER_FIELDS;
@@ -71,6 +82,7 @@ const TABLE_LABELS: Record<FilterTable, string> = {
   balances: 'balances',
   transactions: 'transactions',
   identities: 'identity',
+  accounts: 'accounts',
 };
 export type FilterField<T extends FilterTable> = keyof (typeof FILTER_FIELDS)[T] & string;
 

@@ -208,20 +208,20 @@ describe('identity tokenization', () => {
   test('the Blnk SDK identity tokenization methods work unchanged', async () => {
     const blnk = await BlnkInit('', { baseUrl: kassa.url, timeout: 60_000, logger: { info() {}, error() {}, debug() {} } as never });
     const id = await identity({ phone_number: '+44 20 7946 0958' });
-    assert.equal((await blnk.Identity.tokenizeField(id, 'phoneNumber')).status, 200);
-    assert.equal((await blnk.Identity.tokenize(id, { fields: ['firstName', 'postCode'] })).status, 200);
+    assert.equal((await blnk.Identity.tokenizeField(id, 'PhoneNumber')).status, 200);
+    assert.equal((await blnk.Identity.tokenize(id, { fields: ['FirstName', 'PostCode'] })).status, 200);
     const fields = await blnk.Identity.getTokenizedFields(id);
     assert.deepEqual([...(fields.data as { tokenized_fields: string[] }).tokenized_fields].sort(), [
       'FirstName',
       'PhoneNumber',
       'PostCode',
     ]);
-    assert.deepEqual((await blnk.Identity.detokenizeField(id, 'phoneNumber')).data, {
-      field: 'phoneNumber',
+    assert.deepEqual((await blnk.Identity.detokenizeField(id, 'PhoneNumber')).data, {
+      field: 'PhoneNumber',
       value: '+44 20 7946 0958',
     });
-    const all = await blnk.Identity.detokenize(id, { fields: ['firstName'] });
-    assert.deepEqual(all.data, { fields: { firstName: 'Ada' } });
+    const all = await blnk.Identity.detokenize(id, { fields: ['FirstName'] });
+    assert.deepEqual(all.data, { fields: { FirstName: 'Ada' } });
   });
 });
 

@@ -21,6 +21,7 @@ import {
   optionalBoolean,
   optionalMetaData,
   optionalString,
+  queryValues,
   throwIfInvalid,
   type FieldErrors,
 } from '../validation.js';
@@ -32,11 +33,6 @@ const ALLOCATION_STRATEGIES = ['FIFO', 'LIFO', 'PROPORTIONAL'];
 
 const balanceNotFound = () => new ApiError('BAL_NOT_FOUND', 'balance not found');
 const invalid = (message: string) => new ApiError('BAL_VALIDATION_ERROR', message, { legacyKey: 'errors' });
-
-function queryValues(value: unknown): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(','));
-}
 
 export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/balances', async (request, reply) => {

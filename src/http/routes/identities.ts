@@ -135,7 +135,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       if (!(await deleteIdentity(ctx.db, request.params.id))) throw notFound();
     } catch (error) {
       if (isSqlError(error, SQLSTATE.foreignKeyViolation)) {
-        throw new ApiError('GEN_CONFLICT', 'Failed to delete identity: balances still refer to it');
+        throw new ApiError('GEN_CONFLICT', 'Failed to delete identity: balances or accounts still refer to it');
       }
       throw error;
     }
