@@ -17,6 +17,7 @@ export interface Config {
   /** `GET /backup` writes under `dir`; `GET /backup-s3` also uploads to `s3`. */
   backup: {
     dir: string;
+    pg_dump_path: string;
     s3: { endpoint: string; region: string; bucket_name: string; access_key_id: string; secret_access_key: string };
   };
   /** POST /accounts asks this service for the account number when `enabled`. */
@@ -210,6 +211,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     tokenization_previous_secrets: previousTokenizationSecrets(get('tokenization_previous_secrets')),
     backup: {
       dir: get('backup_dir'),
+      pg_dump_path: get('pg_dump_path'),
       s3: {
         endpoint: get('s3_endpoint'),
         region: get('s3_region'),

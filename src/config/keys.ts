@@ -22,6 +22,8 @@ const ignored = (path: string, env: string | undefined, type: KeyType): ConfigKe
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('project_name', 'BLNK_PROJECT_NAME', 'string', 'Blnk Server'),
   key('backup_dir', 'BLNK_BACKUP_DIR', 'string', ''),
+  // Kassa's own: the pg_dump to run (its major version must be at least the server's).
+  key('pg_dump_path', 'KASSA_PG_DUMP_PATH', 'string', 'pg_dump'),
   key('aws_access_key_id', 'BLNK_AWS_ACCESS_KEY_ID', 'string', ''),
   key('aws_secret_access_key', 'BLNK_AWS_SECRET_ACCESS_KEY', 'string', ''),
   key('s3_endpoint', 'BLNK_S3_ENDPOINT', 'string', ''),

@@ -11,6 +11,8 @@ export interface Database extends Queryable {
   readonly kind: 'postgres' | 'embedded';
   /** Runs `work` inside one database transaction; commits on success, rolls back on a throw. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Embedded only: a tar of the data folder, taken between transactions (what a backup dumps). */
+  snapshot?: () => Promise<Blob>;
   /** Resolves when the database answers within `timeout_ms`, throws otherwise. */
   ping(timeout_ms: number): Promise<void>;
   close(): Promise<void>;

@@ -76,6 +76,8 @@ export async function openEmbedded(dataDir: string): Promise<Database> {
     transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       return pglite.transaction((tx) => work(queryable(pglite, tx)));
     },
+    // Inside a transaction so that no other transaction is half written while the files are read.
+    snapshot: () => pglite.transaction(() => pglite.dumpDataDir('none')),
     async ping(): Promise<void> {
       await pglite.query('SELECT 1');
     },

@@ -14,6 +14,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerServerMeta } from './plugins/server-meta.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerBackupRoutes } from './routes/backups.js';
 import { registerBalanceMonitorRoutes } from './routes/balance-monitors.js';
 import { registerBalanceHistoryRoutes } from './routes/balance-history.js';
 import { registerBalanceRoutes } from './routes/balances.js';
@@ -65,6 +66,7 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   registerHookRoutes(app, ctx);
   registerIdentityRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
+  registerBackupRoutes(app, ctx);
   registerTransactionRoutes(app, ctx);
   registerTransactionListRoutes(app, ctx);
   registerBulkRoutes(app, ctx);

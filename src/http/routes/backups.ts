@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyBaseLogger } from 'fastify';
+import { Backups } from '../../backups/backup.js';
+import { BackupError } from '../../backups/errors.js';
+import { ApiError } from '../../errors.js';
+import type { AppContext } from '../context.js';
+
+const FAILED_MESSAGE = 'error creating backup';
+
+/** Blnk's nested legacy shape (§11.1): `error` is an object, `error_detail` names ADMIN_BACKUP_FAILED. */
+function backupFailed(error: unknown, log: FastifyBaseLogger): ApiError {
+  const reason = error instanceof BackupError ? error.reason : 'unexpected failure';
+  log.warn({ reason, output: error instanceof BackupError ? error.output : undefined, err: error instanceof BackupError ? undefined : error }, 'backup failed');
+  return new ApiError('ADMIN_BACKUP_FAILED', FAILED_MESSAGE, {
+    details: { reason },
+    legacyValue: { code: 'INTERNAL_SERVER_ERROR', message: FAILED_MESSAGE, details: {} },
+  });
+}
+
+export function registerBackupRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const backups = new Backups(ctx.db, ctx.config);
+
+  for (const [path, run] of [
+    ['/backup', () => backups.toDisk()],
+    ['/backup-s3', () => backups.toS3()],
+  ] as const) {
+    app.get(path, async (request, reply) => {
+      try {
+        await run();
+      } catch (error) {
+        throw backupFailed(error, request.log);
+      }
+      // Blnk answers the JSON string
+      return reply.type('application/json; charset=utf-8').send('"backup successful"');
+    });
+  }
+}
