@@ -1,6 +1,9 @@
 // Starting Kassa for black-box tests: in this process (fast) or as a child process (for crashes,
 // restarts and several processes on one database). Either way tests speak HTTP to a real port.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -25,8 +28,19 @@ export interface TestKassa {
   close(): Promise<void>;
 }
 
+/** Where test servers write backups unless a test says otherwise: never the working folder. */
+let backupDir: string | undefined;
+function testBackupDir(): string {
+  if (!backupDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'kassa-test-backups-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    backupDir = dir;
+  }
+  return backupDir;
+}
+
 function testEnv(database: TestDatabase, extra: Record<string, string> = {}): Record<string, string> {
-  return { BLNK_SERVER_PORT: '0', ...database.env, ...extra };
+  return { BLNK_SERVER_PORT: '0', BLNK_BACKUP_DIR: testBackupDir(), ...database.env, ...extra };
 }
 
 export async function startKassa(options: KassaOptions = {}): Promise<TestKassa> {
