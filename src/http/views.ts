@@ -36,10 +36,14 @@ export function balanceView(row: BalanceRow): Record<string, unknown> {
 /** `meta_data.tokenized_fields` is Blnk's shape of the server's `tokenized_fields` column. */
 export function identityView(row: IdentityRow): Record<string, unknown> {
   const { tokenized_fields, ...identity } = row;
+  // a `tokenized_fields` a client merged in through the metadata route is not what the server says
+  const { tokenized_fields: _claimed, ...meta } = identity.meta_data ?? {};
   const meta_data =
-    tokenized_fields.length === 0
-      ? identity.meta_data
-      : { ...identity.meta_data, tokenized_fields: Object.fromEntries(tokenized_fields.map((field) => [field, true])) };
+    tokenized_fields.length > 0
+      ? { ...meta, tokenized_fields: Object.fromEntries(tokenized_fields.map((field) => [field, true])) }
+      : identity.meta_data && _claimed !== undefined
+        ? meta
+        : identity.meta_data;
   return { ...identity, dob: row.dob ? `${row.dob}T00:00:00Z` : ZERO_TIME, meta_data };
 }
 
