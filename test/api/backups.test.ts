@@ -4,13 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import { TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
 import { startKassa, type TestKassa } from '../support/kassa.js';
 import { startS3, type TestS3 } from '../support/s3-server.js';
 
@@ -25,26 +23,14 @@ function dumpsIn(dir: string): string[] {
 /** A fresh database holding what `file` says. */
 async function restore(file: string): Promise<TestDatabase> {
   if (onPostgres) {
-    const name = `kassa_restore_${randomUUID().replace(/-/g, '')}`;
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(TEST_DATABASE_URL);
-    url.pathname = `/${name}`;
-    const restored = spawnSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-d', url.toString(), '-f', file], { encoding: 'utf8' });
+    const database = await createTestDatabase(); // an empty database on the test server
+    const restored = spawnSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-d', database.url as string, '-f', file], {
+      encoding: 'utf8',
+    });
     assert.equal(restored.status, 0, restored.stderr);
-    return {
-      env: { BLNK_DATA_SOURCE_DNS: url.toString() },
-      url: url.toString(),
-      async drop() {
-        const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-        await client.connect();
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-        await client.end();
-      },
-    };
+    return database;
   }
+  // not the test template: the dump holds the schema and the migration records itself
   const dir = mkdtempSync(join(tmpdir(), 'kassa-restore-'));
   const db = await PGlite.create({ dataDir: join(dir, 'pgdata') });
   await db.exec(readFileSync(file, 'utf8'));
