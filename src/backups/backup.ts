@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { access, constants, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
+import { ApiError } from '../errors.js';
 import type { Database } from '../db/database.js';
 import { dumpEmbedded } from './embedded-dump.js';
 import { BackupError } from './errors.js';
@@ -42,9 +43,9 @@ export class Backups {
     private readonly config: Config,
   ) {}
 
-  /** Writes a dump; returns its path. */
+  /** Writes a dump; returns its path. A second request while one runs is 409, not a failure. */
   async toDisk(): Promise<string> {
-    if (this.running) throw new BackupError('a backup is already running in this process');
+    if (this.running) throw new ApiError('GEN_CONFLICT', 'a backup is already running; try again when it has finished');
     this.running = true;
     try {
       return await this.dump();
@@ -55,6 +56,8 @@ export class Backups {
 
   /** Writes a dump and uploads it; the local file is kept. Returns the object key. */
   async toS3(): Promise<string> {
+    // refused before dumping: a local file the upload cannot take is of no use
+    if (this.config.backup.s3.bucket_name === '') throw new BackupError('s3_bucket_name is not set');
     return uploadToS3(this.config.backup.s3, await this.toDisk());
   }
 

@@ -17,7 +17,6 @@ function endpointUrl(endpoint: string): string | undefined {
 
 /** Uploads `file`; returns the object key. */
 export async function uploadToS3(settings: S3Settings, file: string): Promise<string> {
-  if (settings.bucket_name === '') throw new BackupError('s3_bucket_name is not set');
   const client = new S3Client({
     endpoint: endpointUrl(settings.endpoint),
     region: settings.region || undefined,

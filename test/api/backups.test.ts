@@ -125,6 +125,28 @@ describe('backups', () => {
   });
 });
 
+describe('backups one at a time', () => {
+  test('a backup while one runs is 409; backup-s3 without a bucket fails before dumping', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kassa-backups-'));
+    const kassa = await startKassa({ env: { BLNK_BACKUP_DIR: dir } });
+    try {
+      // five at once: a dump takes far longer than five requests take to arrive
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => kassa.http.get('/backup')));
+      const made = answers.filter((a) => a.status === 200).length;
+      const refused = answers.filter((a) => a.status === 409);
+      assert.equal(made + refused.length, answers.length, answers.map((a) => a.text).join('\n'));
+      assert.ok(made >= 1 && refused.length >= 1);
+      for (const answer of refused) assert.equal(answer.body.error_detail.code, 'GEN_CONFLICT');
+      assert.equal(dumpsIn(dir).length, made);
+      assertBackupFailed(await kassa.http.get('/backup-s3'), /s3_bucket_name is not set/);
+      assert.equal(dumpsIn(dir).length, made, 'no dump for an upload that cannot happen');
+    } finally {
+      await kassa.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('backup failures', () => {
   let s3: TestS3;
   let dir: string;

@@ -105,6 +105,8 @@ async function send(url: string, method: string, path: string, body: string | un
   return { status: response.status, text: await response.text() };
 }
 
+const BACKUP_ROUTES: ReadonlySet<string> = new Set(['/backup', '/backup-s3']);
+
 function checkAnswer(answer: Answer, what: string): void {
   assert.ok(answer.status < 500, `${what}: ${answer.status} ${answer.text.slice(0, 500)}`);
   assert.doesNotMatch(answer.text, INTERNAL_TEXT, `${what}: internal text in ${answer.text.slice(0, 500)}`);
@@ -125,7 +127,11 @@ describe('hostile inputs on every route', () => {
 
   before(async () => {
     kassa = await startKassa();
-    routes = routesOf(kassa.server.app).filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS');
+    // The backup routes read no input (no parameters, no body) and run a whole dump per call; their
+    // answers, failures included, are tested in test/api/backups.test.ts.
+    routes = routesOf(kassa.server.app).filter(
+      (r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && !BACKUP_ROUTES.has(r.url),
+    );
     const ledger = await kassa.http.post('/ledgers', { name: 'fuzz' });
     ids.push(ledger.body.ledger_id);
     for (let i = 0; i < 3; i++) ids.push((await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id);

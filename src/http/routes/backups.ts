@@ -27,6 +27,7 @@ export function registerBackupRoutes(app: FastifyInstance, ctx: AppContext): voi
       try {
         await run();
       } catch (error) {
+        if (error instanceof ApiError) throw error;
         throw backupFailed(error, request.log);
       }
       // Blnk answers the JSON string
