@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { BlnkInit } from '@blnkfinance/blnk-typescript';
 import { openDatabase } from '../../src/db/open.js';
-import { startKassa, type TestKassa } from '../support/kassa.js';
+import { createTestDatabase } from '../support/database.js';
+import { spawnKassa, startKassa, type TestKassa } from '../support/kassa.js';
 
 const SECRET = 'tokenization-secret-of-32-bytes!';
 
@@ -254,5 +255,32 @@ describe('identity tokenization disabled', () => {
     const detokenize = await kassa.http.get(`/identities/${tokenized}/detokenize/firstName`);
     assert.equal(detokenize.status, 403);
     assert.equal(detokenize.body.error_detail.code, 'IDT_TOKENIZATION_DISABLED');
+  });
+});
+
+describe('identity tokenization leaves no plaintext behind', () => {
+  test('the process log and the metrics never carry a value that was tokenized or detokenized', async () => {
+    const database = await createTestDatabase();
+    const kassa = await spawnKassa(database, {
+      env: { BLNK_TOKENIZATION_SECRET: SECRET, BLNK_ENABLE_OBSERVABILITY: 'true' },
+    });
+    try {
+      const secretValue = 'Quixotic-Plaintext-4711';
+      const id = (await kassa.http.post('/identities', { first_name: secretValue, street: secretValue })).body.identity_id;
+      assert.equal((await kassa.http.post(`/identities/${id}/tokenize`, { fields: ['firstName', 'street'] })).status, 200);
+      assert.equal((await kassa.http.get(`/identities/${id}/detokenize/firstName`)).body.value, secretValue);
+      assert.equal((await kassa.http.post(`/identities/${id}/detokenize`, { fields: [] })).status, 200);
+      assert.equal((await kassa.http.post(`/identities/${id}/tokenize/firstName`)).status, 409);
+      assert.equal((await kassa.http.get(`/identities/${id}/detokenize/lastName`)).status, 400);
+      const metrics = await kassa.http.get('/metrics');
+      assert.equal(metrics.status, 200);
+      assert.equal(metrics.text.includes(secretValue), false, 'metrics');
+      assert.match(kassa.output(), /detokenize/, 'the requests were logged');
+      assert.equal(kassa.output().includes(secretValue), false, 'log');
+      assert.equal(kassa.output().includes(SECRET), false, 'log holds the secret');
+    } finally {
+      await kassa.stop();
+      await database.drop();
+    }
   });
 });
