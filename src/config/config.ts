@@ -29,6 +29,8 @@ export interface Config {
     metrics_bearer_token: string;
     max_request_body_size_mb: number;
     max_upload_size_mb: number;
+    /** Origins whose browsers may call the API (`*` for any); empty: no CORS headers at all. */
+    cors_origins: string[];
   };
   data_source: {
     /** PostgreSQL URL; empty selects the embedded database in `data_dir`. */
@@ -102,6 +104,18 @@ function parseEnv(spec: ConfigKey, text: string): unknown {
       return headers;
     }
   }
+}
+
+/** `*`, or origins as a browser sends them: scheme, host and optional port, nothing after. */
+function corsOrigins(origins: string[]): string[] {
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/?#\s]+$/.test(origin)) {
+      throw new ConfigError(
+        `invalid value for server.cors_origins (KASSA_CORS_ORIGINS): ${JSON.stringify(origin)} is not an origin such as https://app.example.com`,
+      );
+    }
+  }
+  return origins;
 }
 
 /** A comma-separated list, as the environment carries one. */
@@ -235,6 +249,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       metrics_bearer_token: get('server.metrics_bearer_token'),
       max_request_body_size_mb: maxBody > 0 ? maxBody : 5,
       max_upload_size_mb: get('server.max_upload_size_mb'),
+      cors_origins: corsOrigins(get('server.cors_origins')),
     },
     data_source: { dns, data_dir: get('data_source.data_dir'), max_open_conns: get('data_source.max_open_conns') },
     notification: {

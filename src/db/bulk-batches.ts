@@ -2,6 +2,7 @@
 // advanced unit by unit inside the database transactions that apply the units.
 import type { Queryable } from './database.js';
 import { stringifyJson } from '../json.js';
+import { parentIs } from './transactions.js';
 
 export type BatchStatus = 'pending' | 'applied' | 'inflight' | 'failed';
 
@@ -78,4 +79,40 @@ export async function releaseBatch(db: Queryable, batch_id: string, claim_token:
      WHERE batch_id = $1 AND claim_token = $2 AND status = 'pending'`,
     [batch_id, claim_token, delay_ms],
   );
+}
+
+/** What `GET /transactions/bulk/:id` shows of a stored batch. */
+export interface BatchProgress {
+  batch_id: string;
+  status: BatchStatus;
+  transaction_count: number;
+  /** Transaction rows written so far with the batch as their parent (items, or legs of split items). */
+  recorded_count: number;
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export async function findBatchProgress(db: Queryable, batch_id: string): Promise<BatchProgress | undefined> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT b.batch_id, b.status, b.attempts, b.error, b.created_at, b.finished_at,
+            jsonb_array_length(CASE WHEN jsonb_typeof(b.request->'transactions') = 'array'
+                                    THEN b.request->'transactions' ELSE '[]'::jsonb END) AS transaction_count,
+            (SELECT count(*) FROM transactions t WHERE ${parentIs('t.parent_transaction', 'b.batch_id')}) AS recorded_count
+     FROM bulk_batches b WHERE b.batch_id = $1`,
+    [batch_id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    batch_id: String(row.batch_id),
+    status: row.status as BatchStatus,
+    transaction_count: Number(row.transaction_count),
+    recorded_count: Number(row.recorded_count),
+    attempts: Number(row.attempts),
+    error: (row.error as string | null) ?? null,
+    created_at: new Date(row.created_at as string).toISOString(),
+    finished_at: row.finished_at ? new Date(row.finished_at as string).toISOString() : null,
+  };
 }

@@ -6,9 +6,11 @@ import { Metrics } from '../metrics.js';
 import type { AppContext } from './context.js';
 import { registerAccessLog } from './plugins/access-log.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerCors } from './plugins/cors.js';
 import { clientErrorHandler, frameworkErrors, registerErrorEnvelope } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { registerRequestId, REQUEST_ID_LOG_LABEL, requestId } from './plugins/request-id.js';
 import { registerRequestMetrics } from './plugins/request-metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerServerMeta } from './plugins/server-meta.js';
@@ -36,17 +38,19 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Our own access log replaces Fastify's request logging (no headers, no query strings).
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
     bodyLimit: ctx.config.server.max_request_body_size_mb * BYTES_PER_MB,
     // References in paths can be long; Blnk does not redirect trailing slashes for us to copy.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     return503OnClosing: true,
+    genReqId: requestId,
     frameworkErrors,
     clientErrorHandler,
   });
   const metrics = new Metrics();
   const apiKeys = new ApiKeyStore(ctx.db, logger);
   app.addHook('onClose', () => apiKeys.close());
+  registerRequestId(app);
   registerAccessLog(app);
   registerRequestMetrics(app, metrics);
   registerErrorEnvelope(app);
@@ -55,6 +59,7 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   // security headers are set first so that 429 answers carry them too (blnk-auth.md §9.1); the rate
   // limit is taken inside auth, which knows whose bucket a request draws from.
   registerSecurityHeaders(app);
+  registerCors(app, ctx.config.server.cors_origins);
   const limiter = registerRateLimit(app, ctx.config.rate_limit, metrics);
   registerServerMeta(app);
   registerAuth(app, { config: ctx.config, apiKeys, metrics, limiter });

@@ -264,6 +264,40 @@ describe('bulk transactions', () => {
     assert.equal((await read(d)).balance, 60);
   });
 
+  test('GET /transactions/bulk/:id follows a run_async batch to its end, a failed one with its error', async () => {
+    const [s, d] = [await funded(100), await balance()];
+    const items = [item(s, d, 10), item(s, d, 20), item(s, d, 30)];
+    const res = await bulk({ transactions: items, run_async: true, skip_queue: true });
+    assert.equal(res.status, 202, res.text);
+    const done = await eventually(async () => {
+      const status = await kassa.http.get(`/transactions/bulk/${res.body.batch_id}`);
+      assert.equal(status.status, 200, status.text);
+      assert.ok(['processing', 'applied'].includes(status.body.status), status.text);
+      return status.body.status === 'applied' ? status.body : undefined;
+    });
+    assert.equal(done.batch_id, res.body.batch_id);
+    assert.equal(done.transaction_count, 3);
+    assert.equal(done.recorded_count, 3);
+    assert.equal(done.error, null);
+    assert.ok(Date.parse(done.finished_at) >= Date.parse(done.created_at));
+
+    const short = await bulk({ transactions: [item(s, d, 1), item(s, d, 1000)], run_async: true, skip_queue: true, atomic: true });
+    assert.equal(short.status, 202, short.text);
+    const failed = await eventually(async () => {
+      const status = (await kassa.http.get(`/transactions/bulk/${short.body.batch_id}`)).body;
+      return status.status === 'failed' ? status : undefined;
+    });
+    assert.equal(failed.transaction_count, 2);
+    assert.match(failed.error, /insufficient funds/i);
+    assert.equal((await read(d)).balance, 60);
+  });
+
+  test('GET /transactions/bulk/:id of an unknown batch is 404 TXN_NOT_FOUND', async () => {
+    const res = await kassa.http.get(`/transactions/bulk/bulk_${randomUUID()}`);
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error_detail.code, 'TXN_NOT_FOUND');
+  });
+
   test('run_async answers 429 when 100 batches are already waiting', async () => {
     const ids = Array.from({ length: 100 }, () => `bulk_${randomUUID()}`);
     // Batches claimed elsewhere for an hour: they stay pending.

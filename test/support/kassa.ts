@@ -118,7 +118,8 @@ export async function spawnKassa(
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kassa did not start:\n${output}`)), PROCESS_START_TIMEOUT_MS);
     const check = () => {
-      const match = /"port":(\d+),"database"/.exec(output);
+      // JSON lines, or pino-pretty's (KASSA_LOG_FORMAT=pretty): the field on a line of its own.
+      const match = /"port":(\d+),"database"/.exec(output) ?? /kassa listening[^\n]*\n\s+port: (\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(Number(match[1]));

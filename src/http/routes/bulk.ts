@@ -1,7 +1,7 @@
 // POST /transactions/bulk (blnk-ledger.md §1.4, §7): validated whole, then processed now (201) or
 // stored and processed by the bulk runner (`run_async`, 202).
 import type { FastifyInstance } from 'fastify';
-import { countPendingBatches, insertBatch } from '../../db/bulk-batches.js';
+import { countPendingBatches, findBatchProgress, insertBatch, type BatchProgress } from '../../db/bulk-batches.js';
 import { planBatch, processBatch } from '../../engine/bulk.js';
 import { ASYNC_BATCHES_MAX } from '../../engine/bulk-runner.js';
 import { previewBulk } from '../../engine/preview.js';
@@ -9,6 +9,11 @@ import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { parseBulkRequest } from '../../ledger/bulk-request.js';
 import type { AppContext } from '../context.js';
+
+/** A stored batch as a poller sees it: `processing` until it ends, as the 202 said. */
+function batchView(batch: BatchProgress) {
+  return { ...batch, status: batch.status === 'pending' ? 'processing' : batch.status };
+}
 
 export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void {
   const directOptions = {
@@ -39,5 +44,12 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void 
     } finally {
       if (!bulk.skip_queue) ctx.onTransactionsQueued?.();
     }
+  });
+
+  // Kassa's own (Blnk has no way to follow a `run_async` batch but its webhooks).
+  app.get<{ Params: { batch_id: string } }>('/transactions/bulk/:batch_id', async (request) => {
+    const batch = await findBatchProgress(ctx.db, request.params.batch_id);
+    if (!batch) throw new ApiError('TXN_NOT_FOUND', 'bulk batch not found: only run_async batches are kept');
+    return batchView(batch);
   });
 }
