@@ -101,7 +101,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // any. The dispatcher registers before the first request can record an event.
   const dispatcher = config.worker.enabled ? new Dispatcher({ db, config, logger }) : undefined;
   await dispatcher?.start();
-  const app = buildApp(
+  const app = await buildApp(
     {
       config,
       db,

@@ -43,7 +43,14 @@ export const RESOURCE_BY_SEGMENT: Readonly<Record<string, Resource>> = {
 };
 
 /** Paths that skip X-Blnk-Key (exact match, query string aside). `/metrics` has its own bearer token. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/', '/health', '/metrics']);
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/', '/health', '/metrics', '/openapi.json']);
+
+/** The API reference page and its files (Kassa's own): public, like the description it shows. */
+const PUBLIC_PREFIX = '/docs';
+
+function isPublic(path: string): boolean {
+  return PUBLIC_PATHS.has(path) || path === PUBLIC_PREFIX || path.startsWith(`${PUBLIC_PREFIX}/`);
+}
 
 /** `/:entity-id/metadata`: an entity id in the first segment, then `metadata` (Kassa deviation). */
 const METADATA_SEGMENT = 'metadata';
@@ -63,7 +70,7 @@ function decodeSegment(segment: string): string {
 
 /** `path` is the URL path without the query string, as the client sent it. */
 export function requiredScope(method: string, path: string): RequiredScope {
-  if (PUBLIC_PATHS.has(path)) return { kind: 'public' };
+  if (isPublic(path)) return { kind: 'public' };
   const segments = path.split('/').slice(1).map(decodeSegment);
   const action = ACTION_BY_METHOD[method.toUpperCase()];
   const resource = Object.hasOwn(RESOURCE_BY_SEGMENT, segments[0]) ? RESOURCE_BY_SEGMENT[segments[0]] : undefined;

@@ -4,6 +4,8 @@ import { ApiKeyStore } from '../auth/api-keys.js';
 import type { Logger } from '../log.js';
 import { Metrics } from '../metrics.js';
 import type { AppContext } from './context.js';
+import { KASSA_VERSION } from '../version.js';
+import { registerOpenApi } from './openapi/plugin.js';
 import { registerAccessLog } from './plugins/access-log.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerCors } from './plugins/cors.js';
@@ -34,7 +36,7 @@ import { registerTransactionListRoutes } from './routes/transaction-lists.js';
 
 const BYTES_PER_MB = 1024 * 1024;
 
-export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
+export async function buildApp(ctx: AppContext, logger: Logger): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Our own access log replaces Fastify's request logging (no headers, no query strings).
@@ -63,6 +65,8 @@ export function buildApp(ctx: AppContext, logger: Logger): FastifyInstance {
   const limiter = registerRateLimit(app, ctx.config.rate_limit, metrics);
   registerServerMeta(app);
   registerAuth(app, { config: ctx.config, apiKeys, metrics, limiter });
+  // Before the routes: @fastify/swagger learns of each route as it is added.
+  await registerOpenApi(app, KASSA_VERSION);
 
   registerSystemRoutes(app, ctx);
   registerLedgerRoutes(app, ctx);

@@ -11,6 +11,8 @@ import { isRfc3339, ZERO_TIME } from '../../time.js';
 import { createdApiKeyView, listedApiKeyView } from '../api-key-views.js';
 import type { AppContext } from '../context.js';
 import { bodyObject } from '../validation.js';
+import { described } from '../openapi/route-schema.js';
+import { arrayOf, object, ref, string, time } from '../openapi/components.js';
 
 const malformed = (message: string) => new ApiError('GEN_MALFORMED_REQUEST', message);
 
@@ -66,7 +68,7 @@ function ownerQuery(request: FastifyRequest): string | undefined {
 }
 
 export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext, apiKeys: ApiKeyStore): void {
-  app.post('/api-keys', async (request, reply) => {
+  app.post('/api-keys', described({ tags: ['API keys'], summary: 'Create an API key (the key is shown once)', body: object({ name: string(), owner: string(), scopes: { type: 'array', items: string() }, expires_at: time() }), answers: { 201: ref('ApiKey') }, errors: ['APIKEY_INVALID', 'APIKEY_OWNER_REQUIRED', 'AUTH_CROSS_OWNER_ACCESS', 'AUTH_SCOPE_ESCALATION', 'AUTH_MISSING_PRINCIPAL'] }), async (request, reply) => {
     const body = parseCreateKeyBody(request.body);
     const principal = principalOf(request);
     const owner_id = effectiveOwner(principal, body.owner);
@@ -81,12 +83,12 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext, apiK
     return reply.status(201).send(createdApiKeyView(row, key, body.expires_at));
   });
 
-  app.get('/api-keys', async (request) => {
+  app.get('/api-keys', described({ tags: ['API keys'], summary: 'List the API keys of an owner', query: { owner: string() }, answers: { 200: arrayOf('ApiKey') }, errors: ['APIKEY_OWNER_REQUIRED', 'AUTH_CROSS_OWNER_ACCESS', 'AUTH_MISSING_PRINCIPAL'] }), async (request) => {
     const owner_id = effectiveOwner(principalOf(request), ownerQuery(request));
     return (await listApiKeys(ctx.db, owner_id)).map(listedApiKeyView);
   });
 
-  app.delete<{ Params: { id: string } }>('/api-keys/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api-keys/:id', described({ tags: ['API keys'], summary: 'Revoke an API key', params: { id: 'api key id' }, query: { owner: string() }, answers: { 204: null }, errors: ['APIKEY_NOT_FOUND', 'APIKEY_OWNER_REQUIRED', 'AUTH_CROSS_OWNER_ACCESS', 'AUTH_MISSING_PRINCIPAL'] }), async (request, reply) => {
     const owner_id = effectiveOwner(principalOf(request), ownerQuery(request));
     if (!(await revokeApiKey(ctx.db, request.params.id, owner_id))) {
       throw new ApiError('APIKEY_NOT_FOUND', 'API key not found');

@@ -3,6 +3,8 @@ import { Backups } from '../../backups/backup.js';
 import { BackupError } from '../../backups/errors.js';
 import { ApiError } from '../../errors.js';
 import type { AppContext } from '../context.js';
+import { described } from '../openapi/route-schema.js';
+import { string } from '../openapi/components.js';
 
 const FAILED_MESSAGE = 'error creating backup';
 
@@ -23,7 +25,13 @@ export function registerBackupRoutes(app: FastifyInstance, ctx: AppContext): voi
     ['/backup', () => backups.toDisk()],
     ['/backup-s3', () => backups.toS3()],
   ] as const) {
-    app.get(path, async (request, reply) => {
+    const doc = described({
+      tags: ['Backups'],
+      summary: path === '/backup' ? 'Dump the database to backup_dir' : 'Dump the database and upload it to S3',
+      answers: { 200: string('"backup successful"') },
+      errors: ['ADMIN_BACKUP_FAILED', 'GEN_CONFLICT', 'GEN_BAD_REQUEST'],
+    });
+    app.get(path, doc, async (request, reply) => {
       try {
         await run();
       } catch (error) {

@@ -5,6 +5,8 @@ import { balanceAt } from '../../db/balance-snapshots.js';
 import { SNAPSHOT_BATCH_SIZE_DEFAULT, SnapshotJob } from '../../engine/snapshots.js';
 import { isRfc3339 } from '../../time.js';
 import type { AppContext } from '../context.js';
+import { described } from '../openapi/route-schema.js';
+import { object, money, string, boolean, time, messageAnswer } from '../openapi/components.js';
 
 /** Larger requested batches are clamped: one statement must stay a bounded amount of work. */
 export const SNAPSHOT_BATCH_SIZE_MAX = 10_000;
@@ -20,7 +22,7 @@ export function registerBalanceHistoryRoutes(app: FastifyInstance, ctx: AppConte
   const snapshots = new SnapshotJob(ctx.db, app.log);
   app.addHook('onClose', () => snapshots.idle());
 
-  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/balances/:id/at', async (request) => {
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/balances/:id/at', described({ tags: ['Balances'], summary: 'A balance as it was at a time', params: { id: 'balance id' }, query: { timestamp: time(), from_source: boolean('replay transactions instead of reading snapshots') }, answers: { 200: object({ balance: object({ balance: money(), debit_balance: money(), credit_balance: money(), currency: string(), balance_id: string() }), timestamp: time(), from_source: boolean() }) }, errors: ['BAL_INVALID_TIMESTAMP', 'BAL_NOT_FOUND'] }), async (request) => {
     const text = firstValue(request.query.timestamp) ?? '';
     if (text !== '' && !isRfc3339(text)) throw new ApiError('BAL_INVALID_TIMESTAMP', INVALID_TIMESTAMP);
     const timestamp = text || new Date().toISOString();
@@ -41,7 +43,7 @@ export function registerBalanceHistoryRoutes(app: FastifyInstance, ctx: AppConte
     };
   });
 
-  app.post<{ Querystring: Record<string, unknown> }>('/balances-snapshots', async (request) => {
+  app.post<{ Querystring: Record<string, unknown> }>('/balances-snapshots', described({ tags: ['Balances'], summary: 'Take balance snapshots now', query: { batch_size: { type: 'integer' } }, answers: { 200: messageAnswer }, errors: ['GEN_BAD_REQUEST'] }), async (request) => {
     const text = firstValue(request.query.batch_size);
     let batch_size = SNAPSHOT_BATCH_SIZE_DEFAULT;
     if (text !== undefined) {

@@ -27,6 +27,8 @@ import {
 } from '../validation.js';
 import { balanceView, identityView, ledgerView } from '../views.js';
 import { recordEvent } from '../../events/outbox.js';
+import { described } from '../openapi/route-schema.js';
+import { arrayOf, listOf, object, ref, string, boolean, metaData, messageAnswer, listQuery } from '../openapi/components.js';
 
 export const GENERAL_LEDGER_ID = 'general_ledger_id';
 const ALLOCATION_STRATEGIES = ['FIFO', 'LIFO', 'PROPORTIONAL'];
@@ -35,7 +37,7 @@ const balanceNotFound = () => new ApiError('BAL_NOT_FOUND', 'balance not found')
 const invalid = (message: string) => new ApiError('BAL_VALIDATION_ERROR', message, { legacyKey: 'errors' });
 
 export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.post('/balances', async (request, reply) => {
+  app.post('/balances', described({ tags: ['Balances'], summary: 'Create a balance', body: object({ ledger_id: string(), currency: string(), identity_id: string(), indicator: string(), track_fund_lineage: boolean(), allocation_strategy: string(), meta_data: metaData }, ['ledger_id', 'currency']), answers: { 201: ref('Balance') }, errors: ['GEN_VALIDATION_ERROR', 'BAL_VALIDATION_ERROR', 'LGR_NOT_FOUND', 'IDT_NOT_FOUND', 'GEN_CONFLICT', 'GEN_BAD_REQUEST'] }), async (request, reply) => {
     const body = bodyObject(request.body, { legacyKey: 'errors' });
     const ledger_id = optionalString(body.ledger_id, 'ledger_id')?.trim() ?? '';
     const currency = optionalString(body.currency, 'currency')?.trim() ?? '';
@@ -93,7 +95,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
     }
   });
 
-  app.get('/balances', async (request) => {
+  app.get('/balances', described({ tags: ['Balances'], summary: 'List balances, newest first', query: listQuery, answers: { 200: arrayOf('Balance') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
     const query = request.query as Record<string, unknown>;
     const page = parsePage(query, {
       default_limit: 10,
@@ -104,12 +106,12 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
     return filterReply(await filterBalances(ctx.db, listRequest('balances', query, page)), balanceView, false);
   });
 
-  app.post('/balances/filter', async (request) => {
+  app.post('/balances/filter', described({ tags: ['Balances'], summary: 'Filter balances', body: ref('FilterRequest'), answers: { 200: listOf('Balance') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
     const filter = parseFilterBody('balances', request.body);
     return filterReply(await filterBalances(ctx.db, filter), balanceView, filter.include_count);
   });
 
-  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/balances/:id', async (request) => {
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/balances/:id', described({ tags: ['Balances'], summary: 'Read a balance', params: { id: 'balance id' }, query: { with_queued: boolean('add the queued debits and credits not applied yet'), include: string('repeatable') }, answers: { 200: ref('Balance') }, errors: ['BAL_NOT_FOUND'] }), async (request) => {
     const balance = await findBalance(ctx.db, request.params.id);
     if (!balance) throw balanceNotFound();
     const view = balanceView(balance);
@@ -129,7 +131,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
   });
 
   app.get<{ Params: { indicator: string; currency: string } }>(
-    '/balances/indicator/:indicator/currency/:currency',
+    '/balances/indicator/:indicator/currency/:currency', described({ tags: ['Balances'], summary: 'Read a balance by indicator and currency', params: { indicator: 'the indicator, with or without @', currency: 'currency code' }, answers: { 200: ref('Balance') }, errors: ['BAL_NOT_FOUND'] }),
     async (request) => {
       const balance = await findBalanceByIndicator(ctx.db, request.params.indicator, request.params.currency);
       if (!balance) throw balanceNotFound();
@@ -139,7 +141,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
     },
   );
 
-  app.put<{ Params: { id: string } }>('/balances/:id/identity', async (request) => {
+  app.put<{ Params: { id: string } }>('/balances/:id/identity', described({ tags: ['Balances'], summary: 'Link a balance to an identity', params: { id: 'balance id' }, body: object({ identity_id: string() }), answers: { 200: messageAnswer }, errors: ['GEN_VALIDATION_ERROR', 'BAL_NOT_FOUND', 'IDT_NOT_FOUND', 'GEN_BAD_REQUEST'] }), async (request) => {
     const body = bodyObject(request.body);
     const identity_id = optionalString(body.identity_id, 'identity_id')?.trim();
     if (!identity_id) throw new ApiError('GEN_BAD_REQUEST', 'identity_id is required');

@@ -15,6 +15,8 @@ import { toPreciseAmount } from '../../ledger/money.js';
 import { transactionView } from '../../ledger/transaction-view.js';
 import type { AppContext } from '../context.js';
 import { bodyObject, optionalBoolean } from '../validation.js';
+import { described } from '../openapi/route-schema.js';
+import { object, ref, money, string, boolean } from '../openapi/components.js';
 
 export const BULK_INFLIGHT_MAX = 100;
 
@@ -108,7 +110,7 @@ export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): v
     return previewBulkSettlements(ctx.db, requests, (error) => bulkCode(error).code, { ...preview, skip_queue });
   };
 
-  app.put<{ Params: { id: string } }>('/transactions/inflight/:id', async (request) => {
+  app.put<{ Params: { id: string } }>('/transactions/inflight/:id', described({ tags: ['Transactions'], summary: 'Commit or void a hold', params: { id: 'a hold, its queued request, a split parent or a bulk batch id' }, body: object({ status: { type: 'string', enum: ['commit', 'void'] }, amount: { type: 'number' }, precise_amount: money(), skip_queue: boolean(), dry_run: boolean() }, ['status']), answers: { 200: ref('Transaction') }, errors: ['TXN_NOT_FOUND', 'TXN_NOT_INFLIGHT', 'TXN_ALREADY_COMMITTED', 'TXN_ALREADY_VOIDED', 'TXN_COMMIT_AMOUNT_EXCEEDED', 'TXN_INVALID_STATUS_ACTION', 'TXN_INVALID_AMOUNT', 'TXN_VALIDATION_ERROR', 'GEN_CONFLICT', 'GEN_RESOURCE_LOCKED', 'GEN_VALIDATION_ERROR'] }), async (request) => {
     const body = bodyObject(request.body);
     const action = parseAction(body.status);
     const id = request.params.id;
@@ -161,7 +163,7 @@ export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): v
     return { succeeded, failed: items.length - succeeded, results };
   };
 
-  app.post('/transactions/inflight/bulk/commit', async (request) => {
+  app.post('/transactions/inflight/bulk/commit', described({ tags: ['Transactions'], summary: 'Commit up to 100 holds', body: object({ transactions: { type: 'array', items: object({ transaction_id: string(), amount: { type: 'number' }, precise_amount: money() }, ['transaction_id']) }, skip_queue: boolean(), dry_run: boolean() }, ['transactions']), answers: { 200: object({ succeeded: { type: 'integer' }, failed: { type: 'integer' }, results: { type: 'array' } }) }, errors: ['TXN_BULK_EMPTY', 'TXN_BULK_LIMIT_EXCEEDED', 'TXN_INVALID_AMOUNT', 'TXN_VALIDATION_ERROR', 'GEN_VALIDATION_ERROR'] }), async (request) => {
     const body = bodyObject(request.body);
     const list = body.transactions;
     if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed();
@@ -182,7 +184,7 @@ export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): v
     return bulk(request.log, items, 'commit', skip_queue);
   });
 
-  app.post('/transactions/inflight/bulk/void', async (request) => {
+  app.post('/transactions/inflight/bulk/void', described({ tags: ['Transactions'], summary: 'Void up to 100 holds', body: object({ transaction_ids: { type: 'array', items: string() }, skip_queue: boolean(), dry_run: boolean() }, ['transaction_ids']), answers: { 200: object({ succeeded: { type: 'integer' }, failed: { type: 'integer' }, results: { type: 'array' } }) }, errors: ['TXN_BULK_EMPTY', 'TXN_BULK_LIMIT_EXCEEDED', 'TXN_VALIDATION_ERROR', 'GEN_VALIDATION_ERROR'] }), async (request) => {
     const body = bodyObject(request.body);
     const list = body.transaction_ids;
     if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed();

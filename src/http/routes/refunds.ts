@@ -5,6 +5,8 @@ import { refund } from '../../engine/refunds.js';
 import { transactionView } from '../../ledger/transaction-view.js';
 import type { AppContext } from '../context.js';
 import { bodyObject, optionalBoolean, optionalMetaData, optionalString } from '../validation.js';
+import { described } from '../openapi/route-schema.js';
+import { object, ref, string, boolean, metaData } from '../openapi/components.js';
 
 export function registerRefundRoutes(app: FastifyInstance, ctx: AppContext): void {
   const direct = {
@@ -12,7 +14,7 @@ export function registerRefundRoutes(app: FastifyInstance, ctx: AppContext): voi
     enable_queued_checks: ctx.config.transaction.enable_queued_checks,
   };
 
-  app.post<{ Params: { id: string } }>('/refund-transaction/:id', async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/refund-transaction/:id', described({ tags: ['Transactions'], summary: 'Refund a transaction (every settled row the id names)', params: { id: 'transaction, split parent or bulk batch id' }, body: object({ skip_queue: boolean(), dry_run: boolean(), description: string(), meta_data: metaData }, []), answers: { 201: ref('Transaction'), 200: object({}, []) }, errors: ['TXN_NOT_FOUND', 'GEN_CONFLICT', 'TXN_DUPLICATE_REFERENCE', 'GEN_RESOURCE_LOCKED', 'GEN_VALIDATION_ERROR', 'TXN_VALIDATION_ERROR'] }), async (request, reply) => {
     // An empty body (or JSON null) is allowed.
     const body = request.body === undefined || request.body === null ? {} : bodyObject(request.body);
     const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');

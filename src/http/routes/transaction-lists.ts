@@ -7,6 +7,8 @@ import type { AppContext } from '../context.js';
 import { filterReply, listRequest } from '../filtering.js';
 import { parsePage } from '../pagination.js';
 import { transactionView } from '../views.js';
+import { described } from '../openapi/route-schema.js';
+import { arrayOf, listOf, ref, listQuery } from '../openapi/components.js';
 
 /**
  * Blnk's storage caps a filtered `GET /transactions` page at 1000 rows and leaves an unfiltered one
@@ -15,14 +17,14 @@ import { transactionView } from '../views.js';
 export const TRANSACTIONS_PAGE_MAX = 1000;
 
 export function registerTransactionListRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/transactions', async (request) => {
+  app.get('/transactions', described({ tags: ['Transactions'], summary: 'List transactions, newest first', query: listQuery, answers: { 200: arrayOf('Transaction') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
     const query = request.query as Record<string, unknown>;
     // A bad limit or offset is not an error here: Blnk falls back to 20 and 0.
     const page = parsePage(query, { default_limit: 20, strict: false, limit_max: TRANSACTIONS_PAGE_MAX });
     return filterReply(await filterTransactions(ctx.db, listRequest('transactions', query, page)), transactionView, false);
   });
 
-  app.post('/transactions/filter', async (request) => {
+  app.post('/transactions/filter', described({ tags: ['Transactions'], summary: 'Filter transactions', body: ref('FilterRequest'), answers: { 200: listOf('Transaction') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
     const filter = parseFilterBody('transactions', request.body);
     return filterReply(await filterTransactions(ctx.db, filter), transactionView, filter.include_count);
   });

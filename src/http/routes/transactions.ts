@@ -10,6 +10,8 @@ import { ApiError } from '../../errors.js';
 import { parseTransactionRequest } from '../../ledger/transaction-request.js';
 import type { AppContext } from '../context.js';
 import { transactionView } from '../views.js';
+import { described } from '../openapi/route-schema.js';
+import { object, ref, string } from '../openapi/components.js';
 
 const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not found');
 
@@ -20,7 +22,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
     enable_queued_checks: ctx.config.transaction.enable_queued_checks,
   };
   const acceptDirect = directAcceptor(ctx.db, directOptions);
-  app.post('/transactions', async (request, reply) => {
+  app.post('/transactions', described({ tags: ['Transactions'], summary: 'Record a transaction (queued unless skip_queue)', description: 'A split (sources or destinations) answers with its parent and each leg id. dry_run answers 200 with the projection and changes nothing.', body: ref('TransactionRequest'), answers: { 201: ref('Transaction'), 200: object({}, []) }, errors: ['TXN_VALIDATION_ERROR', 'TXN_INVALID_AMOUNT', 'TXN_PRECISION_NOT_INTEGER', 'TXN_INVALID_DISTRIBUTION', 'TXN_INSUFFICIENT_FUNDS', 'TXN_DUPLICATE_REFERENCE', 'GEN_RESOURCE_LOCKED', 'GEN_VALIDATION_ERROR', 'GEN_BAD_REQUEST', 'BAL_NOT_FOUND'] }), async (request, reply) => {
     const txn = parseTransactionRequest(request.body);
     if (txn.dry_run) return reply.status(200).send(await previewTransaction(ctx.db, txn, directOptions));
     if (isSplit(txn)) {
@@ -43,7 +45,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
     return reply.status(201).send(view);
   });
 
-  app.post<{ Querystring: { threshold?: string } }>('/transactions/recover', async (request) => {
+  app.post<{ Querystring: { threshold?: string } }>('/transactions/recover', described({ tags: ['Transactions'], summary: 'Queue again the transactions stuck as QUEUED longer than threshold', query: { threshold: string('Go duration, default 2m') }, answers: { 200: object({ recovered: { type: 'integer' }, threshold: string() }) }, errors: ['GEN_VALIDATION_ERROR'] }), async (request) => {
     const text = request.query.threshold;
     const threshold_ms = text === undefined || text === '' ? RECOVERY_THRESHOLD_DEFAULT_MS : parseGoDuration(text);
     if (threshold_ms === undefined) {
@@ -54,13 +56,13 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
     return { recovered, threshold: formatGoDuration(threshold_ms) };
   });
 
-  app.get<{ Params: { id: string } }>('/transactions/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/transactions/:id', described({ tags: ['Transactions'], summary: 'Read a transaction', params: { id: 'transaction id' }, answers: { 200: ref('Transaction') }, errors: ['TXN_NOT_FOUND'] }), async (request) => {
     const row = await findTransaction(ctx.db, request.params.id);
     if (!row) throw transactionNotFound();
     return transactionView(row);
   });
 
-  app.get<{ Params: { reference: string } }>('/transactions/reference/:reference', async (request) => {
+  app.get<{ Params: { reference: string } }>('/transactions/reference/:reference', described({ tags: ['Transactions'], summary: 'Read a transaction by reference', params: { reference: 'the reference' }, answers: { 200: ref('Transaction') }, errors: ['TXN_NOT_FOUND'] }), async (request) => {
     const row = await findTransactionByReference(ctx.db, request.params.reference);
     if (!row) throw transactionNotFound();
     return transactionView(row);

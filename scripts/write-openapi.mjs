@@ -1,0 +1,17 @@
+// Writes docs/openapi.json from the built app (run by `npm run build`), so the description can be
+// read in the repository; test/api/openapi.test.ts fails when it differs from what a server serves.
+// The app is built with /metrics on (as its test does) and a database that is never reached.
+import { writeFileSync } from 'node:fs';
+import { loadConfig } from '../dist/config/config.js';
+import { buildApp } from '../dist/http/app.js';
+import { createLogger } from '../dist/log.js';
+
+const unreachable = () => {
+  throw new Error('writing the OpenAPI description needs no database');
+};
+const db = { kind: 'embedded', query: unreachable, exec: unreachable, transaction: unreachable, close: async () => {} };
+const config = loadConfig({ path: null, env: { BLNK_ENABLE_OBSERVABILITY: 'true' } });
+const app = await buildApp({ config, db }, createLogger('silent'));
+await app.ready();
+writeFileSync('docs/openapi.json', JSON.stringify(app.swagger(), null, 2) + '\n');
+await app.close();
