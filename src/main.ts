@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// The `kassa` command: start | workers | migrate | events dead | events retry | keys create.
+// The `kassa` command: start | workers | migrate | events dead | events retry | keys create | --version.
 import { Command } from 'commander';
-import { createApiKey } from './auth/api-keys.js';
+import { AdminError, checkKeyRequest, createKey, deadDeliveries, retryDeliveries, type KeyRequest, type RetryResult } from './admin/operations.js';
+import { callAdminSocket, startAdminSocket } from './admin/socket.js';
 import { ConfigError, loadConfig } from './config/config.js';
-import { createdApiKeyView } from './http/api-key-views.js';
 import { createLogger } from './log.js';
-import { isRfc3339, ZERO_TIME } from './time.js';
+import type { Database } from './db/database.js';
+import { KASSA_VERSION } from './version.js';
 import { InflightWorker } from './engine/inflight-worker.js';
 import { createBulkRunner, createWorker, logStartWarnings, openMigratedDatabase, startServer } from './server.js';
-import { listDeadDeliveries, requeueDeadDeliveries } from './db/deliveries.js';
 import { stringifyJson } from './json.js';
 import { Dispatcher } from './events/dispatcher.js';
 
@@ -16,6 +16,7 @@ const SHUTDOWN_GRACE_MS = 30_000;
 
 const program = new Command('kassa')
   .description("A double-entry ledger server that speaks Blnk's HTTP API")
+  .version(KASSA_VERSION, '-v, --version', 'print the version')
   .option('--config <path>', 'configuration file (default: ./blnk.json when present)');
 
 function configFromOptions() {
@@ -58,6 +59,7 @@ program
     const dispatcher = new Dispatcher({ db, config, logger });
     const inflightWorker = new InflightWorker(db, logger);
     const bulkRunner = createBulkRunner(config, db, logger, () => worker.wake());
+    const admin = db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger) : undefined;
     worker.start();
     bulkRunner.start();
     await dispatcher.start();
@@ -69,6 +71,7 @@ program
       force.unref();
       Promise.all([worker.stop(), inflightWorker.stop(), bulkRunner.stop()])
         .then(() => dispatcher.close())
+        .then(() => admin?.close())
         .then(() => db.close())
         .then(
           () => process.exit(0),
@@ -91,6 +94,25 @@ program
     createLogger().info('migrations applied');
   });
 
+/**
+ * Runs an operator's call on the configured database. With the embedded database a running server
+ * holds the data folder, so the call goes through its admin socket; otherwise (PostgreSQL, or no
+ * server running) the command opens the database itself.
+ */
+async function adminCall<T>(socket: { method: 'GET' | 'POST'; path: string; body?: unknown }, direct: (db: Database) => Promise<T>): Promise<T> {
+  const config = configFromOptions();
+  if (!config.data_source.dns) {
+    const answer = await callAdminSocket(config.data_source.data_dir, socket.method, socket.path, socket.body);
+    if (answer !== undefined) return answer as T;
+  }
+  const db = await openMigratedDatabase(config);
+  try {
+    return await direct(db);
+  } finally {
+    await db.close();
+  }
+}
+
 const events = program.command('events').description('inspect webhook and hook deliveries');
 
 events
@@ -99,13 +121,10 @@ events
   .option('--limit <n>', 'at most this many', '100')
   .action(async (options: { limit: string }) => {
     const limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
-    const db = await openMigratedDatabase(configFromOptions());
-    try {
-      for (const dead of await listDeadDeliveries(db, limit)) process.stdout.write(stringifyJson(dead) + '\n');
-    } finally {
-      await db.close();
-    }
+    const dead = await adminCall({ method: 'GET', path: `/events/dead?limit=${encodeURIComponent(options.limit)}` }, (db) =>
+      deadDeliveries(db, limit),
+    );
+    for (const entry of dead) process.stdout.write(stringifyJson(entry) + '\n');
   });
 
 events
@@ -114,14 +133,13 @@ events
   .argument('[ids...]', 'event or delivery ids from `kassa events dead`')
   .option('--all', 'every dead delivery')
   .action(async (ids: string[], options: { all?: boolean }) => {
-    if (!options.all && ids.length === 0) throw new Error('name the ids to retry, or pass --all');
-    const db = await openMigratedDatabase(configFromOptions());
-    try {
-      const count = await requeueDeadDeliveries(db, options.all ? 'all' : ids);
-      process.stdout.write(`${count} deliveries queued again\n`);
-    } finally {
-      await db.close();
-    }
+    if (!options.all && ids.length === 0) throw new AdminError('name the ids to retry, or pass --all');
+    const target = options.all ? 'all' : ids;
+    const result = await adminCall<RetryResult>({ method: 'POST', path: '/events/retry', body: options.all ? { all: true } : { ids } }, (db) =>
+      retryDeliveries(db, target),
+    );
+    process.stdout.write(`${result.requeued.length} deliveries queued again\n`);
+    if (result.unknown.length > 0) throw new AdminError(`no dead delivery with id ${result.unknown.join(', ')}`);
   });
 
 program
@@ -134,28 +152,18 @@ program
   .requiredOption('--scopes <list>', 'comma-separated resource:action scopes, e.g. ledgers:read,transactions:*')
   .requiredOption('--expires <rfc3339>', 'expiry, e.g. 2027-01-01T00:00:00Z')
   .action(async (options: { owner: string; name: string; scopes: string; expires: string }) => {
-    if (!isRfc3339(options.expires) || Date.parse(options.expires) <= Date.parse(ZERO_TIME)) {
-      throw new Error('--expires must be an RFC 3339 timestamp, e.g. 2027-01-01T00:00:00Z');
-    }
     const scopes = options.scopes.split(',').map((scope) => scope.trim()).filter((scope) => scope !== '');
-    const db = await openMigratedDatabase(configFromOptions());
-    try {
-      const { row, key } = await createApiKey(db, {
-        name: options.name,
-        owner_id: options.owner,
-        scopes,
-        expires_at: options.expires,
-      });
-      console.log(JSON.stringify(createdApiKeyView(row, key, options.expires), null, 2));
-      console.error('kassa: store the key now: it is not shown again');
-    } finally {
-      await db.close();
-    }
+    const request: KeyRequest = { owner: options.owner, name: options.name, scopes, expires: options.expires };
+    checkKeyRequest(request);
+    const created = await adminCall({ method: 'POST', path: '/keys', body: request }, (db) => createKey(db, request));
+    console.log(JSON.stringify(created, null, 2));
+    console.error('kassa: store the key now: it is not shown again');
   });
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`kassa: configuration error: ${error.message}`);
+
   } else {
     console.error(`kassa: ${error instanceof Error ? error.message : String(error)}`);
   }

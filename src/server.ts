@@ -9,6 +9,7 @@ import { BulkRunner } from './engine/bulk-runner.js';
 import { InflightWorker } from './engine/inflight-worker.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { buildApp } from './http/app.js';
+import { startAdminSocket } from './admin/socket.js';
 import { createLogger, type Logger } from './log.js';
 import { DEFAULT_WORKER_OPTIONS, TransactionWorker } from './engine/worker.js';
 
@@ -118,6 +119,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await db.close();
     throw error;
   }
+  // The CLI's way in while this process holds the embedded data folder.
+  const admin = db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger) : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   worker?.start();
@@ -137,6 +140,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await bulkRunner.stop();
         await Promise.all([worker?.stop(), inflightWorker?.stop()]);
         await dispatcher?.close();
+        await admin?.close();
         await db.close();
       })();
       return closing;

@@ -62,16 +62,16 @@ export async function listDeadDeliveries(db: Queryable, limit: number): Promise<
 }
 
 /** Puts dead deliveries (all of them, or those with the given ids) back to pending with fresh attempts. */
-export async function requeueDeadDeliveries(db: Queryable, ids: readonly string[] | 'all'): Promise<number> {
-  let count = 0;
+export async function requeueDeadDeliveries(db: Queryable, ids: readonly string[] | 'all'): Promise<string[]> {
+  const requeued: string[] = [];
   for (const { table, key } of Object.values(DELIVERY_TABLES)) {
-    const rows = await db.query(
+    const rows = await db.query<{ id: string }>(
       `UPDATE ${table} SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
        WHERE status = 'dead' AND ($1::boolean OR ${key} = ANY($2::text[]))
-       RETURNING ${key}`,
+       RETURNING ${key} AS id`,
       [ids === 'all', ids === 'all' ? [] : ids],
     );
-    count += rows.length;
+    requeued.push(...rows.map((row) => row.id));
   }
-  return count;
+  return requeued;
 }
