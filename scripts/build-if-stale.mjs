@@ -1,0 +1,22 @@
+// `npm start` builds only when a source changed since the last build (tsc takes 5-10 s): it compares
+// the newest file under the build's inputs with the stamp the last successful build left in dist/.
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const INPUTS = ['src', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const STAMP = 'dist/.build-stamp';
+
+function newestMtimeMs(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtimeMs(join(path, name))));
+}
+
+const built_ms = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
+if (Math.max(...INPUTS.map(newestMtimeMs)) > built_ms) {
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+}
