@@ -53,7 +53,7 @@ program
     const logger = createLogger();
     const config = configFromOptions();
     logStartWarnings(config, logger);
-    const db = await openMigratedDatabase(config);
+    const db = await openMigratedDatabase(config, logger);
     const worker = createWorker(config, db, logger);
     // Blnk's worker process delivers webhooks and hooks; so does this one.
     const dispatcher = new Dispatcher({ db, config, logger });
@@ -89,9 +89,10 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => {
-    const db = await openMigratedDatabase(configFromOptions());
+    const logger = createLogger();
+    const db = await openMigratedDatabase(configFromOptions(), logger);
     await db.close();
-    createLogger().info('migrations applied');
+    logger.info('migrations applied');
   });
 
 /**

@@ -47,14 +47,14 @@ export function logStartWarnings(config: Config, logger: Logger): void {
   }
 }
 
-export async function openMigratedDatabase(config: Config): Promise<Database> {
+export async function openMigratedDatabase(config: Config, logger?: Logger): Promise<Database> {
   const db = await openDatabase({
     url: config.data_source.dns || undefined,
     data_dir: config.data_source.data_dir,
     max_connections: config.data_source.max_open_conns,
   });
   try {
-    await migrate(db);
+    await migrate(db, undefined, logger && ((fields, message) => logger.info(fields, message)));
   } catch (error) {
     await db.close();
     throw error;
@@ -93,7 +93,7 @@ const LISTEN_BACKLOG = 4096;
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
   logStartWarnings(config, logger);
-  const db = await openMigratedDatabase(config);
+  const db = await openMigratedDatabase(config, logger);
   const worker = config.worker.enabled ? createWorker(config, db, logger) : undefined;
   const inflightWorker = config.worker.enabled ? new InflightWorker(db, logger) : undefined;
   // Asynchronous bulk batches are processed by the API process, as in Blnk (and by `kassa workers`).

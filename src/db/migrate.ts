@@ -6,6 +6,11 @@ import type { Database } from './database.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const MIGRATION_LOCK_KEY = 7_243_001;
+/** A migration still running after this long is reported again, so a long one never looks hung. */
+const STILL_RUNNING_EVERY_MS = 5_000;
+
+/** Where migrate reports what it is doing (a logger's info, in a server). */
+export type MigrationProgress = (fields: { migration: string; elapsed_ms?: number }, message: string) => void;
 
 export interface Migration {
   version: string;
@@ -20,7 +25,11 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 }
 
 /** Applies pending migrations; returns the versions applied now. */
-export async function migrate(db: Database, migrations: Migration[] = loadMigrations()): Promise<string[]> {
+export async function migrate(
+  db: Database,
+  migrations: Migration[] = loadMigrations(),
+  progress: MigrationProgress = () => {},
+): Promise<string[]> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await tx.exec(
@@ -30,8 +39,19 @@ export async function migrate(db: Database, migrations: Migration[] = loadMigrat
     const applied = new Set(rows.map((row) => row.version));
     const pending = migrations.filter((migration) => !applied.has(migration.version));
     for (const migration of pending) {
-      await tx.exec(migration.sql);
+      const started_ms = Date.now();
+      progress({ migration: migration.version }, 'applying migration');
+      const still = setInterval(
+        () => progress({ migration: migration.version, elapsed_ms: Date.now() - started_ms }, 'migration still running'),
+        STILL_RUNNING_EVERY_MS,
+      );
+      try {
+        await tx.exec(migration.sql);
+      } finally {
+        clearInterval(still);
+      }
       await tx.query('INSERT INTO kassa_migrations (version) VALUES ($1)', [migration.version]);
+      progress({ migration: migration.version, elapsed_ms: Date.now() - started_ms }, 'migration applied');
     }
     return pending.map((migration) => migration.version);
   });

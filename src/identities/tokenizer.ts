@@ -84,9 +84,11 @@ export class Tokenizer {
   detokenize(token: string): string {
     let sealed = token;
     if (token.startsWith(FPT_PREFIX)) {
-      const second = token.indexOf(':', FPT_PREFIX.length);
-      if (second < 0) throw new TokenError('invalid format-preserving token format');
-      sealed = token.slice(second + 1);
+      // The visible part keeps the value's punctuation, colons included; base64 has none, so the
+      // sealed part starts after the last colon.
+      const last = token.lastIndexOf(':');
+      if (last < FPT_PREFIX.length) throw new TokenError('invalid format-preserving token format');
+      sealed = token.slice(last + 1);
     }
     if (!STRICT_BASE64.test(sealed)) throw new TokenError('the token is not base64');
     const data = Buffer.from(sealed, 'base64');

@@ -98,6 +98,15 @@ describe('OpenAPI description', () => {
     }
   });
 
+  test('the reference page is public, and its index with a query string leads to the page (no redirect loop)', async () => {
+    const page = await fetch(`${kassa.url}/docs`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    const index = await fetch(`${kassa.url}/docs/static/index.html?amount_gt=`, { redirect: 'manual' });
+    assert.equal(index.status, 302);
+    assert.equal(index.headers.get('location'), '/docs/');
+  });
+
   test('docs/openapi.json in the repository is the description the server serves', () => {
     const committed = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8'));
     assert.deepEqual(committed, doc, 'run `npm run build` to write docs/openapi.json again');

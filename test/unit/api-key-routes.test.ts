@@ -8,6 +8,7 @@ import type { ApiKeyStore } from '../../src/auth/api-keys.js';
 import type { AppContext } from '../../src/http/context.js';
 import { registerErrorEnvelope } from '../../src/http/plugins/errors.js';
 import { registerJsonBody } from '../../src/http/plugins/json-body.js';
+import { registerRouteSchemas } from '../../src/http/openapi/plugin.js';
 import { registerApiKeyRoutes } from '../../src/http/routes/api-keys.js';
 
 test('R7: no principal, no key management', async () => {
@@ -19,6 +20,7 @@ test('R7: no principal, no key management', async () => {
   const app = Fastify();
   registerErrorEnvelope(app);
   registerJsonBody(app);
+  registerRouteSchemas(app);
   app.decorateRequest('principal', undefined);
   registerApiKeyRoutes(app, { db: untouchable } as unknown as AppContext, untouchable as ApiKeyStore);
   const body = { name: 'n', owner: 'o', scopes: ['*:*'], expires_at: '2099-01-01T00:00:00Z' };

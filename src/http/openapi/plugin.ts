@@ -17,10 +17,15 @@ const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
-export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+/** Route schemas describe only; the shared shapes they name by `$ref` are known to the app. */
+export function registerRouteSchemas(app: FastifyInstance): void {
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => stringifyJson(data));
   for (const [name, schema] of Object.entries(COMPONENTS)) app.addSchema({ $id: name, ...schema });
+}
+
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  registerRouteSchemas(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -41,6 +46,14 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     routePrefix: DOCS_PREFIX,
     staticCSP: DOCS_CSP,
     uiConfig: { deepLinking: true, tryItOutEnabled: true },
+    uiHooks: {
+      // @fastify/swagger-ui sends `static/index.html` to the page, but with a query string its redirect
+      // names the same URL again: a loop. Such a request goes to the page (query dropped) at once.
+      onRequest: (request, reply, done) => {
+        if (request.url.startsWith(`${DOCS_PREFIX}/static/index.html?`)) reply.redirect(`${DOCS_PREFIX}/`);
+        else done();
+      },
+    },
   });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
 }
