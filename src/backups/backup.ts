@@ -10,7 +10,6 @@ import type { Database } from '../db/database.js';
 import { dumpEmbedded } from './embedded-dump.js';
 import { BackupError } from './errors.js';
 import { pgDumpEnvironment, runPgDump } from './pg-dump.js';
-import { uploadToS3 } from './s3.js';
 
 /** The name the embedded database's dumps carry where PostgreSQL's carry the database name. */
 const EMBEDDED_NAME = 'kassa';
@@ -58,6 +57,8 @@ export class Backups {
   async toS3(): Promise<string> {
     // refused before dumping: a local file the upload cannot take is of no use
     if (this.config.backup.s3.bucket_name === '') throw new BackupError('s3_bucket_name is not set');
+    // Loaded on first use: the AWS SDK costs ~180 ms and ~20 MiB at start for an endpoint few call.
+    const { uploadToS3 } = await import('./s3.js');
     return uploadToS3(this.config.backup.s3, await this.toDisk());
   }
 

@@ -1,4 +1,5 @@
-import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, unlinkSync, existsSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, unlinkSync, existsSync, cpSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
@@ -62,10 +63,65 @@ function lockDataDir(dataDir: string): () => void {
   };
 }
 
-export async function openEmbedded(dataDir: string): Promise<Database> {
+/**
+ * initdb sizes shared_buffers at 128 MB, and PGlite makes all of it resident at start (~110 MiB of
+ * the idle RSS). 32 MB holds the hot pages of a ledger; other reads come from the OS page cache.
+ * On the command line so that it also applies to data folders created before this setting.
+ */
+const SHARED_BUFFERS = '32MB';
+export const PGLITE_OPTIONS = {
+  startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+  initDbStartParams: ['--set', `shared_buffers=${SHARED_BUFFERS}`],
+};
+
+/** initdb's output, made at build time by scripts/make-pgdata-template.mjs with this PGlite version. */
+const TEMPLATE_DIR = fileURLToPath(new URL('./pgdata-template/', import.meta.url));
+const TEMPLATE_STAMP = 'KASSA_PGLITE_VERSION';
+export function pgliteVersion(): string {
+  const manifest = new URL('../package.json', import.meta.resolve('@electric-sql/pglite'));
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * A new data folder starts as a copy of the build's initdb output: PGlite's own initdb takes ~4 s,
+ * and its second WASM instance stays in memory (~450 MiB) until a major GC that an idle server never
+ * runs. Copied beside and renamed, so an interrupted copy never looks like a database. Without a
+ * template of this PGlite version, PGlite runs initdb as before.
+ */
+function seedFromTemplate(pgdata: string, template_dir: string): void {
+  if (existsSync(pgdata) && readdirSync(pgdata).length > 0) return;
+  const stamp = join(template_dir, TEMPLATE_STAMP);
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== pgliteVersion()) return;
+  const staging = `${pgdata}.seed-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  cpSync(template_dir, staging, { recursive: true, filter: (src) => !src.endsWith(TEMPLATE_STAMP) });
+  rmSync(pgdata, { recursive: true, force: true }); // empty
+  renameSync(staging, pgdata);
+}
+
+/** Runs initdb into `template_dir` with Kassa's settings (at build time; skipped when current). */
+export async function writePgdataTemplate(template_dir: string = TEMPLATE_DIR): Promise<void> {
+  const stamp = join(template_dir, TEMPLATE_STAMP);
+  const version = pgliteVersion();
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === version) return;
+  rmSync(template_dir, { recursive: true, force: true });
+  const pglite = await PGlite.create({ dataDir: template_dir, ...PGLITE_OPTIONS });
+  await pglite.close();
+  rmSync(join(template_dir, 'postmaster.pid'), { force: true });
+  writeFileSync(stamp, version);
+}
+
+export interface EmbeddedOptions {
+  /** initdb's output to start a new data folder from (default: the build's, beside this file). */
+  template_dir?: string;
+}
+
+export async function openEmbedded(dataDir: string, options: EmbeddedOptions = {}): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
-  const pglite = await PGlite.create({ dataDir: join(dataDir, 'pgdata'), parsers: TYPE_PARSERS });
+  const pgdata = join(dataDir, 'pgdata');
+  seedFromTemplate(pgdata, options.template_dir ?? TEMPLATE_DIR);
+  const pglite = await PGlite.create({ dataDir: pgdata, parsers: TYPE_PARSERS, ...PGLITE_OPTIONS });
   await pglite.exec("SET TIME ZONE 'UTC'");
   const direct = queryable(pglite);
   return {

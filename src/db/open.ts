@@ -1,6 +1,4 @@
 import type { Database } from './database.js';
-import { openEmbedded } from './embedded.js';
-import { openPostgres } from './postgres.js';
 
 export interface DatabaseSettings {
   /** PostgreSQL URL; absent selects the embedded database. */
@@ -10,8 +8,12 @@ export interface DatabaseSettings {
   max_connections: number;
 }
 
-export function openDatabase(settings: DatabaseSettings): Promise<Database> {
-  return settings.url
-    ? openPostgres({ url: settings.url, max_connections: settings.max_connections })
-    : openEmbedded(settings.data_dir);
+/** Each backend is loaded only when chosen: `pg` is not needed by the embedded database, nor PGlite by PostgreSQL. */
+export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
+  if (settings.url) {
+    const { openPostgres } = await import('./postgres.js');
+    return openPostgres({ url: settings.url, max_connections: settings.max_connections });
+  }
+  const { openEmbedded } = await import('./embedded.js');
+  return openEmbedded(settings.data_dir);
 }
