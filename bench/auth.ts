@@ -32,7 +32,10 @@ async function startServer(dataDir: string): Promise<{ port: number; pid: number
     KASSA_DATA_DIR: dataDir,
     KASSA_LOG_LEVEL: 'info',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('kassa did not start')), START_TIMEOUT_MS);
@@ -54,7 +57,13 @@ async function startServer(dataDir: string): Promise<{ port: number; pid: number
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-function request(port: number, method: string, path: string, key: string, body?: string): Promise<{ status: number; text: string }> {
+function request(
+  port: number,
+  method: string,
+  path: string,
+  key: string,
+  body?: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { port, host: '127.0.0.1', method, path, agent, headers: { 'x-blnk-key': key, 'content-type': 'application/json' } },
@@ -164,14 +173,21 @@ async function main() {
       'POST',
       '/api-keys',
       MASTER_KEY,
-      JSON.stringify({ name: 'bench', owner: 'bench', scopes: ['balances:read', 'ledgers:read'], expires_at: '2099-01-01T00:00:00Z' }),
+      JSON.stringify({
+        name: 'bench',
+        owner: 'bench',
+        scopes: ['balances:read', 'ledgers:read'],
+        expires_at: '2099-01-01T00:00:00Z',
+      }),
     );
     const scopedKey = JSON.parse(created.text).key as string;
     const cases = [
       { name: 'GET /ledgers/general_ledger_id (database read)', path: '/ledgers/general_ledger_id', expected: 200 },
       { name: 'GET /ledgers/x/y (404 after auth, no database work)', path: '/ledgers/x/y', expected: 404 },
     ];
-    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${process.env.BLNK_DATA_SOURCE_DNS ? 'PostgreSQL' : 'embedded database'}`);
+    console.log(
+      `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${process.env.BLNK_DATA_SOURCE_DNS ? 'PostgreSQL' : 'embedded database'}`,
+    );
     console.log(`load: ${CONCURRENCY} keep-alive connections, ${ROUNDS} alternating rounds of ${ROUND_MS} ms per key\n`);
     for (const c of cases) {
       await round(server.port, server.pid, c.path, MASTER_KEY, c.expected); // warm-up

@@ -41,9 +41,12 @@ function runPgbench(path: string, args: string[]): Promise<string> {
 function connectionArgs(url: string): string[] {
   const parsed = new URL(url);
   return [
-    '-h', parsed.hostname,
-    '-p', parsed.port || '5432',
-    '-U', decodeURIComponent(parsed.username || 'postgres'),
+    '-h',
+    parsed.hostname,
+    '-p',
+    parsed.port || '5432',
+    '-U',
+    decodeURIComponent(parsed.username || 'postgres'),
     decodeURIComponent(parsed.pathname.slice(1)),
   ];
 }
@@ -73,11 +76,16 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingRe
     for (const name of Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[]) {
       const output = await runPgbench(options.pgbench_path, [
         '-n',
-        '-f', SCRIPTS[name],
-        '-D', `balances=${BALANCES}`,
-        '-c', String(options.clients),
-        '-j', '2',
-        '-T', String(options.duration_s),
+        '-f',
+        SCRIPTS[name],
+        '-D',
+        `balances=${BALANCES}`,
+        '-c',
+        String(options.clients),
+        '-j',
+        '2',
+        '-T',
+        String(options.duration_s),
         ...connectionArgs(url),
       ]);
       const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(output);

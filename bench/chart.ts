@@ -32,22 +32,38 @@ export function renderChart(results: readonly ScenarioResult[], title: string): 
   for (let i = 0; i <= 5; i++) {
     const yy = MARGIN.top + (plotH * i) / 5;
     parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${yy}" y2="${yy}" stroke="#ddd"/>`);
-    parts.push(`<text x="${MARGIN.left - 6}" y="${yy + 4}" text-anchor="end" fill="#1f5fa8">${Math.round((maxApplied * (5 - i)) / 5)}</text>`);
+    parts.push(
+      `<text x="${MARGIN.left - 6}" y="${yy + 4}" text-anchor="end" fill="#1f5fa8">${Math.round((maxApplied * (5 - i)) / 5)}</text>`,
+    );
     parts.push(`<text x="${MARGIN.left + plotW + 6}" y="${yy + 4}" fill="#c0392b">${Math.round((maxP99 * (5 - i)) / 5)}</text>`);
   }
-  parts.push(`<text transform="translate(18 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#1f5fa8">applied transfers/s (bars)</text>`);
-  parts.push(`<text transform="translate(${WIDTH - 16} ${MARGIN.top + plotH / 2}) rotate(90)" text-anchor="middle" fill="#c0392b">p99 latency ms (dots)</text>`);
+  parts.push(
+    `<text transform="translate(18 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#1f5fa8">applied transfers/s (bars)</text>`,
+  );
+  parts.push(
+    `<text transform="translate(${WIDTH - 16} ${MARGIN.top + plotH / 2}) rotate(90)" text-anchor="middle" fill="#c0392b">p99 latency ms (dots)</text>`,
+  );
   rows.forEach((r, i) => {
     const x = MARGIN.left + i * slot;
     const barW = slot * 0.6;
     const top = y(r.applied_per_s!, maxApplied);
-    parts.push(`<rect x="${(x + slot * 0.2).toFixed(1)}" y="${top.toFixed(1)}" width="${barW.toFixed(1)}" height="${(MARGIN.top + plotH - top).toFixed(1)}" fill="#1f5fa8"/>`);
-    parts.push(`<text x="${(x + slot / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle">${Math.round(r.applied_per_s!)}</text>`);
-    parts.push(`<circle cx="${(x + slot / 2).toFixed(1)}" cy="${y(r.latency!.p99_ms, maxP99).toFixed(1)}" r="4" fill="#c0392b"/>`);
+    parts.push(
+      `<rect x="${(x + slot * 0.2).toFixed(1)}" y="${top.toFixed(1)}" width="${barW.toFixed(1)}" height="${(MARGIN.top + plotH - top).toFixed(1)}" fill="#1f5fa8"/>`,
+    );
+    parts.push(
+      `<text x="${(x + slot / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle">${Math.round(r.applied_per_s!)}</text>`,
+    );
+    parts.push(
+      `<circle cx="${(x + slot / 2).toFixed(1)}" cy="${y(r.latency!.p99_ms, maxP99).toFixed(1)}" r="4" fill="#c0392b"/>`,
+    );
     const label = `${r.scenario} (${r.database === 'postgres' ? 'pg' : 'emb'}, ${r.rate_per_s}/s)`;
-    parts.push(`<text transform="translate(${(x + slot / 2).toFixed(1)} ${MARGIN.top + plotH + 8}) rotate(50)" text-anchor="start">${escapeXml(label)}</text>`);
+    parts.push(
+      `<text transform="translate(${(x + slot / 2).toFixed(1)} ${MARGIN.top + plotH + 8}) rotate(50)" text-anchor="start">${escapeXml(label)}</text>`,
+    );
   });
-  parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" stroke="#333"/>`);
+  parts.push(
+    `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" stroke="#333"/>`,
+  );
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

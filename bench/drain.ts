@@ -14,7 +14,11 @@ async function hasOutcome(client: BenchClient, reference: string): Promise<boole
 }
 
 /** Resolves with performance.now() when drained; throws after `timeout_ms`. */
-export async function waitForOutcomes(client: BenchClient, outcome_references: readonly string[], timeout_ms: number): Promise<number> {
+export async function waitForOutcomes(
+  client: BenchClient,
+  outcome_references: readonly string[],
+  timeout_ms: number,
+): Promise<number> {
   const tail = outcome_references.slice(-TAIL_CHECKED);
   const deadline = performance.now() + timeout_ms;
   let remaining = tail;

@@ -125,7 +125,13 @@ export class BenchClient {
     if (connection) connection.send(exchange);
     else if (this.open < this.sockets_max) {
       this.open += 1;
-      new Connection(this.host, this.port, this.timeout_ms, (c) => this.release(c), (c) => this.forget(c)).send(exchange);
+      new Connection(
+        this.host,
+        this.port,
+        this.timeout_ms,
+        (c) => this.release(c),
+        (c) => this.forget(c),
+      ).send(exchange);
     } else this.waiting.push(exchange);
   }
 

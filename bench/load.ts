@@ -126,7 +126,7 @@ export async function runOpenLoop(options: LoadOptions): Promise<LoadResult> {
     const { rate_per_s, duration_s } = state.phase;
     const count = Math.round(rate_per_s * duration_s);
     const interval_ms = 1000 / rate_per_s;
-    for (let i = 0; i < count; ) {
+    for (let i = 0; i < count;) {
       const now = performance.now();
       // Send everything that is due; then sleep until the next one is.
       while (i < count && phase_start_ms + i * interval_ms <= now) {

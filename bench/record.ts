@@ -38,7 +38,9 @@ export function recordResults(run: RecordedRun, repo_dir: string): void {
     store.rows = store.rows.filter((r) => key(r) !== key(result));
     store.rows.push({ ...row, measured_at: run.started_at, note: run.note });
   }
-  store.rows.sort((a, b) => a.database.localeCompare(b.database) || a.scenario.localeCompare(b.scenario) || a.rate_per_s - b.rate_per_s);
+  store.rows.sort(
+    (a, b) => a.database.localeCompare(b.database) || a.scenario.localeCompare(b.scenario) || a.rate_per_s - b.rate_per_s,
+  );
   writeFileSync(STORE_PATH, JSON.stringify(store, null, 2) + '\n');
 
   const ceilingText = store.ceiling
@@ -66,7 +68,10 @@ export function recordResults(run: RecordedRun, repo_dir: string): void {
   const current = existsSync(REPORT_PATH) ? readFileSync(REPORT_PATH, 'utf8') : '# Benchmarks\n\n';
   const start = current.indexOf(START);
   const end = current.indexOf(END);
-  const next = start >= 0 && end > start ? current.slice(0, start) + section + current.slice(end + END.length) : `${current.trimEnd()}\n\n${section}\n`;
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + section + current.slice(end + END.length)
+      : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(REPORT_PATH, next);
   mkdirSync(join(repo_dir, 'docs'), { recursive: true });
   writeFileSync(CHART_PATH, renderChart(store.rows, 'Kassa: applied transfers/s and p99 latency per scenario'));

@@ -87,7 +87,8 @@ export function tableRow(r: ScenarioResult): string[] {
 
 export function formatTable(results: readonly ScenarioResult[], options: { header: boolean }): string {
   const widths = [16, 8, 6, 4, 10, 9, 9, 7, 7, 7, 13, 11, 15, 10, 8];
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(i === 0 ? 0 : widths[i]).padEnd(i === 0 ? widths[0] : 0)).join(' ');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => cell.padStart(i === 0 ? 0 : widths[i]).padEnd(i === 0 ? widths[0] : 0)).join(' ');
   const rows = results.map((r) => line(tableRow(r)));
   return (options.header ? [line(TABLE_COLUMNS), ...rows] : rows).join('\n');
 }

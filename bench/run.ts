@@ -69,11 +69,16 @@ const number = (value: string) => {
 
 const program = new Command('bench')
   .description('open-loop load scenarios against a fresh Kassa, with the pgbench ceiling and invariant checks')
-  .option('--scenario <names>', `comma-separated: ${SCENARIO_NAMES.join(', ')}; ":skip" for skip_queue (default: the standard set)`)
-  .option('--rate <per_s>', 'arrival rate in operations/s (default: each scenario\'s own)', number)
+  .option(
+    '--scenario <names>',
+    `comma-separated: ${SCENARIO_NAMES.join(', ')}; ":skip" for skip_queue (default: the standard set)`,
+  )
+  .option('--rate <per_s>', "arrival rate in operations/s (default: each scenario's own)", number)
   .option('--duration <s>', 'seconds of load per scenario', number, 10)
   .addOption(
-    new Option('--database-url <url>', 'PostgreSQL server for fresh databases (default: embedded)').env('KASSA_BENCH_DATABASE_URL'),
+    new Option('--database-url <url>', 'PostgreSQL server for fresh databases (default: embedded)').env(
+      'KASSA_BENCH_DATABASE_URL',
+    ),
   )
   .option('--embedded', 'use the embedded database even if a URL is configured', false)
   .option('--in-flight-max <n>', 'bound on operations in flight', number, 1000)
@@ -87,7 +92,11 @@ const program = new Command('bench')
   .option('--cpu-prof <dir>', 'write a V8 CPU profile of the Kassa process to this folder')
   .option('--record', 'store the rows in bench/results.json and rewrite BENCHMARKS.md and docs/bench.svg', false)
   .option('--kassa-dir <dir>', 'run the Kassa source of another checkout (to compare builds)', REPO_DIR)
-  .option('--worker-process', 'PostgreSQL only: apply the queue in a second process (`kassa workers`); the HTTP process only accepts', false)
+  .option(
+    '--worker-process',
+    'PostgreSQL only: apply the queue in a second process (`kassa workers`); the HTTP process only accepts',
+    false,
+  )
   .option('--note <text>', 'load conditions to record with the rows (e.g. "machine busy")');
 
 function parseEnv(pairs: string[]): Record<string, string> {
@@ -126,11 +135,17 @@ async function runScenario(scenario: Scenario, options: Options, ceiling: Ceilin
     const env = parseEnv(options.env);
     let child: KassaChild;
     if (split) {
-      const api = await startKassaChild(database, { env: { ...env, KASSA_WORKER_ENABLED: 'false' }, node_args, kassa_dir: options.kassaDir });
-      const worker = await startKassaChild(database, { env, node_args, kassa_dir: options.kassaDir, command: 'workers' }).catch(async (error: unknown) => {
-        await api.stop();
-        throw error;
+      const api = await startKassaChild(database, {
+        env: { ...env, KASSA_WORKER_ENABLED: 'false' },
+        node_args,
+        kassa_dir: options.kassaDir,
       });
+      const worker = await startKassaChild(database, { env, node_args, kassa_dir: options.kassaDir, command: 'workers' }).catch(
+        async (error: unknown) => {
+          await api.stop();
+          throw error;
+        },
+      );
       child = combineChildren([api, worker]);
     } else {
       child = await startKassaChild(database, { env, node_args, kassa_dir: options.kassaDir });
@@ -222,7 +237,9 @@ async function main(): Promise<void> {
   const scenarios = names.map(scenarioByName);
   const admin_url = options.embedded ? undefined : options.databaseUrl;
   const started = new Date();
-  console.log(`kassa bench ${started.toISOString()} · database: ${admin_url ? 'postgres (fresh database per scenario)' : 'embedded (fresh data folder per scenario)'} · load average ${loadAverage()}`);
+  console.log(
+    `kassa bench ${started.toISOString()} · database: ${admin_url ? 'postgres (fresh database per scenario)' : 'embedded (fresh data folder per scenario)'} · load average ${loadAverage()}`,
+  );
   let ceiling: CeilingResult[] = [];
   if (!options.ceiling) {
     console.log('ceiling: skipped (--no-ceiling)');
@@ -237,7 +254,9 @@ async function main(): Promise<void> {
       pgbench_path: options.pgbench,
     });
     for (const c of ceiling) {
-      console.log(`ceiling: ${c.name}: ${c.tps.toFixed(0)} transfers/s (pgbench, ${c.clients} clients, one transfer per commit, ${c.duration_s} s)`);
+      console.log(
+        `ceiling: ${c.name}: ${c.tps.toFixed(0)} transfers/s (pgbench, ${c.clients} clients, one transfer per commit, ${c.duration_s} s)`,
+      );
     }
     console.log(`ceiling measured in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
@@ -247,11 +266,17 @@ async function main(): Promise<void> {
     results.push(result);
     console.log(formatTable([result], { header: results.length === 1 }));
     if (result.status !== 'ok') console.log(`  ${result.scenario}: ${result.status}: ${result.reason}`);
-    for (const violation of result.invariants?.violations ?? []) console.log(`  ${result.scenario}: INVARIANT VIOLATION: ${violation}`);
-    if (result.applied_after_stop) console.log(`  ${result.scenario}: ${result.applied_after_stop} late-committed queued transactions applied after the server stopped`);
+    for (const violation of result.invariants?.violations ?? [])
+      console.log(`  ${result.scenario}: INVARIANT VIOLATION: ${violation}`);
+    if (result.applied_after_stop)
+      console.log(
+        `  ${result.scenario}: ${result.applied_after_stop} late-committed queued transactions applied after the server stopped`,
+      );
     if (result.errors) console.log(`  ${result.scenario}: errors ${JSON.stringify(result.error_kinds)}`);
     if (result.rss_per_minute_mib) {
-      console.log(`  ${result.scenario}: RSS peak per minute (MiB): ${result.rss_per_minute_mib.map((mib) => mib.toFixed(0)).join(' ')}`);
+      console.log(
+        `  ${result.scenario}: RSS peak per minute (MiB): ${result.rss_per_minute_mib.map((mib) => mib.toFixed(0)).join(' ')}`,
+      );
     }
   }
   const run = { started_at: started.toISOString(), load_average_end: loadAverage(), note: options.note, ceiling, results };

@@ -234,7 +234,14 @@ async function inflightThenCommit(ctx: ScenarioContext, k: number, skip_queue: b
   const reference = `${ctx.run_id}-${k}`;
   const created = await ctx.client.post(
     '/transactions',
-    transfer({ reference, source: fresh(ctx, k, 's'), destination: fresh(ctx, k, 'd'), amount: amount(k), inflight: true, skip_queue }),
+    transfer({
+      reference,
+      source: fresh(ctx, k, 's'),
+      destination: fresh(ctx, k, 'd'),
+      amount: amount(k),
+      inflight: true,
+      skip_queue,
+    }),
   );
   if (created.status !== 201) return verdict(created, 201);
   ctx.accepted_references.push(reference);

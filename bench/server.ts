@@ -130,11 +130,11 @@ export async function startKassaChild(
     ...options.env,
     BLNK_SERVER_PORT: String(port),
   };
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...(options.node_args ?? []), '--import', 'tsx', 'src/main.ts', command],
-    { env, cwd: options.kassa_dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child: ChildProcess = spawn(process.execPath, [...(options.node_args ?? []), '--import', 'tsx', 'src/main.ts', command], {
+    env,
+    cwd: options.kassa_dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEPT_CHARS);

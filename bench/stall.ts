@@ -19,10 +19,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 function request(url: string, method: string, path: string, body?: string): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${path}`, { method, agent, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-    });
+    const req = http.request(
+      `${url}${path}`,
+      { method, agent, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -40,18 +44,43 @@ function cases(balance: string): { name: string; method: string; path: string; b
     JSON.stringify({
       skip_queue: false,
       transactions: Array.from({ length: n }, (_, i) => ({
-        currency: 'USD', precise_amount: 1, reference: `stall-${Date.now()}-${Math.random()}-${i}`, description: 'stall',
-        source: '@stall-world', destination: balance, allow_overdraft: true,
+        currency: 'USD',
+        precise_amount: 1,
+        reference: `stall-${Date.now()}-${Math.random()}-${i}`,
+        description: 'stall',
+        source: '@stall-world',
+        destination: balance,
+        allow_overdraft: true,
       })),
     });
   const digitCount = BODY_MAX_BYTES - 40;
   return [
     { name: 'idle (baseline)', method: 'GET', path: '/' },
-    { name: `precise_amount of ${(digitCount / 1e6).toFixed(1)} M digits`, method: 'POST', path: '/transactions', body: `{"precise_amount":${digits(digitCount)}}` },
-    { name: `precise_amount string of ${(digitCount / 1e6).toFixed(1)} M digits`, method: 'POST', path: '/transactions', body: `{"precise_amount":"${digits(digitCount)}"}` },
+    {
+      name: `precise_amount of ${(digitCount / 1e6).toFixed(1)} M digits`,
+      method: 'POST',
+      path: '/transactions',
+      body: `{"precise_amount":${digits(digitCount)}}`,
+    },
+    {
+      name: `precise_amount string of ${(digitCount / 1e6).toFixed(1)} M digits`,
+      method: 'POST',
+      path: '/transactions',
+      body: `{"precise_amount":"${digits(digitCount)}"}`,
+    },
     { name: 'meta_data nested 800,000 levels', method: 'POST', path: '/ledgers', body: deep(800_000) },
-    { name: '5 MB meta_data of short keys', method: 'POST', path: '/ledgers', body: '{"name":"m","meta_data":{' + Array.from({ length: 260_000 }, (_, i) => `"k${i}":1`).join(',') + '}}' },
-    { name: '5 MB string with a NUL at the end', method: 'POST', path: '/ledgers', body: `{"name":"${'x'.repeat(BODY_MAX_BYTES - 30)}\\u0000"}` },
+    {
+      name: '5 MB meta_data of short keys',
+      method: 'POST',
+      path: '/ledgers',
+      body: '{"name":"m","meta_data":{' + Array.from({ length: 260_000 }, (_, i) => `"k${i}":1`).join(',') + '}}',
+    },
+    {
+      name: '5 MB string with a NUL at the end',
+      method: 'POST',
+      path: '/ledgers',
+      body: `{"name":"${'x'.repeat(BODY_MAX_BYTES - 30)}\\u0000"}`,
+    },
     { name: 'valid bulk of 10,000 queued transfers', method: 'POST', path: '/transactions/bulk', body: bulk(10_000) },
   ];
 }
@@ -62,10 +91,15 @@ async function main(): Promise<void> {
   try {
     const ledger = await (await fetch(`${kassa.url}/ledgers`, { method: 'POST', body: '{"name":"stall"}' })).json();
     const balance = await (
-      await fetch(`${kassa.url}/balances`, { method: 'POST', body: JSON.stringify({ ledger_id: ledger.ledger_id, currency: 'USD' }) })
+      await fetch(`${kassa.url}/balances`, {
+        method: 'POST',
+        body: JSON.stringify({ ledger_id: ledger.ledger_id, currency: 'USD' }),
+      })
     ).json();
     console.log(`# event-loop stall per request kind: probe GET / every ${PROBE_INTERVAL_MS} ms, ${ROUND_MS} ms per kind`);
-    console.log(`# ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, Node ${process.version}, ${database.kind}, load ${loadavg()[0].toFixed(2)}`);
+    console.log(
+      `# ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, Node ${process.version}, ${database.kind}, load ${loadavg()[0].toFixed(2)}`,
+    );
     console.log('| request kind | answered | request ms (median) | probe p50 ms | probe p99 ms | probe max ms |');
     console.log('|---|---|---:|---:|---:|---:|');
     for (const kind of cases(balance.balance_id)) {

@@ -30,7 +30,13 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 async function startServer(root: string, data_dir: string, port: number): Promise<{ child: ChildProcess; ready_ms: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, [join(root, 'dist/main.js'), 'start'], {
-    env: { ...process.env, KASSA_DATA_DIR: data_dir, BLNK_SERVER_PORT: String(port), KASSA_LOG_LEVEL: 'warn', KASSA_LOG_FORMAT: 'json' },
+    env: {
+      ...process.env,
+      KASSA_DATA_DIR: data_dir,
+      BLNK_SERVER_PORT: String(port),
+      KASSA_LOG_LEVEL: 'warn',
+      KASSA_LOG_FORMAT: 'json',
+    },
     stdio: 'ignore',
   });
   for (;;) {
@@ -59,7 +65,8 @@ async function post(url: string, body: unknown): Promise<any> {
 async function load(url: string, pid: number): Promise<{ peak_rss_mib: number; per_s: number }> {
   const ledger = await post(`${url}/ledgers`, { name: 'start-bench' });
   const balances: string[] = [];
-  for (let i = 0; i < BALANCES; i++) balances.push((await post(`${url}/balances`, { ledger_id: ledger.ledger_id, currency: 'USD' })).balance_id);
+  for (let i = 0; i < BALANCES; i++)
+    balances.push((await post(`${url}/balances`, { ledger_id: ledger.ledger_id, currency: 'USD' })).balance_id);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, readRssMiB(pid) ?? 0)), 200);
   let sent = 0;
@@ -70,7 +77,12 @@ async function load(url: string, pid: number): Promise<{ peak_rss_mib: number; p
         const source = balances[(client + n) % BALANCES];
         const destination = balances[(client + n + 1) % BALANCES];
         await post(`${url}/transactions`, {
-          precise_amount: 1, currency: 'USD', reference: `s-${client}-${n}-${Math.random()}`, source, destination, allow_overdraft: true,
+          precise_amount: 1,
+          currency: 'USD',
+          reference: `s-${client}-${n}-${Math.random()}`,
+          source,
+          destination,
+          allow_overdraft: true,
         });
         sent++;
       }
@@ -108,10 +120,12 @@ async function measure(root: string, port: number): Promise<Figures> {
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3;
-const variants = args.filter((arg) => arg.includes('=')).map((arg) => {
-  const [name, root] = arg.split('=');
-  return { name, root: resolve(root) };
-});
+const variants = args
+  .filter((arg) => arg.includes('='))
+  .map((arg) => {
+    const [name, root] = arg.split('=');
+    return { name, root: resolve(root) };
+  });
 if (variants.length === 0) variants.push({ name: 'current', root: resolve('.') });
 const results = new Map<string, Figures[]>(variants.map((v) => [v.name, []]));
 for (let round = 0; round < rounds; round++) {
@@ -122,7 +136,10 @@ console.log(`| figure | ${variants.map((v) => `${v.name} (min / median)`).join('
 console.log(`|---|${variants.map(() => '---').join('|')}|`);
 for (const field of fields) {
   const cells = variants.map((v) => {
-    const values = results.get(v.name)!.map((f) => f[field]).sort((a, b) => a - b);
+    const values = results
+      .get(v.name)!
+      .map((f) => f[field])
+      .sort((a, b) => a - b);
     return `${values[0].toFixed(0)} / ${values[Math.floor(values.length / 2)].toFixed(0)}`;
   });
   console.log(`| ${field} | ${cells.join(' | ')} |`);

@@ -1,7 +1,13 @@
 // JSON without float loss. Integers outside the safe range parse to bigint; bigints print as bare
 // numbers, and so do exact decimals (`exactNumber`): a derived `amount` is printed from its exact
 // text, never through a float. Everything money-related reaches the ledger as bigint or exact text.
-import { isLosslessNumber, isSafeNumber, LosslessNumber, parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
+import {
+  isLosslessNumber,
+  isSafeNumber,
+  LosslessNumber,
+  parse as losslessParse,
+  stringify as losslessStringify,
+} from 'lossless-json';
 
 export const INTEGER_PATTERN = /^-?\d+$/;
 

@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // The `kassa` command: start | workers | migrate | events dead | events retry | keys create | --version.
 import { Command } from 'commander';
-import { AdminError, checkKeyRequest, createKey, deadDeliveries, retryDeliveries, type KeyRequest, type RetryResult } from './admin/operations.js';
+import {
+  AdminError,
+  checkKeyRequest,
+  createKey,
+  deadDeliveries,
+  retryDeliveries,
+  type KeyRequest,
+  type RetryResult,
+} from './admin/operations.js';
 import { callAdminSocket, startAdminSocket } from './admin/socket.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './log.js';
@@ -100,7 +108,10 @@ program
  * holds the data folder, so the call goes through its admin socket; otherwise (PostgreSQL, or no
  * server running) the command opens the database itself.
  */
-async function adminCall<T>(socket: { method: 'GET' | 'POST'; path: string; body?: unknown }, direct: (db: Database) => Promise<T>): Promise<T> {
+async function adminCall<T>(
+  socket: { method: 'GET' | 'POST'; path: string; body?: unknown },
+  direct: (db: Database) => Promise<T>,
+): Promise<T> {
   const config = configFromOptions();
   if (!config.data_source.dns) {
     const answer = await callAdminSocket(config.data_source.data_dir, socket.method, socket.path, socket.body);
@@ -136,8 +147,9 @@ events
   .action(async (ids: string[], options: { all?: boolean }) => {
     if (!options.all && ids.length === 0) throw new AdminError('name the ids to retry, or pass --all');
     const target = options.all ? 'all' : ids;
-    const result = await adminCall<RetryResult>({ method: 'POST', path: '/events/retry', body: options.all ? { all: true } : { ids } }, (db) =>
-      retryDeliveries(db, target),
+    const result = await adminCall<RetryResult>(
+      { method: 'POST', path: '/events/retry', body: options.all ? { all: true } : { ids } },
+      (db) => retryDeliveries(db, target),
     );
     process.stdout.write(`${result.requeued.length} deliveries queued again\n`);
     if (result.unknown.length > 0) throw new AdminError(`no dead delivery with id ${result.unknown.join(', ')}`);
@@ -153,7 +165,10 @@ program
   .requiredOption('--scopes <list>', 'comma-separated resource:action scopes, e.g. ledgers:read,transactions:*')
   .requiredOption('--expires <rfc3339>', 'expiry, e.g. 2027-01-01T00:00:00Z')
   .action(async (options: { owner: string; name: string; scopes: string; expires: string }) => {
-    const scopes = options.scopes.split(',').map((scope) => scope.trim()).filter((scope) => scope !== '');
+    const scopes = options.scopes
+      .split(',')
+      .map((scope) => scope.trim())
+      .filter((scope) => scope !== '');
     const request: KeyRequest = { owner: options.owner, name: options.name, scopes, expires: options.expires };
     checkKeyRequest(request);
     const created = await adminCall({ method: 'POST', path: '/keys', body: request }, (db) => createKey(db, request));
@@ -164,7 +179,6 @@ program
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`kassa: configuration error: ${error.message}`);
-
   } else {
     console.error(`kassa: ${error instanceof Error ? error.message : String(error)}`);
   }

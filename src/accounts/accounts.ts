@@ -31,9 +31,7 @@ export interface AccountWithIncludes {
 
 /** Blnk's name rule: an organization's name, otherwise "<first_name> <last_name>". */
 export function accountName(identity: IdentityRow): string {
-  return identity.identity_type === 'organization'
-    ? identity.organization_name
-    : `${identity.first_name} ${identity.last_name}`;
+  return identity.identity_type === 'organization' ? identity.organization_name : `${identity.first_name} ${identity.last_name}`;
 }
 
 const notFound = (what: string, id: string) => new ApiError('GEN_NOT_FOUND', `${what} with ID '${id}' not found`);

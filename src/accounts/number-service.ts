@@ -16,8 +16,7 @@ export interface GeneratedNumber {
 
 const ANSWER_BYTES_MAX = 65_536;
 
-const failed = (reason: string) =>
-  new ApiError('ACC_GENERATION_FAILED', `account number generation failed: ${reason}`);
+const failed = (reason: string) => new ApiError('ACC_GENERATION_FAILED', `account number generation failed: ${reason}`);
 
 async function boundedText(response: Response): Promise<string> {
   const reader = response.body?.getReader();

@@ -82,7 +82,9 @@ export async function startAdminSocket(data_dir: string, db: Database, logger: L
         const known = error instanceof AdminError;
         if (!known) logger.error({ err: error }, 'admin call failed');
         const status = error instanceof BadRequest || known ? 400 : 500;
-        response.writeHead(status, { 'content-type': 'application/json' }).end(stringifyJson({ error: known ? error.message : 'internal error' }));
+        response
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(stringifyJson({ error: known ? error.message : 'internal error' }));
       },
     );
   });
@@ -107,16 +109,20 @@ export async function callAdminSocket(data_dir: string, method: 'GET' | 'POST', 
   const socketPath = adminSocketPath(data_dir);
   if (!existsSync(socketPath)) return undefined;
   return new Promise((resolveCall, reject) => {
-    const call = httpRequest({ socketPath, method, path, timeout: CALL_TIMEOUT_MS, headers: { 'content-type': 'application/json' } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => (text += chunk));
-      response.on('end', () => {
-        const answer = text === '' ? {} : (parseJson(text) as Record<string, unknown>);
-        if ((response.statusCode ?? 500) >= 400) reject(new AdminError(String((answer as { error?: unknown }).error ?? 'admin call failed')));
-        else resolveCall(answer);
-      });
-    });
+    const call = httpRequest(
+      { socketPath, method, path, timeout: CALL_TIMEOUT_MS, headers: { 'content-type': 'application/json' } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => {
+          const answer = text === '' ? {} : (parseJson(text) as Record<string, unknown>);
+          if ((response.statusCode ?? 500) >= 400)
+            reject(new AdminError(String((answer as { error?: unknown }).error ?? 'admin call failed')));
+          else resolveCall(answer);
+        });
+      },
+    );
     call.on('timeout', () => call.destroy(new Error('the running server did not answer the admin call')));
     call.on('error', (error: NodeJS.ErrnoException) => {
       // A socket file without a listener: a server that died; the caller opens the database itself.

@@ -4,13 +4,7 @@
 // and the instance that revokes forgets the key at once. last_used_at is written in the
 // background: at most once per key per TOUCH_MIN_INTERVAL_MS, from a bounded set.
 import type { Database } from '../db/database.js';
-import {
-  findApiKeysByPrefix,
-  insertApiKey,
-  recentlyRevokedApiKeys,
-  touchApiKeys,
-  type ApiKeyRow,
-} from '../db/api-keys.js';
+import { findApiKeysByPrefix, insertApiKey, recentlyRevokedApiKeys, touchApiKeys, type ApiKeyRow } from '../db/api-keys.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../log.js';
 import { generateApiKey, hashApiKey, hashesEqual, keyPrefix } from './keys.js';

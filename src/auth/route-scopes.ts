@@ -56,9 +56,7 @@ function isPublic(path: string): boolean {
 const METADATA_SEGMENT = 'metadata';
 
 export type RequiredScope =
-  | { kind: 'public' }
-  | { kind: 'unknown_resource' }
-  | { kind: 'scope'; resource: Resource; action: Action | undefined };
+  { kind: 'public' } | { kind: 'unknown_resource' } | { kind: 'scope'; resource: Resource; action: Action | undefined };
 
 function decodeSegment(segment: string): string {
   try {
@@ -80,7 +78,6 @@ export function requiredScope(method: string, path: string): RequiredScope {
   }
   return { kind: 'unknown_resource' };
 }
-
 
 /**
  * POSTs that only read (filters, search, detokenize). They create nothing to attribute, and their

@@ -15,7 +15,17 @@ export interface AccountRow {
   meta_data: Record<string, unknown> | null;
 }
 
-const FIELDS = ['account_id', 'name', 'number', 'bank_name', 'currency', 'balance_id', 'identity_id', 'ledger_id', 'meta_data'] as const;
+const FIELDS = [
+  'account_id',
+  'name',
+  'number',
+  'bank_name',
+  'currency',
+  'balance_id',
+  'identity_id',
+  'ledger_id',
+  'meta_data',
+] as const;
 const COLUMNS = [...FIELDS, 'created_at'].join(', ');
 
 /** A repeated `number` raises the unique violation of `accounts_number_key`. */

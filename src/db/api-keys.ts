@@ -44,10 +44,9 @@ export async function findApiKeysByPrefix(db: Queryable, key_prefix: string): Pr
 
 /** The owner's keys, newest first, revoked and expired ones included. */
 export async function listApiKeys(db: Queryable, owner_id: string): Promise<ApiKeyRow[]> {
-  return db.query<ApiKeyRow>(
-    `SELECT ${COLUMNS} FROM api_keys WHERE owner_id = $1 ORDER BY created_at DESC, api_key_id`,
-    [owner_id],
-  );
+  return db.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE owner_id = $1 ORDER BY created_at DESC, api_key_id`, [
+    owner_id,
+  ]);
 }
 
 /** Revokes the key only when it belongs to `owner_id`; false when no such key. Re-revoking moves revoked_at. */
@@ -60,10 +59,9 @@ export async function revokeApiKey(db: Queryable, api_key_id: string, owner_id: 
 }
 
 export async function touchApiKeys(db: Queryable, api_key_ids: readonly string[]): Promise<void> {
-  await db.query(
-    `UPDATE api_keys SET last_used_at = now() WHERE api_key_id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
-    [JSON.stringify(api_key_ids)],
-  );
+  await db.query(`UPDATE api_keys SET last_used_at = now() WHERE api_key_id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [
+    JSON.stringify(api_key_ids),
+  ]);
 }
 
 /**

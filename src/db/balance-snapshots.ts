@@ -22,9 +22,7 @@ export function balanceAt(
 ): Promise<HistoricalBalance | undefined> {
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const balances = await tx.query<{ currency: string }>('SELECT currency FROM balances WHERE balance_id = $1', [
-      balance_id,
-    ]);
+    const balances = await tx.query<{ currency: string }>('SELECT currency FROM balances WHERE balance_id = $1', [balance_id]);
     if (balances.length === 0) return undefined;
     let start: { snapshot_time: string; credit_balance: string; debit_balance: string } | undefined;
     if (!from_source) {
@@ -58,11 +56,7 @@ export function balanceAt(
  * skipping those already snapshotted today (UTC). Returns the last id of the batch, or undefined when
  * there were no more balances.
  */
-export async function snapshotBatch(
-  db: Queryable,
-  after_balance_id: string,
-  batch_size: number,
-): Promise<string | undefined> {
+export async function snapshotBatch(db: Queryable, after_balance_id: string, batch_size: number): Promise<string | undefined> {
   const rows = await db.query<{ last_balance_id: string | null }>(
     `WITH batch AS (
        SELECT balance_id FROM balances WHERE balance_id > $1 ORDER BY balance_id LIMIT $2

@@ -213,9 +213,23 @@ export async function lockBalances(db: Queryable, balance_ids: readonly string[]
   return new Map(rows.map((raw) => [raw.balance_id, toBalanceState(raw)]));
 }
 
+/**
+ * The double-entry invariants of one balance, checked before any state is written: a violation is a
+ * bug in the posting path, and the transaction that carries it must roll back rather than commit.
+ */
+export function assertBalanceInvariants(state: BalanceState): void {
+  if (state.balance !== state.credit_balance - state.debit_balance) {
+    throw new Error(`invariant broken on ${state.balance_id}: balance != credit_balance - debit_balance`);
+  }
+  if (state.inflight_balance !== state.inflight_credit_balance - state.inflight_debit_balance) {
+    throw new Error(`invariant broken on ${state.balance_id}: inflight_balance != inflight_credit - inflight_debit`);
+  }
+}
+
 /** Writes the states of balances locked by `lockBalances`, in one statement. */
 export async function writeBalances(db: Queryable, states: readonly BalanceState[]): Promise<void> {
   if (states.length === 0) return;
+  for (const state of states) assertBalanceInvariants(state);
   const column = <K extends keyof BalanceState>(key: K) => states.map((state) => state[key]);
   await db.query(
     `UPDATE balances b SET balance = u.balance, credit_balance = u.credit_balance, debit_balance = u.debit_balance,

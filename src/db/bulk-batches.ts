@@ -46,7 +46,12 @@ export async function claimBatch(db: Queryable, claim_token: string, lease_ms: n
  * Locks the batch row for the rest of `tx` and checks that this claim still owns it, pending, with
  * `units_done` as expected (null: any). False: another process took the batch over (or it is finished).
  */
-export async function holdBatch(tx: Queryable, batch_id: string, claim_token: string, units_done: number | null): Promise<boolean> {
+export async function holdBatch(
+  tx: Queryable,
+  batch_id: string,
+  claim_token: string,
+  units_done: number | null,
+): Promise<boolean> {
   const rows = await tx.query<{ ok: boolean }>(
     `SELECT (status = 'pending' AND claim_token = $2 AND ($3::int IS NULL OR units_done = $3::int)) AS ok
      FROM bulk_batches WHERE batch_id = $1 FOR UPDATE`,
@@ -64,7 +69,12 @@ export async function advanceBatch(tx: Queryable, batch_id: string, units_done: 
   );
 }
 
-export async function finishBatch(tx: Queryable, batch_id: string, status: Exclude<BatchStatus, 'pending'>, error: string | null): Promise<void> {
+export async function finishBatch(
+  tx: Queryable,
+  batch_id: string,
+  status: Exclude<BatchStatus, 'pending'>,
+  error: string | null,
+): Promise<void> {
   await tx.query(
     `UPDATE bulk_batches SET status = $2, error = $3, finished_at = now(), claim_token = NULL, claimed_until = NULL
      WHERE batch_id = $1`,

@@ -30,16 +30,25 @@ export const SQLSTATE = {
   checkViolation: '23514',
   serializationFailure: '40001',
   deadlockDetected: '40P01',
+  lockNotAvailable: '55P03',
 } as const;
 
 export function isSqlError(error: unknown, sqlstate: string): error is SqlError {
   return typeof error === 'object' && error !== null && (error as SqlError).code === sqlstate;
 }
 
-const LOST_CONNECTION = /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|query read timeout|not queryable|ECONNREFUSED|ECONNRESET/i;
+const LOST_CONNECTION =
+  /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|query read timeout|not queryable|ECONNREFUSED|ECONNRESET/i;
 /** node's errors for a socket to the database that cannot be made or was lost. */
 const SOCKET_ERRORS: ReadonlySet<string> = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 
 /**
@@ -64,5 +73,5 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function isTransientFailure(error: unknown): boolean {
   if (isDatabaseUnavailable(error)) return true;
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (/^(40|53|57|58)/.test(code) || code === '55P03');
+  return typeof code === 'string' && (/^(40|53|57|58)/.test(code) || code === SQLSTATE.lockNotAvailable);
 }

@@ -10,9 +10,7 @@ export const DELIVERY_TABLES = {
 export type DeliveryKind = keyof typeof DELIVERY_TABLES;
 
 export type AttemptOutcome =
-  | { status: 'delivered' }
-  | { status: 'pending'; retry_in_ms: number; error: string }
-  | { status: 'dead'; error: string };
+  { status: 'delivered' } | { status: 'pending'; retry_in_ms: number; error: string } | { status: 'dead'; error: string };
 
 /**
  * Records the outcome of attempt number `attempt`. Returns false when the row has moved on since the

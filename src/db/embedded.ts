@@ -1,4 +1,16 @@
-import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, unlinkSync, existsSync, cpSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  mkdirSync,
+  openSync,
+  closeSync,
+  writeFileSync,
+  readFileSync,
+  unlinkSync,
+  existsSync,
+  cpSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';

@@ -81,7 +81,8 @@ const TABLES: { [T in FilterTable]: TableSql<T> } = {
       created_at: 't.created_at',
     },
     tiebreak: 't.identity_id',
-  },  accounts: {
+  },
+  accounts: {
     from: 'accounts t',
     columns: {
       account_id: 't.account_id',
@@ -96,7 +97,6 @@ const TABLES: { [T in FilterTable]: TableSql<T> } = {
     },
     tiebreak: 't.account_id',
   },
-
 };
 
 const CAST: Record<FieldType, string> = { text: 'text', numeric: 'numeric', timestamp: 'timestamptz' };
@@ -187,7 +187,11 @@ function metaCondition(condition: Condition & { kind: 'meta' }, params: Params):
   }
 }
 
-function whereClause(table: FilterTable, request: Pick<FilterRequest, 'conditions' | 'logical_operator'>, params: Params): string {
+function whereClause(
+  table: FilterTable,
+  request: Pick<FilterRequest, 'conditions' | 'logical_operator'>,
+  params: Params,
+): string {
   const columns: Record<string, string | null> = TABLES[table].columns;
   const parts = request.conditions.map((condition) => {
     if (condition.kind === 'meta') return metaCondition(condition, params);

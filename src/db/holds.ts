@@ -59,9 +59,7 @@ export interface SettledAmounts {
 
 /** Σ of APPLIED (commit) and VOID children of each hold. Read it with the hold's balances locked. */
 export async function settledAmounts(db: Queryable, hold_ids: readonly string[]): Promise<Map<string, SettledAmounts>> {
-  const settled = new Map<string, SettledAmounts>(
-    hold_ids.map((id) => [id, { committed: 0n, voided: 0n, has_void: false }]),
-  );
+  const settled = new Map<string, SettledAmounts>(hold_ids.map((id) => [id, { committed: 0n, voided: 0n, has_void: false }]));
   if (hold_ids.length === 0) return settled;
   const rows = await db.query<{ parent_transaction: string; status: string; total: string }>(
     `SELECT parent_transaction, status, SUM(precise_amount) AS total FROM transactions

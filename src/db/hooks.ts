@@ -47,10 +47,9 @@ export async function findHook(db: Queryable, id: string): Promise<HookRow | und
 
 /** Every hook, or the hooks of one type, oldest first. */
 export function listHooks(db: Queryable, type?: string): Promise<HookRow[]> {
-  return db.query<HookRow>(
-    `SELECT ${COLUMNS} FROM hooks WHERE $1::text IS NULL OR type = $1 ORDER BY created_at, id`,
-    [type ?? null],
-  );
+  return db.query<HookRow>(`SELECT ${COLUMNS} FROM hooks WHERE $1::text IS NULL OR type = $1 ORDER BY created_at, id`, [
+    type ?? null,
+  ]);
 }
 
 export async function deleteHook(db: Queryable, id: string): Promise<boolean> {

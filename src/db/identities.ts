@@ -54,9 +54,7 @@ export async function findIdentity(db: Queryable, identity_id: string): Promise<
 
 /** The row, locked until the end of the transaction `tx`. */
 export async function lockIdentity(tx: Queryable, identity_id: string): Promise<IdentityRow | undefined> {
-  const rows = await tx.query<IdentityRow>(`SELECT ${COLUMNS} FROM identities WHERE identity_id = $1 FOR UPDATE`, [
-    identity_id,
-  ]);
+  const rows = await tx.query<IdentityRow>(`SELECT ${COLUMNS} FROM identities WHERE identity_id = $1 FOR UPDATE`, [identity_id]);
   return rows[0];
 }
 
@@ -69,10 +67,11 @@ export async function storeTokens(
 ): Promise<void> {
   const columns = Object.keys(tokens) as IdentityTextField[];
   const assignments = columns.map((column, i) => `${column} = $${i + 3}`);
-  await tx.query(
-    `UPDATE identities SET ${[...assignments, 'tokenized_fields = $2'].join(', ')} WHERE identity_id = $1`,
-    [identity_id, tokenized_fields, ...columns.map((column) => tokens[column])],
-  );
+  await tx.query(`UPDATE identities SET ${[...assignments, 'tokenized_fields = $2'].join(', ')} WHERE identity_id = $1`, [
+    identity_id,
+    tokenized_fields,
+    ...columns.map((column) => tokens[column]),
+  ]);
 }
 
 export async function listIdentities(db: Queryable): Promise<IdentityRow[]> {
@@ -100,10 +99,11 @@ export async function updateIdentity(
   const columns = Object.keys(changes);
   const assignments = columns.map((column, i) => `${column} = $${i + 3}`);
   assignments.push('tokenized_fields = ARRAY(SELECT f FROM unnest(tokenized_fields) AS f WHERE f <> ALL ($2::text[]))');
-  const rows = await db.query(
-    `UPDATE identities SET ${assignments.join(', ')} WHERE identity_id = $1 RETURNING identity_id`,
-    [identity_id, untokenized, ...columns.map((column) => changes[column as keyof typeof changes])],
-  );
+  const rows = await db.query(`UPDATE identities SET ${assignments.join(', ')} WHERE identity_id = $1 RETURNING identity_id`, [
+    identity_id,
+    untokenized,
+    ...columns.map((column) => changes[column as keyof typeof changes]),
+  ]);
   return rows.length > 0;
 }
 

@@ -27,10 +27,7 @@ export async function findLedger(db: Queryable, ledger_id: string): Promise<Ledg
   return rows[0];
 }
 
-export async function filterLedgers(
-  db: Queryable,
-  request: FilterRequest,
-): Promise<{ rows: LedgerRow[]; total_count?: number }> {
+export async function filterLedgers(db: Queryable, request: FilterRequest): Promise<{ rows: LedgerRow[]; total_count?: number }> {
   const { rows, total_count } = await selectFiltered(db, 'ledgers', COLUMNS, request);
   return { rows: rows as unknown as LedgerRow[], total_count };
 }

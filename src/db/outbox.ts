@@ -43,7 +43,12 @@ export interface ClaimedEvent {
  * forward by `lease_ms`: no other process takes them meanwhile, and if this one dies they become
  * due again when the lease runs out. SKIP LOCKED lets concurrent dispatchers claim disjoint rows.
  */
-export function claimOutboxEvents(db: Queryable, limit: number, lease_ms: number, signing_key_id: string): Promise<ClaimedEvent[]> {
+export function claimOutboxEvents(
+  db: Queryable,
+  limit: number,
+  lease_ms: number,
+  signing_key_id: string,
+): Promise<ClaimedEvent[]> {
   return db.query<ClaimedEvent>(
     `UPDATE outbox_events o
      SET attempts = o.attempts + 1, next_attempt_at = now() + $2::float8 * interval '1 millisecond'
@@ -55,4 +60,3 @@ export function claimOutboxEvents(db: Queryable, limit: number, lease_ms: number
     [limit, lease_ms, signing_key_id],
   );
 }
-

@@ -41,8 +41,6 @@ export async function findIndicatorBalanceIds(
 
 /** Whether a requested commit or void of `target_id` is waiting for the inflight worker. */
 export async function requestedActionPending(db: Queryable, target_id: string): Promise<boolean> {
-  const rows = await db.query(`SELECT 1 FROM inflight_actions WHERE target_id = $1 AND origin = 'request' LIMIT 1`, [
-    target_id,
-  ]);
+  const rows = await db.query(`SELECT 1 FROM inflight_actions WHERE target_id = $1 AND origin = 'request' LIMIT 1`, [target_id]);
   return rows.length > 0;
 }

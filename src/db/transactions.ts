@@ -69,7 +69,10 @@ export async function insertTransactions(db: Queryable, rows: readonly NewTransa
 }
 
 /** Like insertTransactions, but a row whose reference is taken is left out (no error); returns the stored ones. */
-export function insertTransactionsSkippingTakenReferences(db: Queryable, rows: readonly NewTransaction[]): Promise<TransactionRow[]> {
+export function insertTransactionsSkippingTakenReferences(
+  db: Queryable,
+  rows: readonly NewTransaction[],
+): Promise<TransactionRow[]> {
   return insertRows(db, rows, 'ON CONFLICT (reference) DO NOTHING');
 }
 
@@ -122,9 +125,7 @@ async function insertRows(db: Queryable, rows: readonly NewTransaction[], onConf
 }
 
 export async function findTransaction(db: Queryable, transaction_id: string): Promise<TransactionRow | undefined> {
-  const rows = await db.query(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = $1`, [
-    transaction_id,
-  ]);
+  const rows = await db.query(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = $1`, [transaction_id]);
   return rows[0] && toTransactionRow(rows[0]);
 }
 
@@ -135,19 +136,16 @@ export async function findTransactionByReference(db: Queryable, reference: strin
 
 export async function findTransactionsByIds(db: Queryable, ids: readonly string[]): Promise<TransactionRow[]> {
   if (ids.length === 0) return [];
-  const rows = await db.query(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = ANY($1::text[])`, [
-    ids,
-  ]);
+  const rows = await db.query(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE transaction_id = ANY($1::text[])`, [ids]);
   return rows.map(toTransactionRow);
 }
 
 /** Which of `references` are already taken. */
 export async function existingReferences(db: Queryable, references: readonly string[]): Promise<Set<string>> {
   if (references.length === 0) return new Set();
-  const rows = await db.query<{ reference: string }>(
-    'SELECT reference FROM transactions WHERE reference = ANY($1::text[])',
-    [references],
-  );
+  const rows = await db.query<{ reference: string }>('SELECT reference FROM transactions WHERE reference = ANY($1::text[])', [
+    references,
+  ]);
   return new Set(rows.map((row) => row.reference));
 }
 

@@ -16,11 +16,12 @@ import { evaluateMonitors } from './monitors.js';
 import { duplicateReference, recordDirect, type DirectOptions } from './record.js';
 import { resolveMany } from './resolve.js';
 import { requestRow } from './rows.js';
+import { setLockTimeout } from '../db/locks.js';
 
 type Verdict = ItemResult<TransactionRow>;
 
 async function applyMany(tx: Queryable, requests: readonly TransactionRequest[], options: DirectOptions): Promise<Verdict[]> {
-  await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
+  await setLockTimeout(tx, options.lock_wait_timeout_ms);
   const verdicts: (Verdict | undefined)[] = new Array(requests.length);
   const resolved = await resolveMany(tx, requests);
   const taken = await existingReferences(

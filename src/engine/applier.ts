@@ -105,7 +105,12 @@ async function claimDue(tx: Queryable, limit: number): Promise<QueueItem[] | und
 /** Applies `items` (claimed, in arrival order) and writes their outcomes inside `tx`. */
 export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Promise<TransactionRow[]> {
   const requests = new Map(
-    (await findTransactionsByIds(tx, items.map((item) => item.transaction_id))).map((row) => [row.transaction_id, row]),
+    (
+      await findTransactionsByIds(
+        tx,
+        items.map((item) => item.transaction_id),
+      )
+    ).map((row) => [row.transaction_id, row]),
   );
   const balanceIds = [...requests.values()].flatMap((row) => [row.source!, row.destination!]);
   const balances = await lockBalances(tx, balanceIds);
@@ -120,7 +125,13 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
     const reference = outcomeReference(request, taken, transaction_id);
     const wanted = request.reference + OUTCOME_REFERENCE_SUFFIX;
     if (taken.has(wanted)) {
-      return { item, request, transaction_id, reference, reason: `transaction validation failed: reference ${wanted} has already been used` };
+      return {
+        item,
+        request,
+        transaction_id,
+        reference,
+        reason: `transaction validation failed: reference ${wanted} has already been used`,
+      };
     }
     if (request.source === request.destination) {
       return { item, request, transaction_id, reference, reason: 'source and destination cannot be the same balance' };
@@ -167,7 +178,13 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
   await evaluateMonitors(tx, changed);
   const rows = await insertTransactions(tx, outcomes);
   await recordEvents(tx, outcomeEvents(rows));
-  await recordHookDeliveries(tx, hookTriggers(attempts.map((a) => a.request), rows));
+  await recordHookDeliveries(
+    tx,
+    hookTriggers(
+      attempts.map((a) => a.request),
+      rows,
+    ),
+  );
   return rows;
 }
 
@@ -191,13 +208,24 @@ export async function rejectHeadItem(db: Database, reason: string): Promise<stri
   return db.transaction(async (tx) => {
     const items = (await claimDue(tx, 1)) ?? [];
     if (items.length === 0) return [];
-    const requests = await findTransactionsByIds(tx, items.map((item) => item.transaction_id));
-    const taken = await existingReferences(tx, requests.map((request) => request.reference + OUTCOME_REFERENCE_SUFFIX));
+    const requests = await findTransactionsByIds(
+      tx,
+      items.map((item) => item.transaction_id),
+    );
+    const taken = await existingReferences(
+      tx,
+      requests.map((request) => request.reference + OUTCOME_REFERENCE_SUFFIX),
+    );
     const rows = await insertTransactions(
       tx,
       requests.map((request) => {
         const transaction_id = newId('txn');
-        return outcomeRow(request, { transaction_id, reference: outcomeReference(request, taken, transaction_id), status: 'REJECTED', reason });
+        return outcomeRow(request, {
+          transaction_id,
+          reference: outcomeReference(request, taken, transaction_id),
+          status: 'REJECTED',
+          reason,
+        });
       }),
     );
     await recordEvents(tx, outcomeEvents(rows));

@@ -4,14 +4,7 @@
 // transactions that do the work. A batch whose process died is taken up again when its lease runs
 // out, from the first unit not applied; a claim that lost its batch stops at its next unit.
 import { randomUUID } from 'node:crypto';
-import {
-  advanceBatch,
-  claimBatch,
-  finishBatch,
-  holdBatch,
-  releaseBatch,
-  type StoredBatch,
-} from '../db/bulk-batches.js';
+import { advanceBatch, claimBatch, finishBatch, holdBatch, releaseBatch, type StoredBatch } from '../db/bulk-batches.js';
 import type { Database, Queryable } from '../db/database.js';
 import { ApiError, INTERNAL_ERROR_MESSAGE } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';

@@ -39,9 +39,7 @@ export interface BulkPlan {
   units: number[][];
 }
 
-export type BulkOutcome =
-  | { status: 'applied' | 'inflight'; transaction_count: number }
-  | { status: 'failed'; error: string };
+export type BulkOutcome = { status: 'applied' | 'inflight'; transaction_count: number } | { status: 'failed'; error: string };
 
 /** The asynchronous runner's hooks, each called inside the database transaction doing the work. */
 export interface BatchSteward {
@@ -195,12 +193,15 @@ async function applyDirect(
 ): Promise<BulkOutcome> {
   const outcome = success(plan);
   let units_max = Infinity;
-  for (let u = units_done; u < plan.units.length; ) {
+  for (let u = units_done; u < plan.units.length;) {
     const end = chunkEnd(plan, u, units_max);
     try {
       await db.transaction(async (tx) => {
         if (steward && !(await steward.hold(tx, u))) throw new BatchLost(plan.batch_id);
-        const legs = plan.units.slice(u, end).flat().map((leg) => plan.legs[leg]);
+        const legs = plan.units
+          .slice(u, end)
+          .flat()
+          .map((leg) => plan.legs[leg]);
         await applyAllOrNothing(
           tx,
           legs.map((leg) => ({ request: leg.request, parent_transaction: plan.batch_id })),

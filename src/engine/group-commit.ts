@@ -64,6 +64,12 @@ export class GroupCommitter<In, Out> {
       this.flush(batch.map((entry) => entry.item))
         .then(
           (results) => {
+            // A flush answers every caller: a missing verdict would leave a request waiting for ever.
+            if (results.length !== batch.length) {
+              const broken = new Error(`group commit: ${results.length} verdicts for ${batch.length} requests`);
+              batch.forEach((entry) => entry.reject(broken));
+              return;
+            }
             batch.forEach((entry, i) => {
               const result = results[i];
               if (result.ok) entry.resolve(result.value);

@@ -4,12 +4,7 @@
 // the settlement references `<legId>_<commit|void>_<actionId>` make a repeat impossible besides.
 import type { Database } from '../db/database.js';
 import { findHolds } from '../db/holds.js';
-import {
-  claimDueAction,
-  deferAction,
-  deleteAction,
-  type InflightActionRow,
-} from '../db/inflight-actions.js';
+import { claimDueAction, deferAction, deleteAction, type InflightActionRow } from '../db/inflight-actions.js';
 import type { Queryable } from '../db/database.js';
 import { ApiError } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';
@@ -61,8 +56,7 @@ async function dropAction(tx: Queryable, action: InflightActionRow, reason: stri
 }
 
 type Outcome =
-  | { kind: 'idle' }
-  | { kind: 'settled' | 'refused' | 'waiting' | 'dropped'; action: InflightActionRow; reason?: string };
+  { kind: 'idle' } | { kind: 'settled' | 'refused' | 'waiting' | 'dropped'; action: InflightActionRow; reason?: string };
 
 export class InflightWorker {
   private running = false;
@@ -145,7 +139,13 @@ export class InflightWorker {
   private log(outcome: Outcome): void {
     if (outcome.kind === 'idle' || outcome.kind === 'settled' || outcome.kind === 'waiting') return;
     const { action, reason } = outcome;
-    const fields = { action_id: action.action_id, target_id: action.target_id, action: action.action, origin: action.origin, reason };
+    const fields = {
+      action_id: action.action_id,
+      target_id: action.target_id,
+      action: action.action,
+      origin: action.origin,
+      reason,
+    };
     if (outcome.kind === 'dropped') this.logger.error(fields, 'inflight action dropped');
     else this.logger.info(fields, 'inflight action refused');
   }

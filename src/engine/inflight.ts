@@ -11,19 +11,13 @@ import { ApiError } from '../errors.js';
 import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
 import { recordEvents } from '../events/outbox.js';
 import { newId } from '../ids.js';
-import {
-  notInflight,
-  planGroup,
-  settleHold,
-  type HoldLeg,
-  type InflightAction,
-  type Settlement,
-} from '../ledger/inflight.js';
+import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction, type Settlement } from '../ledger/inflight.js';
 import { toAmountString } from '../ledger/money.js';
 import { transactionView } from '../ledger/transaction-view.js';
 import { evaluateMonitors } from './monitors.js';
 import { translateRecordError } from './record.js';
 import { transactionHash } from './rows.js';
+import { setLockTimeout } from '../db/locks.js';
 
 export const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not found');
 export const alreadyQueued = () => new ApiError('GEN_CONFLICT', 'a commit or void is already queued for this transaction');
@@ -92,9 +86,19 @@ export async function settleGroup(
 ): Promise<TransactionRow[]> {
   const legs = await findHoldLegs(tx, id);
   if (legs.length === 0) throw await missingHold(tx, id);
-  const balances = await lockBalances(tx, legs.flatMap((leg) => [leg.source!, leg.destination!]));
-  const settled = await settledAmounts(tx, legs.map((leg) => leg.transaction_id));
-  const plan = planGroup(legs.map((leg) => holdLeg(leg, settled.get(leg.transaction_id))), action, requested);
+  const balances = await lockBalances(
+    tx,
+    legs.flatMap((leg) => [leg.source!, leg.destination!]),
+  );
+  const settled = await settledAmounts(
+    tx,
+    legs.map((leg) => leg.transaction_id),
+  );
+  const plan = planGroup(
+    legs.map((leg) => holdLeg(leg, settled.get(leg.transaction_id))),
+    action,
+    requested,
+  );
   const legsById = new Map(legs.map((leg) => [leg.transaction_id, leg]));
   const touched = new Set<string>();
   const rows: NewTransaction[] = [];
@@ -114,7 +118,10 @@ export async function settleGroup(
   const written = await insertTransactions(tx, rows);
   const views = written.map(transactionView);
   const event = action === 'commit' ? 'transaction.applied' : 'transaction.void';
-  await recordEvents(tx, views.map((data) => ({ event, data })));
+  await recordEvents(
+    tx,
+    views.map((data) => ({ event, data })),
+  );
   await recordHookDeliveries(tx, [
     ...views.map((transaction): HookTrigger => ({ type: 'PRE_TRANSACTION', transaction })),
     ...views.map((transaction): HookTrigger => ({ type: 'POST_TRANSACTION', transaction })),
@@ -136,7 +143,7 @@ export async function settleDirect(
 ): Promise<TransactionRow> {
   try {
     const rows = await db.transaction(async (tx) => {
-      await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
+      await setLockTimeout(tx, options.lock_wait_timeout_ms);
       return settleGroup(tx, id, action, requested, () => newId('ref'));
     });
     return rows[0];
@@ -158,10 +165,21 @@ export async function prevalidate(
 ): Promise<TransactionRow> {
   const { legs, pending } = await findHolds(db, id);
   if (legs.length > 0) {
-    const settled = await settledAmounts(db, legs.map((leg) => leg.transaction_id));
-    planGroup(legs.map((leg) => holdLeg(leg, settled.get(leg.transaction_id))), action, requested);
+    const settled = await settledAmounts(
+      db,
+      legs.map((leg) => leg.transaction_id),
+    );
+    planGroup(
+      legs.map((leg) => holdLeg(leg, settled.get(leg.transaction_id))),
+      action,
+      requested,
+    );
   } else if (pending.length > 0) {
-    planGroup(pending.map((row) => holdLeg(row)), action, requested);
+    planGroup(
+      pending.map((row) => holdLeg(row)),
+      action,
+      requested,
+    );
   } else {
     throw await missingHold(db, id);
   }
@@ -191,7 +209,10 @@ export async function queueSettlement(
   return db.transaction(async (tx) => {
     const { legs, pending } = await findHolds(tx, id);
     const rows = [...legs, ...pending];
-    await lockBalances(tx, rows.flatMap((row) => [row.source!, row.destination!]));
+    await lockBalances(
+      tx,
+      rows.flatMap((row) => [row.source!, row.destination!]),
+    );
     const action_id = newId('act');
     const queued = await insertRequestedAction(tx, {
       action_id,

@@ -31,7 +31,11 @@ export async function claimLegReferences(tx: Queryable, splits: readonly SplitLe
  * For a dry run, recording and renaming nothing: which of `references` (every leg and request of the
  * preview) a real post would refuse as taken.
  */
-export async function previewTakenReferences(tx: Queryable, references: readonly string[], splits: readonly SplitLegs[]): Promise<Set<string>> {
+export async function previewTakenReferences(
+  tx: Queryable,
+  references: readonly string[],
+  splits: readonly SplitLegs[],
+): Promise<Set<string>> {
   const taken = await existingReferences(tx, references);
   const { repeated, held } = await partition(tx, splits, await recordedElsewhere(tx, splits));
   for (const leg of held) taken.delete(leg.reference);
@@ -39,7 +43,11 @@ export async function previewTakenReferences(tx: Queryable, references: readonly
   return taken;
 }
 
-async function renameClientHeld(tx: Queryable, splits: readonly SplitLegs[], repeated_splits: ReadonlySet<string>): Promise<Set<string>> {
+async function renameClientHeld(
+  tx: Queryable,
+  splits: readonly SplitLegs[],
+  repeated_splits: ReadonlySet<string>,
+): Promise<Set<string>> {
   const { repeated, held } = await partition(tx, splits, repeated_splits);
   for (const leg of held) leg.reference = `${leg.reference}_${newId('ref')}`;
   return repeated;
@@ -57,6 +65,9 @@ async function partition(
     if (repeated_splits.has(split.reference)) for (const leg of split.legs) repeated.add(leg.reference);
     else fresh.push(...split.legs);
   }
-  const client = await clientHeldReferences(tx, fresh.map((leg) => leg.reference));
+  const client = await clientHeldReferences(
+    tx,
+    fresh.map((leg) => leg.reference),
+  );
   return { repeated, held: fresh.filter((leg) => client.has(leg.reference)) };
 }

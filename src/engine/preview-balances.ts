@@ -8,6 +8,7 @@ import { ApiError } from '../errors.js';
 import { WorkingSet } from '../ledger/preview.js';
 import { translateRecordError } from './record.js';
 import { isIndicator, refusalOf } from './resolve.js';
+import { setLockTimeout } from '../db/locks.js';
 
 export interface PreviewOptions {
   lock_wait_timeout_ms: number;
@@ -103,7 +104,7 @@ export async function runPreview<T>(
 ): Promise<T> {
   try {
     return await db.transaction(async (tx) => {
-      await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
+      await setLockTimeout(tx, options.lock_wait_timeout_ms);
       return work(tx);
     });
   } catch (error) {

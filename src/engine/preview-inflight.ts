@@ -7,14 +7,8 @@ import { requestedActionPending } from '../db/preview-reads.js';
 import type { TransactionRow } from '../db/transactions.js';
 import { ApiError } from '../errors.js';
 import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction } from '../ledger/inflight.js';
-import { toAmount, toAmountString } from '../ledger/money.js';
-import {
-  finishPreview,
-  rejectionOf,
-  type BulkPreview,
-  type Scope,
-  type TransactionPreview,
-} from '../ledger/preview.js';
+import { toAmount } from '../ledger/money.js';
+import { finishPreview, rejectionOf, type BulkPreview, type Scope, type TransactionPreview } from '../ledger/preview.js';
 import { alreadyQueued, transactionNotFound } from './inflight.js';
 import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './preview-balances.js';
 
@@ -125,7 +119,11 @@ function projectSettlement(context: Context, request: SettlementRequest, scope: 
     // A direct settlement needs the hold in place; a queued one waits for it (prevalidate).
     if (context.skip_queue) return refuse(notInflight());
     try {
-      const plan = planGroup(rows.map((row) => holdLeg(row, undefined)), request.action, request.requested);
+      const plan = planGroup(
+        rows.map((row) => holdLeg(row, undefined)),
+        request.action,
+        request.requested,
+      );
       const total = plan.reduce((sum, settlement) => sum + settlement.precise_amount, 0n);
       preview.precise_amount = total.toString();
       preview.amount = toAmount(total, preview.precision);
@@ -148,7 +146,11 @@ function projectSettlement(context: Context, request: SettlementRequest, scope: 
   }
   let plan;
   try {
-    plan = planGroup(rows.map((row) => holdLeg(row, context.settled.get(row.transaction_id))), request.action, request.requested);
+    plan = planGroup(
+      rows.map((row) => holdLeg(row, context.settled.get(row.transaction_id))),
+      request.action,
+      request.requested,
+    );
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     refuse(error);

@@ -2,7 +2,7 @@
 // would reverse is projected, one after another as the real refund records them, with the real
 // refund request (swapped sides, overdraft allowed). Nothing is written; no reference is taken.
 import type { Database } from '../db/database.js';
-import { toAmount, toAmountString } from '../ledger/money.js';
+import { toAmount } from '../ledger/money.js';
 import { finishPreview, projectPosting, rejectionOf, type TransactionPreview } from '../ledger/preview.js';
 import { loadWorkingSet, runPreview, type PreviewOptions } from './preview-balances.js';
 import { alreadyRefunded, refundRequest, refundTargets, type RefundOptions } from './refunds.js';

@@ -13,7 +13,6 @@ import {
   type PreviewRejection,
   type Scope,
   type TransactionPreview,
-  type WorkingSet,
 } from '../ledger/preview.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
 import { toAmount } from '../ledger/money.js';
@@ -117,7 +116,12 @@ function projectSingle(context: Context, request: TransactionRequest, scope: Sco
  * leg stops the rest, and an atomic split then leaves nothing). Queued legs are independent, except
  * that an atomic split's legs are one group the worker applies in order, all or none.
  */
-function projectSplit(context: Context, request: TransactionRequest, scope: Scope, preview: TransactionPreview): TransactionPreview['balances'] {
+function projectSplit(
+  context: Context,
+  request: TransactionRequest,
+  scope: Scope,
+  preview: TransactionPreview,
+): TransactionPreview['balances'] {
   const { set } = context.loaded;
   const role = request.sources ? 'source' : 'destination';
   const legs = legsOf(request);
@@ -130,7 +134,9 @@ function projectSplit(context: Context, request: TransactionRequest, scope: Scop
     const legScope = independent ? set.scope() : scope;
     // A leg's reference is checked before its balances (applyAllOrNothing).
     const duplicate = context.taken.has(leg.reference) || context.seen.has(leg.reference);
-    const rejection = duplicate ? duplicateReferenceRejection(leg.reference) : projectPosting(set, legScope, postingOf(context, leg));
+    const rejection = duplicate
+      ? duplicateReferenceRejection(leg.reference)
+      : projectPosting(set, legScope, postingOf(context, leg));
     if (independent) {
       balances.push(...legScope.projections());
       legScope.restore();
@@ -182,7 +188,9 @@ async function contextFor(
   const loaded = await loadWorkingSet(tx, wantedOf(requests), options);
   const references = requests.flatMap(legsOf).map((leg) => leg.reference);
   // A split's legs are refused as a real post refuses them (src/engine/leg-references.ts).
-  const splits = requests.filter(isSplit).map((request) => ({ reference: request.reference, transaction_id: '', legs: legsOf(request) }));
+  const splits = requests
+    .filter(isSplit)
+    .map((request) => ({ reference: request.reference, transaction_id: '', legs: legsOf(request) }));
   return { loaded, taken: await previewTakenReferences(tx, references, splits), seen: new Set(), reference_first };
 }
 
@@ -193,7 +201,11 @@ function lockedPreview(request: TransactionRequest, error: ApiError): Transactio
 }
 
 /** POST /transactions with `dry_run: true`. */
-export async function previewTransaction(db: Database, request: TransactionRequest, options: PreviewOptions): Promise<TransactionPreview> {
+export async function previewTransaction(
+  db: Database,
+  request: TransactionRequest,
+  options: PreviewOptions,
+): Promise<TransactionPreview> {
   refuseLikeRealPost(request);
   return runPreview(
     db,

@@ -13,6 +13,7 @@ import { insertDirectRows } from './direct-rows.js';
 import { evaluateMonitors } from './monitors.js';
 import { resolvePair } from './resolve.js';
 import { requestRow } from './rows.js';
+import { setLockTimeout } from '../db/locks.js';
 
 export interface DirectOptions {
   lock_wait_timeout_ms: number;
@@ -28,12 +29,10 @@ function isDuplicateReference(error: unknown): boolean {
   return (error.constraint ?? error.message).includes('reference');
 }
 
-const LOCK_NOT_AVAILABLE = '55P03';
-
 /** Maps the database's refusals of a new transaction to Blnk's answers. */
 export function translateRecordError(error: unknown, reference: string): unknown {
   if (isDuplicateReference(error)) return duplicateReference(reference);
-  if (isSqlError(error, LOCK_NOT_AVAILABLE) || isSqlError(error, SQLSTATE.deadlockDetected)) {
+  if (isSqlError(error, SQLSTATE.lockNotAvailable) || isSqlError(error, SQLSTATE.deadlockDetected)) {
     return new ApiError('GEN_RESOURCE_LOCKED', 'failed to acquire lock: balance is busy, try again');
   }
   return error;
@@ -137,7 +136,7 @@ export async function recordDirect(
 ): Promise<TransactionRow> {
   try {
     return await db.transaction(async (tx) => {
-      await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
+      await setLockTimeout(tx, options.lock_wait_timeout_ms);
       const { source, destination } = await resolvePair(tx, request);
       const balances = await lockBalances(tx, [source, destination]);
       const queued_debit_balance = options.enable_queued_checks

@@ -29,10 +29,16 @@ function refundReferenceFor(transaction_id: string, held_by_client: boolean): st
 }
 
 /** The rows `id` names and those of them not refunded yet (404 when it names none). */
-export async function refundTargets(db: Queryable, id: string): Promise<{ originals: TransactionRow[]; pending: TransactionRow[] }> {
+export async function refundTargets(
+  db: Queryable,
+  id: string,
+): Promise<{ originals: TransactionRow[]; pending: TransactionRow[] }> {
   const originals = await findRefundable(db, id);
   if (originals.length === 0) throw new ApiError('TXN_NOT_FOUND', 'no transaction to refund');
-  const refunded = await findRefunded(db, originals.map((row) => row.transaction_id));
+  const refunded = await findRefunded(
+    db,
+    originals.map((row) => row.transaction_id),
+  );
   return { originals, pending: originals.filter((row) => !refunded.has(row.transaction_id)) };
 }
 
@@ -75,15 +81,13 @@ export function refundRequest(original: TransactionRow, options: RefundOptions):
 }
 
 /** Refunds every settled row `id` names that is not refunded yet; returns the first refund. */
-export async function refund(
-  db: Database,
-  id: string,
-  options: RefundOptions,
-  direct: DirectOptions,
-): Promise<TransactionRow> {
+export async function refund(db: Database, id: string, options: RefundOptions, direct: DirectOptions): Promise<TransactionRow> {
   const { originals, pending } = await refundTargets(db, id);
   if (pending.length === 0) throw alreadyRefunded(originals[0].transaction_id);
-  const taken = await existingReferences(db, pending.map((row) => refundReference(row.transaction_id)));
+  const taken = await existingReferences(
+    db,
+    pending.map((row) => refundReference(row.transaction_id)),
+  );
   const refunds: TransactionRow[] = [];
   for (const original of pending) {
     const request = refundRequest(original, options);
@@ -93,7 +97,9 @@ export async function refund(
       return options.skip_queue ? recordDirect(db, named, direct, parent) : recordQueued(db, named, parent);
     };
     try {
-      refunds.push(await record(refundReferenceFor(original.transaction_id, taken.has(refundReference(original.transaction_id)))));
+      refunds.push(
+        await record(refundReferenceFor(original.transaction_id, taken.has(refundReference(original.transaction_id)))),
+      );
     } catch (error) {
       // A concurrent refund of the same row was recorded first.
       if (isRefundOnceViolation(error)) continue;

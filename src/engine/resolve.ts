@@ -59,7 +59,11 @@ export async function resolveMany(
   for (const r of requests) for (const id of [r.source, r.destination]) if (!isIndicator(id)) ids.add(id);
   const existing = await balanceCurrencies(tx, [...ids]);
   const refusalFor = (r: (typeof requests)[number]) =>
-    refusalOf([r.source, r.destination].filter((id) => !isIndicator(id)), existing, r.currency);
+    refusalOf(
+      [r.source, r.destination].filter((id) => !isIndicator(id)),
+      existing,
+      r.currency,
+    );
   const indicatorsByCurrency = new Map<string, string[]>();
   for (const r of requests) {
     if (refusalFor(r) !== undefined) continue;

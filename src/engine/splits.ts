@@ -19,6 +19,7 @@ import { evaluateMonitors } from './monitors.js';
 import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
 import { resolveIdentifiers, resolveMany } from './resolve.js';
 import { requestRow } from './rows.js';
+import { setLockTimeout } from '../db/locks.js';
 
 export interface SplitLeg {
   /** The `sources`/`destinations` entry this leg pays or is paid by. */
@@ -75,8 +76,7 @@ export function splitParentView(
   const view = transactionView({ ...parent, seq: '0', created_at: first?.created_at ?? new Date().toISOString() });
   if (request.amount !== 0) view.amount = request.amount;
   const legIds = new Map(legs.map((leg, i) => [leg.entry_index, rows[i]?.transaction_id ?? '']));
-  const withIds = (entries: Distribution[]) =>
-    entries.map((entry, i) => ({ ...entry, transaction_id: legIds.get(i) ?? '' }));
+  const withIds = (entries: Distribution[]) => entries.map((entry, i) => ({ ...entry, transaction_id: legIds.get(i) ?? '' }));
   if (request.sources) view.sources = withIds(request.sources);
   if (request.destinations) view.destinations = withIds(request.destinations);
   return view;
@@ -102,7 +102,7 @@ export async function applyAllOrNothing(
   options: DirectOptions,
   splits: readonly SplitLegs[] = [],
 ): Promise<TransactionRow[]> {
-  await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.trunc(options.lock_wait_timeout_ms))}`);
+  await setLockTimeout(tx, options.lock_wait_timeout_ms);
   const resolved = await resolveMany(
     tx,
     requests.map(({ request }) => request),
@@ -169,7 +169,11 @@ export async function directTransaction<T>(db: Database, reference: string, work
  * skip_queue split. Atomic: every leg or none. Otherwise each leg commits on its own and a failing
  * leg leaves the earlier ones applied (as in Blnk); the error of the failing leg is the answer.
  */
-export async function recordDirectSplit(db: Database, request: TransactionRequest, options: DirectOptions): Promise<TransactionView> {
+export async function recordDirectSplit(
+  db: Database,
+  request: TransactionRequest,
+  options: DirectOptions,
+): Promise<TransactionView> {
   const legs = planSplit(request, '-');
   const parent_transaction = newId('txn');
   const items = legs.map((leg) => ({ request: leg.request, parent_transaction }));
@@ -191,7 +195,9 @@ export async function recordDirectSplit(db: Database, request: TransactionReques
       }
       // The next leg alone: its own refusal (or, after a transient failure, its application).
       for (const item of items.slice(applicable)) {
-        rows.push(...(await directTransaction(db, item.request.reference, (tx) => applyAllOrNothing(tx, [item], options, splits))));
+        rows.push(
+          ...(await directTransaction(db, item.request.reference, (tx) => applyAllOrNothing(tx, [item], options, splits))),
+        );
       }
     }
   }

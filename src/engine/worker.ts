@@ -26,7 +26,6 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
 const DRAIN_POLL_MS = 25;
 export const POISON_REJECTION_REASON = 'failed to apply transaction: it failed repeatedly and was set aside';
 
-
 export class TransactionWorker {
   private running = false;
   private loop: Promise<void> | undefined;

@@ -151,7 +151,9 @@ export class Dispatcher {
     }
     const hooks = await claimHookDeliveries(this.db, free - events.length, LEASE_MARGIN_MS, this.signing_key_id);
     if (this.webhook.url && events.length + hooks.length < free && events.length === Math.ceil(free / 2)) {
-      events = events.concat(await claimOutboxEvents(this.db, free - events.length - hooks.length, lease_ms, this.signing_key_id));
+      events = events.concat(
+        await claimOutboxEvents(this.db, free - events.length - hooks.length, lease_ms, this.signing_key_id),
+      );
     }
     for (const event of events) this.track(this.attemptWebhook(event));
     for (const delivery of hooks) this.track(this.attemptHook(delivery));

@@ -18,7 +18,6 @@ export function withRegistrationDefaults(hook: HookFields): HookFields {
   return {
     ...hook,
     timeout: hook.timeout <= 0 ? DEFAULT_HOOK_TIMEOUT_S : hook.timeout,
-    retry_count:
-      hook.retry_count < 0 ? DEFAULT_HOOK_RETRY_COUNT : Math.min(hook.retry_count, HOOK_RETRY_COUNT_MAX),
+    retry_count: hook.retry_count < 0 ? DEFAULT_HOOK_RETRY_COUNT : Math.min(hook.retry_count, HOOK_RETRY_COUNT_MAX),
   };
 }

@@ -36,11 +36,7 @@ export function webhookHeaders(settings: WebhookSettings, event: WebhookEvent, b
   return headers;
 }
 
-export async function deliverWebhook(
-  settings: WebhookSettings,
-  event: WebhookEvent,
-  abort: AbortSignal,
-): Promise<AttemptResult> {
+export async function deliverWebhook(settings: WebhookSettings, event: WebhookEvent, abort: AbortSignal): Promise<AttemptResult> {
   const body = webhookBody(event);
   try {
     const answer = await postJson(settings.url, body, webhookHeaders(settings, event, body), settings.timeout_ms, abort);

@@ -41,7 +41,9 @@ const NUMBER_RUN = /[-+.eE0-9]*/y;
 
 function isNumberChar(code: number): boolean {
   // digits, '-', '+', '.', 'e', 'E'
-  return (code >= DIGIT_0 && code <= DIGIT_9) || code === 0x2d || code === 0x2b || code === 0x2e || code === 0x65 || code === 0x45;
+  return (
+    (code >= DIGIT_0 && code <= DIGIT_9) || code === 0x2d || code === 0x2b || code === 0x2e || code === 0x65 || code === 0x45
+  );
 }
 
 /**
@@ -92,7 +94,10 @@ export function scanJsonText(text: string): { big_integers: boolean } {
     else if (code === COMMA && depth > 0) {
       const limit = isObject[depth] ? INPUT_LIMITS.object_keys_max : INPUT_LIMITS.array_items_max;
       if (++members[depth] > limit) {
-        throw refused('body', isObject[depth] ? `an object has more than ${limit} keys` : `an array has more than ${limit} items`);
+        throw refused(
+          'body',
+          isObject[depth] ? `an object has more than ${limit} keys` : `an array has more than ${limit} items`,
+        );
       }
     }
   }

@@ -15,7 +15,6 @@ export interface BulkRequest {
   dry_run: boolean;
 }
 
-
 function flag(body: Record<string, unknown>, field: string): boolean {
   const value = body[field];
   if (value === undefined || value === null) return false;

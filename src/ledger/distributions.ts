@@ -40,7 +40,11 @@ function parseShare(entry: DistributionInput, precision: bigint): Share {
   const precise = entry.precise_distribution;
   if (precise !== undefined && precise !== null && precise !== '') {
     const text =
-      typeof precise === 'string' ? precise.trim() : typeof precise === 'number' || typeof precise === 'bigint' ? String(precise) : '';
+      typeof precise === 'string'
+        ? precise.trim()
+        : typeof precise === 'number' || typeof precise === 'bigint'
+          ? String(precise)
+          : '';
     if (text === 'left') return { kind: 'left' };
     if (!INTEGER.test(text)) {
       throw splitError('invalid precise_distribution format: must be an integer value in minor units');
@@ -134,6 +138,12 @@ export function splitAmount(total: bigint, precision: bigint, entries: readonly 
   // Truncation dust, or an allocation below 100% without `left`, goes to the largest leg.
   const difference = total - amounts.reduce((sum, value) => sum + value, 0n);
   if (difference < 0n) throw new Error('split invariant broken: legs exceed the total');
-  if (difference > 0n) amounts[largest(amounts, identifiers.map((_, i) => i))] += difference;
+  if (difference > 0n)
+    amounts[
+      largest(
+        amounts,
+        identifiers.map((_, i) => i),
+      )
+    ] += difference;
   return identifiers.map((identifier, i) => ({ identifier, precise_amount: amounts[i] }));
 }

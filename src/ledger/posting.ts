@@ -69,5 +69,8 @@ export function postRequest(
     overdraft_limit_precise: request.overdraft_limit_precise,
   });
   if (!rejection) return null;
-  return new ApiError(rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR', rejectionText(rejection));
+  return new ApiError(
+    rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR',
+    rejectionText(rejection),
+  );
 }

@@ -83,7 +83,11 @@ function classify(message: string): RejectionReason {
 
 /** A refusal of the real path as a preview rejection, with the code the real path answers with. */
 export function rejectionOf(error: ApiError, code: string = error.code): PreviewRejection {
-  return { code, reason: error.code === 'GEN_RESOURCE_LOCKED' ? 'lock_contention' : classify(error.message), message: error.message };
+  return {
+    code,
+    reason: error.code === 'GEN_RESOURCE_LOCKED' ? 'lock_contention' : classify(error.message),
+    message: error.message,
+  };
 }
 
 export function fundsRejection(rejection: FundsRejection): PreviewRejection {
@@ -221,7 +225,11 @@ export class Scope {
  * Projects one posting within `scope` with the real posting rule. Returns why it would be refused
  * (nothing changed then) or null (the working states now include it).
  */
-export function projectPosting(set: WorkingSet, scope: Scope, posting: Omit<Posting, 'queued_debit_balance'>): PreviewRejection | null {
+export function projectPosting(
+  set: WorkingSet,
+  scope: Scope,
+  posting: Omit<Posting, 'queued_debit_balance'>,
+): PreviewRejection | null {
   scope.touch(posting.source, 'source');
   scope.touch(posting.destination, 'destination');
   if (posting.source === posting.destination) return sameBalanceRejection();

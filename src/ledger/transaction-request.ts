@@ -150,7 +150,8 @@ function bind(body: unknown): Bound {
   if (effective !== undefined && effective !== null && !isRfc3339(effective)) malformed('effective_date', 'an RFC 3339 time');
   const meta = b.meta_data;
   str(b, 'balance_id'); // accepted and unused, but must be a string
-  if (meta !== undefined && meta !== null && (typeof meta !== 'object' || Array.isArray(meta))) malformed('meta_data', 'an object');
+  if (meta !== undefined && meta !== null && (typeof meta !== 'object' || Array.isArray(meta)))
+    malformed('meta_data', 'an object');
   return {
     amount: float(b, 'amount'),
     precise: preciseOf(b),
@@ -211,8 +212,7 @@ function validate(bound: Bound): Record<string, string> {
   else if (!Number.isFinite(amount)) errors.amount = 'amount must be a finite number';
   else if (amount < 0) errors.amount = 'amount cannot be negative';
   else if (amount !== 0 && significantDigits(amount) > AMOUNT_SIGNIFICANT_DIGITS_MAX) {
-    errors.amount =
-      'amount has more than 15 significant digits which may cause rounding errors; use precise_amount instead';
+    errors.amount = 'amount has more than 15 significant digits which may cause rounding errors; use precise_amount instead';
   }
   if (precise !== null && precise < 0n) errors.precise_amount = 'precise_amount cannot be negative';
   else if (precise !== null && precise > PRECISE_AMOUNT_MAX) errors.precise_amount = PRECISE_AMOUNT_TOO_LARGE;
@@ -262,8 +262,7 @@ export function parseTransactionRequest(body: unknown): TransactionRequest {
   const errors = validate(bound);
   if (Object.keys(errors).length > 0) throw transactionValidationError(ozzoMessage(errors));
   const precision = effectivePrecision(BigInt(bound.precision));
-  const precise_amount =
-    bound.precise !== null && bound.precise > 0n ? bound.precise : toPreciseAmount(bound.amount, precision);
+  const precise_amount = bound.precise !== null && bound.precise > 0n ? bound.precise : toPreciseAmount(bound.amount, precision);
   if (precise_amount <= 0n) throw new ApiError('TXN_INVALID_AMOUNT', 'transaction amount must be positive');
   if (precise_amount > PRECISE_AMOUNT_MAX) throw transactionValidationError(ozzoMessage({ amount: PRECISE_AMOUNT_TOO_LARGE }));
   const overdraft_limit_precise = bound.overdraft_limit > 0 ? toPreciseAmount(bound.overdraft_limit, precision) : 0n;
@@ -285,6 +284,12 @@ export function parseTransactionRequest(body: unknown): TransactionRequest {
  * The text a row's hash covers: amount, reference, currency, source, destination (Blnk's fields). The
  * amount is the exact decimal text derived from the bigint, never a float (which overflows past 1e308).
  */
-export function hashInput(row: { amount_string: string; reference: string; currency: string; source: string; destination: string }): string {
+export function hashInput(row: {
+  amount_string: string;
+  reference: string;
+  currency: string;
+  source: string;
+  destination: string;
+}): string {
   return row.amount_string + row.reference + row.currency + row.source + row.destination;
 }

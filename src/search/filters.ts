@@ -188,8 +188,7 @@ function likePattern(text: string, field: string): string {
 
 // ---- timestamps ----------------------------------------------------------------------------
 
-const DATE_TIME =
-  /^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const DATE_TIME = /^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** A date or date-time as RFC 3339 text, with the span its precision covers. */
 export function parseTimestamp(text: string): { iso: string; interval: string } | undefined {
@@ -259,7 +258,8 @@ function checkedOperator(table: FilterTable, field: string, operator: string): O
 
 function checkedArity(field: string, operator: Operator, values: unknown[]): void {
   const need = needsValues(operator);
-  if (need === 'one' && values.length !== 1) throw new FilterProblem(`operator '${operator}' for field '${field}' requires a value`);
+  if (need === 'one' && values.length !== 1)
+    throw new FilterProblem(`operator '${operator}' for field '${field}' requires a value`);
   if (need === 'list' && values.length === 0) {
     throw new FilterProblem(`operator 'in' for field '${field}' requires at least one value`);
   }
@@ -355,7 +355,8 @@ export function parseFilterBody(table: FilterTable, body: unknown): FilterReques
     const many = needsValues(operator as Operator);
     let values: unknown[];
     if (many === 'list' || many === 'pair') {
-      if (filter.values !== undefined && !Array.isArray(filter.values)) throw badFilter(`values of field '${field}' must be an array`);
+      if (filter.values !== undefined && !Array.isArray(filter.values))
+        throw badFilter(`values of field '${field}' must be an array`);
       values = (filter.values as unknown[] | undefined) ?? [];
     } else {
       values = filter.value === undefined ? [] : [filter.value];

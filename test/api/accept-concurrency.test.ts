@@ -40,7 +40,10 @@ describe('concurrent queued transactions', () => {
     const answers = await Promise.all(requests);
     const accepted = answers.slice(0, BURST);
     for (const answer of accepted) assert.equal(answer.status, 201, answer.text);
-    const duplicates = answers.slice(BURST, BURST + 5).map((answer) => answer.status).sort();
+    const duplicates = answers
+      .slice(BURST, BURST + 5)
+      .map((answer) => answer.status)
+      .sort();
     assert.deepEqual(duplicates, [201, 409, 409, 409, 409]);
     for (const answer of answers.slice(BURST + 1, BURST + 5).filter((a) => a.status === 409)) {
       assert.equal(answer.body.error_detail.code, 'TXN_DUPLICATE_REFERENCE');

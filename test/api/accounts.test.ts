@@ -67,8 +67,19 @@ describe('accounts', () => {
     const account = created.body;
     assert.match(account.account_id, /^acc_[0-9a-f-]{36}$/);
     assert.deepEqual(Object.keys(account), [
-      'account_id', 'name', 'number', 'bank_name', 'currency', 'balance_id', 'identity_id', 'ledger_id',
-      'ledger', 'balance', 'identity', 'created_at', 'meta_data',
+      'account_id',
+      'name',
+      'number',
+      'bank_name',
+      'currency',
+      'balance_id',
+      'identity_id',
+      'ledger_id',
+      'ledger',
+      'balance',
+      'identity',
+      'created_at',
+      'meta_data',
     ]);
     assert.equal(account.name, 'Ada Lovelace');
     assert.equal(account.ledger_id, ledger);
@@ -102,7 +113,11 @@ describe('accounts', () => {
     const withoutIdentity = await kassa.http.post('/accounts', { balance_id, number: 'anon-1' });
     assert.equal(withoutIdentity.status, 404);
     assert.equal(withoutIdentity.body.error, "Identity with ID '' not found");
-    const withRequestIdentity = await kassa.http.post('/accounts', { balance_id, number: 'anon-1', identity_id: org.identity_id });
+    const withRequestIdentity = await kassa.http.post('/accounts', {
+      balance_id,
+      number: 'anon-1',
+      identity_id: org.identity_id,
+    });
     assert.equal(withRequestIdentity.status, 201);
     assert.equal(withRequestIdentity.body.identity_id, org.identity_id);
     assert.equal(withRequestIdentity.body.currency, 'EUR');
@@ -118,7 +133,10 @@ describe('accounts', () => {
     const all = await kassa.http.get('/accounts');
     assert.ok(all.body.some((a: { account_id: string }) => a.account_id === created.account_id));
     const byQuery = await kassa.http.get('/accounts?number_eq=filter-me');
-    assert.deepEqual(byQuery.body.map((a: { account_id: string }) => a.account_id), [created.account_id]);
+    assert.deepEqual(
+      byQuery.body.map((a: { account_id: string }) => a.account_id),
+      [created.account_id],
+    );
     const byBody = await kassa.http.post('/accounts/filter', {
       filters: [{ field: 'bank_name', operator: 'eq', value: 'Filter Bank' }],
       include_count: true,
@@ -144,7 +162,9 @@ describe('automatic account numbers', () => {
       response.writeHead(200, { 'content-type': 'application/json' });
       if (mode === 'garbage') return void response.end('{"account_number": 12');
       const number = `gen-${seen.length}`;
-      response.end(JSON.stringify(mode === 'both' ? { account_number: number, bank_name: 'Service Bank' } : { account_number: number }));
+      response.end(
+        JSON.stringify(mode === 'both' ? { account_number: number, bank_name: 'Service Bank' } : { account_number: number }),
+      );
     });
     await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
     const { port } = service.address() as AddressInfo;

@@ -176,7 +176,12 @@ describe('API key management', () => {
     const res = await narrow.http.post('/api-keys', { name: 'x', owner: 'team-a', scopes: ['ledgers:*'], expires_at: FUTURE });
     assertAuthError(res, 403, 'AUTH_SCOPE_ESCALATION');
     const wildcard = await createKey(master, { owner: 'team-w', scopes: ['*:read', 'api-keys:write'] });
-    const ok = await wildcard.http.post('/api-keys', { name: 'x', owner: 'team-w', scopes: ['balances:read', '*:read'], expires_at: FUTURE });
+    const ok = await wildcard.http.post('/api-keys', {
+      name: 'x',
+      owner: 'team-w',
+      scopes: ['balances:read', '*:read'],
+      expires_at: FUTURE,
+    });
     assert.equal(ok.status, 201, ok.text);
     // The child can do no more than its parent.
     const child = ok.body.key as string;
@@ -207,7 +212,7 @@ describe('API key management', () => {
     assert.ok(!other.text.includes(X.api_key_id));
   });
 
-  test('31, 32 (R4): a key cannot revoke another owner\'s key', async () => {
+  test("31, 32 (R4): a key cannot revoke another owner's key", async () => {
     assertAuthError(await K_admin.http.delete(`/api-keys/${X.api_key_id}`), 404, 'APIKEY_NOT_FOUND');
     assert.equal((await X.http.get('/ledgers')).status, 200);
     assertAuthError(await K_admin.http.delete(`/api-keys/${X.api_key_id}?owner=team-b`), 403, 'AUTH_CROSS_OWNER_ACCESS');
@@ -239,7 +244,10 @@ describe('API key management', () => {
 
   test('R6: the master key acts for any owner with any scopes', async () => {
     const created = await createKey(master, { owner: 'anyone', scopes: ['*:*', 'hooks:read', 'backup:*'] });
-    assert.deepEqual((await list('anyone')).map((k) => k.api_key_id), [created.api_key_id]);
+    assert.deepEqual(
+      (await list('anyone')).map((k) => k.api_key_id),
+      [created.api_key_id],
+    );
     assert.equal((await master.delete(`/api-keys/${created.api_key_id}?owner=anyone`)).status, 204);
   });
 });

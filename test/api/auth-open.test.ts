@@ -30,11 +30,7 @@ describe('secure mode off', () => {
 
   test('no BLNK_GENERATED_BY in open mode, even when a real key is sent', async () => {
     const created = await kassa.http.post('/api-keys', { name: 'n', owner: 'y', scopes: ['*:*'], expires_at: FUTURE });
-    const res = await kassa.http.post(
-      '/ledgers',
-      { name: 'L', meta_data: { note: 'n' } },
-      { 'X-Blnk-Key': created.body.key },
-    );
+    const res = await kassa.http.post('/ledgers', { name: 'L', meta_data: { note: 'n' } }, { 'X-Blnk-Key': created.body.key });
     assert.equal(res.status, 201);
     assert.deepEqual(res.body.meta_data, { note: 'n' });
     const plain = await kassa.http.post('/ledgers', { name: 'L' }, { 'X-Blnk-Key': created.body.key });

@@ -7,14 +7,7 @@ import type { HttpClient } from '../support/http.js';
 import { TEST_DATABASE_URL } from '../support/database.js';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
 import { createLogger } from '../../src/log.js';
-import {
-  MASTER_KEY,
-  SECURE_ENV,
-  assertAuthError,
-  assertPassesAuth,
-  createKey,
-  type CreatedKey,
-} from '../support/keys.js';
+import { MASTER_KEY, SECURE_ENV, assertAuthError, assertPassesAuth, createKey, type CreatedKey } from '../support/keys.js';
 
 describe('secure mode', () => {
   let kassa: TestKassa;
@@ -81,7 +74,9 @@ describe('secure mode', () => {
   test('13: filter routes are POST and need write', async () => {
     assertAuthError(await K_ro.http.post('/ledgers/filter', {}), 403, 'AUTH_INSUFFICIENT_PERMISSIONS');
     // With write, the filter works although the body gained meta_data.BLNK_GENERATED_BY.
-    const filtered = await K_admin.http.post('/ledgers/filter', { filters: [{ field: 'name', operator: 'eq', value: 'General Ledger' }] });
+    const filtered = await K_admin.http.post('/ledgers/filter', {
+      filters: [{ field: 'name', operator: 'eq', value: 'General Ledger' }],
+    });
     assert.equal(filtered.status, 200, filtered.text);
   });
 
@@ -130,7 +125,11 @@ describe('secure mode', () => {
 
   test('19: a key past its expires_at is 401 AUTH_EXPIRED_API_KEY', async () => {
     // A key cannot be created expired (our deviation): this one expires a moment after creation.
-    const expired = await createKey(master, { owner: 'team-a', scopes: ['*:*'], expires_at: new Date(Date.now() + 1_500).toISOString() });
+    const expired = await createKey(master, {
+      owner: 'team-a',
+      scopes: ['*:*'],
+      expires_at: new Date(Date.now() + 1_500).toISOString(),
+    });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const res = await expired.http.get('/ledgers');
     assertAuthError(res, 401, 'AUTH_EXPIRED_API_KEY');
@@ -268,21 +267,25 @@ describe('secure mode', () => {
   });
 });
 
-describe('revocation reaches every instance within one second', { skip: !TEST_DATABASE_URL && 'needs PostgreSQL: two servers on one database' }, () => {
-  test('a key revoked through one instance is refused by another one second later', async () => {
-    const one = await startKassa({ env: SECURE_ENV });
-    const two = await startKassa({ env: SECURE_ENV, database: one.database });
-    try {
-      const master = one.http.with({ 'X-Blnk-Key': MASTER_KEY });
-      const key = await createKey(master, { owner: 'o', scopes: ['ledgers:read'] });
-      const onTwo = two.http.with({ 'X-Blnk-Key': key.key });
-      assert.equal((await onTwo.get('/ledgers')).status, 200, 'cached as valid on instance two');
-      assert.equal((await master.delete(`/api-keys/${key.api_key_id}?owner=o`)).status, 204);
-      await sleep(1000);
-      assertAuthError(await onTwo.get('/ledgers'), 401, 'AUTH_EXPIRED_API_KEY');
-    } finally {
-      await two.stop();
-      await one.close();
-    }
-  });
-});
+describe(
+  'revocation reaches every instance within one second',
+  { skip: !TEST_DATABASE_URL && 'needs PostgreSQL: two servers on one database' },
+  () => {
+    test('a key revoked through one instance is refused by another one second later', async () => {
+      const one = await startKassa({ env: SECURE_ENV });
+      const two = await startKassa({ env: SECURE_ENV, database: one.database });
+      try {
+        const master = one.http.with({ 'X-Blnk-Key': MASTER_KEY });
+        const key = await createKey(master, { owner: 'o', scopes: ['ledgers:read'] });
+        const onTwo = two.http.with({ 'X-Blnk-Key': key.key });
+        assert.equal((await onTwo.get('/ledgers')).status, 200, 'cached as valid on instance two');
+        assert.equal((await master.delete(`/api-keys/${key.api_key_id}?owner=o`)).status, 204);
+        await sleep(1000);
+        assertAuthError(await onTwo.get('/ledgers'), 401, 'AUTH_EXPIRED_API_KEY');
+      } finally {
+        await two.stop();
+        await one.close();
+      }
+    });
+  },
+);

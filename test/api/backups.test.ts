@@ -63,7 +63,9 @@ async function seed(kassa: TestKassa): Promise<void> {
 
 async function ledgerState(kassa: TestKassa): Promise<unknown> {
   const [ledgers, balances, transactions, identities] = await Promise.all(
-    ['/ledgers?limit=100', '/balances?limit=100', '/transactions?limit=100', '/identities'].map(async (path) => (await kassa.http.get(path)).text),
+    ['/ledgers?limit=100', '/balances?limit=100', '/transactions?limit=100', '/identities'].map(
+      async (path) => (await kassa.http.get(path)).text,
+    ),
   );
   return { ledgers, balances, transactions, identities };
 }
@@ -188,13 +190,19 @@ describe('backup failures', () => {
       const withoutPort = new URL(probe.database.url as string);
       withoutPort.port = '';
       assert.equal(url.port === '' || url.port === '5432', true, 'the test server listens on the default port');
-      const portless = await startKassa({ database: { ...probe.database, env: { BLNK_DATA_SOURCE_DNS: withoutPort.toString() } }, env: { BLNK_BACKUP_DIR: dir } });
+      const portless = await startKassa({
+        database: { ...probe.database, env: { BLNK_DATA_SOURCE_DNS: withoutPort.toString() } },
+        env: { BLNK_BACKUP_DIR: dir },
+      });
       try {
         assertBackupFailed(await portless.http.get('/backup'), /host and port/);
       } finally {
         await portless.stop();
       }
-      const noTool = await startKassa({ database: probe.database, env: { BLNK_BACKUP_DIR: dir, KASSA_PG_DUMP_PATH: '/nonexistent/pg_dump' } });
+      const noTool = await startKassa({
+        database: probe.database,
+        env: { BLNK_BACKUP_DIR: dir, KASSA_PG_DUMP_PATH: '/nonexistent/pg_dump' },
+      });
       try {
         assertBackupFailed(await noTool.http.get('/backup'), /not found/);
       } finally {

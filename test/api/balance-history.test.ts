@@ -12,8 +12,7 @@ describe('historical balances and snapshots', () => {
   let kassa: TestKassa;
   let ledger_id: string;
 
-  const newBalance = async () =>
-    (await kassa.http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id as string;
+  const newBalance = async () => (await kassa.http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id as string;
 
   const fund = async (destination: string, precise_amount: number, extra: Record<string, unknown> = {}) => {
     const res = await kassa.http.post('/transactions', {
@@ -40,10 +39,9 @@ describe('historical balances and snapshots', () => {
   };
 
   const snapshotCount = async (balance_id: string) => {
-    const rows = await kassa.server.db.query<{ n: string }>(
-      'SELECT count(*) AS n FROM balance_snapshots WHERE balance_id = $1',
-      [balance_id],
-    );
+    const rows = await kassa.server.db.query<{ n: string }>('SELECT count(*) AS n FROM balance_snapshots WHERE balance_id = $1', [
+      balance_id,
+    ]);
     return Number(rows[0].n);
   };
 

@@ -15,7 +15,8 @@ describe('balance monitors', () => {
     kassa = await startKassa({ env: { BLNK_WEBHOOK_URL: receiver.url } });
     const ledger = await kassa.http.post('/ledgers', { name: 'monitors' });
     balance_id = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
-    other_balance_id = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
+    other_balance_id = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body
+      .balance_id;
   });
   after(async () => {
     await kassa.close();
@@ -82,13 +83,19 @@ describe('balance monitors', () => {
     const wrongType = await create({ balance_id, condition: { field: 'balance', operator: '>', value: 'ten', precision: 1 } });
     assert.equal(wrongType.status, 400);
     assert.equal(wrongType.body.error_detail.code, 'GEN_MALFORMED_REQUEST');
-    const unknown = await create({ balance_id: 'bln_unknown', condition: { field: 'balance', operator: '>', value: 1, precision: 1 } });
+    const unknown = await create({
+      balance_id: 'bln_unknown',
+      condition: { field: 'balance', operator: '>', value: 1, precision: 1 },
+    });
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.error, 'Invalid balance ID');
   });
 
   test('read, list, list by balance', async () => {
-    const created = await create({ balance_id: other_balance_id, condition: { field: 'inflight_balance', operator: '<', value: -5, precision: 10 } });
+    const created = await create({
+      balance_id: other_balance_id,
+      condition: { field: 'inflight_balance', operator: '<', value: -5, precision: 10 },
+    });
     const read = await kassa.http.get(`/balance-monitors/${created.body.monitor_id}`);
     assert.equal(read.status, 200);
     assert.deepEqual(read.body, created.body);
@@ -113,11 +120,19 @@ describe('balance monitors', () => {
     assert.equal(bad.status, 400);
     assert.equal((await kassa.http.get(`/balance-monitors/${id}`)).body.condition.precise_value, 100);
 
-    const res = await kassa.http.put(`/balance-monitors/${id}`, { condition: { field: 'credit_balance', operator: '=', value: 2.5 } });
+    const res = await kassa.http.put(`/balance-monitors/${id}`, {
+      condition: { field: 'credit_balance', operator: '=', value: 2.5 },
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { message: 'BalanceMonitor updated successfully' });
     const read = await kassa.http.get(`/balance-monitors/${id}`);
-    assert.deepEqual(read.body.condition, { field: 'credit_balance', operator: '=', value: 2.5, precision: 100, precise_value: 250 });
+    assert.deepEqual(read.body.condition, {
+      field: 'credit_balance',
+      operator: '=',
+      value: 2.5,
+      precision: 100,
+      precise_value: 250,
+    });
     assert.equal(read.body.description, 'keep me');
     assert.equal(read.body.balance_id, balance_id);
 
@@ -126,7 +141,9 @@ describe('balance monitors', () => {
       condition: { field: 'balance', operator: '>', value: 1, precision: 1 },
     });
     assert.equal(moved.status, 400);
-    const missing = await kassa.http.put('/balance-monitors/mon_unknown', { condition: { field: 'balance', operator: '>', value: 1 } });
+    const missing = await kassa.http.put('/balance-monitors/mon_unknown', {
+      condition: { field: 'balance', operator: '>', value: 1 },
+    });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error_detail.code, 'BAL_MONITOR_NOT_FOUND');
   });
@@ -145,8 +162,14 @@ describe('balance monitors', () => {
   test('evaluation records one balance.monitor event per monitor whose condition holds', async () => {
     const ledger = await kassa.http.post('/ledgers', { name: 'evaluation' });
     const watched = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
-    const equal = await create({ balance_id: watched, condition: { field: 'balance', operator: '=', value: 10, precision: 100 } });
-    const above = await create({ balance_id: watched, condition: { field: 'credit_balance', operator: '>', value: 5, precision: 100 } });
+    const equal = await create({
+      balance_id: watched,
+      condition: { field: 'balance', operator: '=', value: 10, precision: 100 },
+    });
+    const above = await create({
+      balance_id: watched,
+      condition: { field: 'credit_balance', operator: '>', value: 5, precision: 100 },
+    });
     await create({ balance_id: watched, condition: { field: 'debit_balance', operator: '>', value: 5, precision: 100 } });
     const db = kassa.server.db;
     const state = {
@@ -180,7 +203,10 @@ describe('balance monitors', () => {
   test('a skip_queue transaction that meets a condition records balance.monitor in its commit', async () => {
     const ledger = await kassa.http.post('/ledgers', { name: 'direct' });
     const watched = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
-    const monitor = await create({ balance_id: watched, condition: { field: 'balance', operator: '=', value: 1, precision: 100 } });
+    const monitor = await create({
+      balance_id: watched,
+      condition: { field: 'balance', operator: '=', value: 1, precision: 100 },
+    });
     const post = (reference: string) =>
       kassa.http.post('/transactions', {
         amount: 1,
@@ -205,7 +231,10 @@ describe('balance monitors', () => {
   test('a queued transaction fires the monitor when the worker applies it', async () => {
     const ledger = await kassa.http.post('/ledgers', { name: 'queued' });
     const watched = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
-    const monitor = await create({ balance_id: watched, condition: { field: 'credit_balance', operator: '>=', value: 5, precision: 1 } });
+    const monitor = await create({
+      balance_id: watched,
+      condition: { field: 'credit_balance', operator: '>=', value: 5, precision: 1 },
+    });
     const res = await kassa.http.post('/transactions', {
       precise_amount: 5,
       currency: 'USD',

@@ -26,8 +26,14 @@ describe('bulk under concurrency', () => {
     for (let i = 0; i < BALANCES; i++) {
       const id = (await http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id;
       const fund = await http.post('/transactions', {
-        precise_amount: FUNDS, currency: 'USD', reference: `fund-${randomUUID()}`, description: 'fund',
-        source: `@BulkFund-${randomUUID()}`, destination: id, allow_overdraft: true, skip_queue: true,
+        precise_amount: FUNDS,
+        currency: 'USD',
+        reference: `fund-${randomUUID()}`,
+        description: 'fund',
+        source: `@BulkFund-${randomUUID()}`,
+        destination: id,
+        allow_overdraft: true,
+        skip_queue: true,
       });
       assert.equal(fund.status, 201);
       ids.push(id);
@@ -46,8 +52,11 @@ describe('bulk under concurrency', () => {
           // Two skip_queue batches in every eight (one atomic, one not) carry as second item an
           // amount no balance can ever fund, so some 400s are certain whatever the interleaving.
           precise_amount: i % 8 < 4 && i % 2 === 0 && k === 1 ? BALANCES * FUNDS + 1 : 1 + random(400),
-          currency: 'USD', reference: `bc-${randomUUID()}`, description: 'bulk',
-          source, destination,
+          currency: 'USD',
+          reference: `bc-${randomUUID()}`,
+          description: 'bulk',
+          source,
+          destination,
         };
       });
       return { transactions, skip_queue: i % 2 === 0, atomic: i % 4 < 2 };
@@ -65,7 +74,7 @@ describe('bulk under concurrency', () => {
       if (res.status === 400) assert.equal(res.body.error_detail.code, 'TXN_INSUFFICIENT_FUNDS', res.text);
       // The 1-based item a skip_queue batch stopped at.
       const stopped = res.status === 400 ? Number(/failed to queue transaction (\d+)/.exec(res.body.error)![1]) : Infinity;
-      const rows = await Promise.all(transactions.map(async (t) => (await http.get(`/transactions/reference/${t.reference}`))));
+      const rows = await Promise.all(transactions.map(async (t) => await http.get(`/transactions/reference/${t.reference}`)));
       const outcomes = await Promise.all(
         transactions.map(async (t) => (await http.get(`/transactions/reference/${t.reference}_q`)).body?.status),
       );

@@ -23,7 +23,13 @@ describe('bulk transaction events', () => {
 
   const balance = async () => (await kassa.http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id as string;
   const item = (source: string, destination: string, precise_amount: number, extra: Record<string, unknown> = {}) => ({
-    precise_amount, currency: 'USD', reference: `be-${randomUUID()}`, description: 'bulk event', source, destination, ...extra,
+    precise_amount,
+    currency: 'USD',
+    reference: `be-${randomUUID()}`,
+    description: 'bulk event',
+    source,
+    destination,
+    ...extra,
   });
   const events = (batch_id: string) => receiver.where((body) => body.data?.batch_id === batch_id);
   const submit = async (body: Record<string, unknown>) => {
@@ -35,7 +41,10 @@ describe('bulk transaction events', () => {
   test('applied, inflight and failed batches each send one event with Blnk payload', async () => {
     const [s, d] = [await balance(), await balance()];
     const world = `@EventsWorld-${randomUUID()}`;
-    const applied = await submit({ transactions: [item(world, s, 100, { allow_overdraft: true }), item(world, d, 5, { allow_overdraft: true })], skip_queue: true });
+    const applied = await submit({
+      transactions: [item(world, s, 100, { allow_overdraft: true }), item(world, d, 5, { allow_overdraft: true })],
+      skip_queue: true,
+    });
     const inflight = await submit({ transactions: [item(world, d, 7, { allow_overdraft: true })], inflight: true });
     const failedItems = [item(world, d, 1, { allow_overdraft: true }), item(s, d, 1_000)];
     const failed = await submit({ transactions: failedItems, skip_queue: true, atomic: true });

@@ -18,8 +18,13 @@ async function balance(http: HttpClient): Promise<string> {
 function items(count: number, destination: string) {
   const source = `@BulkWorld-${randomUUID()}`;
   return Array.from({ length: count }, (_, i) => ({
-    precise_amount: 1, currency: 'USD', reference: `bp-${randomUUID()}-${i}`, description: 'bulk',
-    source, destination, allow_overdraft: true,
+    precise_amount: 1,
+    currency: 'USD',
+    reference: `bp-${randomUUID()}-${i}`,
+    description: 'bulk',
+    source,
+    destination,
+    allow_overdraft: true,
   }));
 }
 
@@ -46,7 +51,11 @@ describe('asynchronous bulk across crashes and processes', () => {
     try {
       const destination = await balance(kassa.http);
       const count = 1500;
-      const res = await kassa.http.post('/transactions/bulk', { transactions: items(count, destination), skip_queue: true, run_async: true });
+      const res = await kassa.http.post('/transactions/bulk', {
+        transactions: items(count, destination),
+        skip_queue: true,
+        run_async: true,
+      });
       assert.equal(res.status, 202, res.text);
       // Crash once some items are applied (and, surely, before all are).
       await eventually(async () => (((await balanceOf(kassa.http, destination)) ?? 0) > 0 ? true : undefined), {
@@ -69,7 +78,11 @@ describe('asynchronous bulk across crashes and processes', () => {
     let kassa = await spawnKassa(database);
     try {
       const destination = await balance(kassa.http);
-      const res = await kassa.http.post('/transactions/bulk', { transactions: items(50, destination), atomic: true, run_async: true });
+      const res = await kassa.http.post('/transactions/bulk', {
+        transactions: items(50, destination),
+        atomic: true,
+        run_async: true,
+      });
       assert.equal(res.status, 202, res.text);
       await kassa.kill();
       kassa = await spawnKassa(database);

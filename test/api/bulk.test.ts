@@ -29,14 +29,26 @@ describe('bulk transactions', () => {
   const funded = async (precise_amount: number) => {
     const id = await balance();
     const res = await kassa.http.post('/transactions', {
-      precise_amount, currency: 'USD', reference: ref('fund'), description: 'fund',
-      source: '@World', destination: id, allow_overdraft: true, skip_queue: true,
+      precise_amount,
+      currency: 'USD',
+      reference: ref('fund'),
+      description: 'fund',
+      source: '@World',
+      destination: id,
+      allow_overdraft: true,
+      skip_queue: true,
     });
     assert.equal(res.status, 201, res.text);
     return id;
   };
   const item = (source: string, destination: string, precise_amount: number, extra: Record<string, unknown> = {}) => ({
-    precise_amount, currency: 'USD', reference: ref('item'), description: 'bulk item', source, destination, ...extra,
+    precise_amount,
+    currency: 'USD',
+    reference: ref('item'),
+    description: 'bulk item',
+    source,
+    destination,
+    ...extra,
   });
   const bulk = (body: Record<string, unknown>) => kassa.http.post('/transactions/bulk', body);
 
@@ -230,7 +242,15 @@ describe('bulk transactions', () => {
     const reference = ref('split');
     const res = await bulk({
       transactions: [
-        { ...item(s, a, 100), reference, destination: undefined, destinations: [{ identifier: a, distribution: '50%' }, { identifier: b, distribution: 'left' }] },
+        {
+          ...item(s, a, 100),
+          reference,
+          destination: undefined,
+          destinations: [
+            { identifier: a, distribution: '50%' },
+            { identifier: b, distribution: 'left' },
+          ],
+        },
       ],
       skip_queue: true,
     });
@@ -250,7 +270,11 @@ describe('bulk transactions', () => {
       const items = [item(s, d, 10), item(s, d, 20)];
       const res = await bulk({ transactions: items, run_async: true, skip_queue });
       assert.equal(res.status, 202, res.text);
-      assert.deepEqual(res.body, { message: 'Bulk transaction processing started', batch_id: res.body.batch_id, status: 'processing' });
+      assert.deepEqual(res.body, {
+        message: 'Bulk transaction processing started',
+        batch_id: res.body.batch_id,
+        status: 'processing',
+      });
       for (const it of items) {
         const reference = skip_queue ? it.reference : `${it.reference}_q`;
         const row = await eventually(async () => {
@@ -281,7 +305,12 @@ describe('bulk transactions', () => {
     assert.equal(done.error, null);
     assert.ok(Date.parse(done.finished_at) >= Date.parse(done.created_at));
 
-    const short = await bulk({ transactions: [item(s, d, 1), item(s, d, 1000)], run_async: true, skip_queue: true, atomic: true });
+    const short = await bulk({
+      transactions: [item(s, d, 1), item(s, d, 1000)],
+      run_async: true,
+      skip_queue: true,
+      atomic: true,
+    });
     assert.equal(short.status, 202, short.text);
     const failed = await eventually(async () => {
       const status = (await kassa.http.get(`/transactions/bulk/${short.body.batch_id}`)).body;

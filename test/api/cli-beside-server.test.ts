@@ -39,7 +39,16 @@ describe('the CLI beside a running server', () => {
 
   test('keys create works while the server runs, and the server accepts the key at once', async () => {
     const run = await kassaCommand(kassa.database.env, [
-      'keys', 'create', '--owner', 'ops', '--name', 'beside', '--scopes', 'ledgers:read', '--expires', '2099-01-01T00:00:00Z',
+      'keys',
+      'create',
+      '--owner',
+      'ops',
+      '--name',
+      'beside',
+      '--scopes',
+      'ledgers:read',
+      '--expires',
+      '2099-01-01T00:00:00Z',
     ]);
     assert.equal(run.status, 0, run.stderr);
     const created = JSON.parse(run.stdout);
@@ -48,7 +57,18 @@ describe('the CLI beside a running server', () => {
   });
 
   test('a bad expiry is refused by the command, naming the option', async () => {
-    const run = await kassaCommand(kassa.database.env, ['keys', 'create', '--owner', 'o', '--name', 'n', '--scopes', 'ledgers:read', '--expires', 'soon']);
+    const run = await kassaCommand(kassa.database.env, [
+      'keys',
+      'create',
+      '--owner',
+      'o',
+      '--name',
+      'n',
+      '--scopes',
+      'ledgers:read',
+      '--expires',
+      'soon',
+    ]);
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /--expires must be an RFC 3339 timestamp/);
   });
@@ -63,11 +83,15 @@ describe('the CLI beside a running server', () => {
     assert.match(retry.stderr, /no dead delivery with id evt_no_such_delivery/);
   });
 
-  test('the admin socket of the embedded database is owner-only', { skip: TEST_DATABASE_URL !== '' && 'PostgreSQL: no socket' }, async () => {
-    const socket = join(kassa.database.env.KASSA_DATA_DIR, 'admin.sock');
-    assert.ok(statSync(socket).isSocket());
-    assert.equal(statSync(socket).mode & 0o777, 0o600);
-  });
+  test(
+    'the admin socket of the embedded database is owner-only',
+    { skip: TEST_DATABASE_URL !== '' && 'PostgreSQL: no socket' },
+    async () => {
+      const socket = join(kassa.database.env.KASSA_DATA_DIR, 'admin.sock');
+      assert.ok(statSync(socket).isSocket());
+      assert.equal(statSync(socket).mode & 0o777, 0o600);
+    },
+  );
 });
 
 describe('the CLI after the server stopped', () => {
@@ -78,7 +102,16 @@ describe('the CLI after the server stopped', () => {
     try {
       if (socket) assert.ok(!existsSync(socket), 'the socket is removed on stop');
       const run = await kassaCommand(kassa.database.env, [
-        'keys', 'create', '--owner', 'ops', '--name', 'after', '--scopes', 'ledgers:read', '--expires', '2099-01-01T00:00:00Z',
+        'keys',
+        'create',
+        '--owner',
+        'ops',
+        '--name',
+        'after',
+        '--scopes',
+        'ledgers:read',
+        '--expires',
+        '2099-01-01T00:00:00Z',
       ]);
       assert.equal(run.status, 0, run.stderr);
       assert.equal(JSON.parse(run.stdout).name, 'after');

@@ -77,9 +77,6 @@ describe('CORS, configured in secure mode', () => {
 
 describe('CORS configuration', () => {
   test('an origin with a path is refused at start, naming the key', async () => {
-    await assert.rejects(
-      startKassa({ env: { KASSA_CORS_ORIGINS: 'https://app.example.com/path' } }),
-      /server\.cors_origins/,
-    );
+    await assert.rejects(startKassa({ env: { KASSA_CORS_ORIGINS: 'https://app.example.com/path' } }), /server\.cors_origins/);
   });
 });

@@ -192,7 +192,10 @@ describe('dry run', () => {
     assert.equal(res.body.balances[0].resulting_available, '600');
     assert.equal(res.body.balances[0].resulting_balance, '1000');
     assert.equal(res.body.balances[1].resulting_inflight_credit_balance, '400');
-    assert.ok(res.body.notes.some((note: string) => note.startsWith('scheduled_for is ignored')), res.text);
+    assert.ok(
+      res.body.notes.some((note: string) => note.startsWith('scheduled_for is ignored')),
+      res.text,
+    );
   });
 
   test('a used reference would not apply with the message of a real post', async () => {
@@ -254,7 +257,10 @@ describe('dry run', () => {
     assert.equal(res.body.precise_amount, '1001');
     const legs = res.body.legs.map((leg: any) => [leg.identifier, leg.role, leg.precise_amount]);
     assert.equal(legs.length, 2);
-    assert.deepEqual(legs.map((l: string[]) => l[1]), ['destination', 'destination']);
+    assert.deepEqual(
+      legs.map((l: string[]) => l[1]),
+      ['destination', 'destination'],
+    );
     assert.deepEqual(legs.map((l: string[]) => l[2]).sort(), ['500', '501']);
     const bySide = new Map(res.body.balances.map((p: any) => [p.balance_id, p]));
     assert.equal((bySide.get(source) as any).resulting_balance, String(2_000 - 1_001));
@@ -282,8 +288,18 @@ describe('dry run', () => {
   // A queued atomic split is one group the worker applies in order, all or none: projected
   // cumulatively like the skip_queue one.
   for (const { name, skip_queue, precise_amount, first_leg } of [
-    { name: 'an atomic split that runs out of funds would leave every balance as it is', skip_queue: true, precise_amount: 150, first_leg: '50' },
-    { name: 'a queued atomic split is one group: projected cumulatively, all or none', skip_queue: false, precise_amount: 160, first_leg: '80' },
+    {
+      name: 'an atomic split that runs out of funds would leave every balance as it is',
+      skip_queue: true,
+      precise_amount: 150,
+      first_leg: '50',
+    },
+    {
+      name: 'a queued atomic split is one group: projected cumulatively, all or none',
+      skip_queue: false,
+      precise_amount: 160,
+      first_leg: '80',
+    },
   ]) {
     test(name, async () => {
       const source = await funded(100n);
@@ -324,7 +340,10 @@ describe('dry run', () => {
     assert.equal(res.body.legs.length, 2);
     assert.ok(res.body.notes.some((note: string) => note.startsWith('skip_queue is false')));
     const sourceViews = res.body.balances.filter((p: any) => p.balance_id === source);
-    assert.deepEqual(sourceViews.map((p: any) => p.resulting_balance), ['20', '20']);
+    assert.deepEqual(
+      sourceViews.map((p: any) => p.resulting_balance),
+      ['20', '20'],
+    );
   });
 
   test('inflight commit preview: the hold moves to settled in the projection only', async () => {
@@ -350,7 +369,11 @@ describe('dry run', () => {
     assert.deepEqual(money(await read(destination)), money(destinationBefore));
     assert.equal((await kassa.http.get(`/transactions/${id}`)).body.status, 'INFLIGHT');
 
-    const partial = await kassa.http.put(`/transactions/inflight/${id}`, { status: 'commit', precise_amount: 2_500, dry_run: true });
+    const partial = await kassa.http.put(`/transactions/inflight/${id}`, {
+      status: 'commit',
+      precise_amount: 2_500,
+      dry_run: true,
+    });
     assert.equal(partial.body.precise_amount, '2500');
     assert.equal(partial.body.balances[0].resulting_inflight_debit_balance, '7500');
 
@@ -361,7 +384,11 @@ describe('dry run', () => {
 
   test('inflight void preview releases the whole remaining hold and notes an ignored amount', async () => {
     const { id, destination } = await hold(10_000n);
-    assert.equal((await kassa.http.put(`/transactions/inflight/${id}`, { status: 'commit', precise_amount: 3_000, skip_queue: true })).status, 200);
+    assert.equal(
+      (await kassa.http.put(`/transactions/inflight/${id}`, { status: 'commit', precise_amount: 3_000, skip_queue: true }))
+        .status,
+      200,
+    );
     const res = await kassa.http.put(`/transactions/inflight/${id}`, { status: 'void', precise_amount: 4_000, dry_run: true });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.operation, 'void');
@@ -376,7 +403,11 @@ describe('dry run', () => {
 
   test('inflight previews that would not apply: amount exceeded, voided, not inflight; unknown is 404', async () => {
     const { id } = await hold(10_000n);
-    const exceeded = await kassa.http.put(`/transactions/inflight/${id}`, { status: 'commit', precise_amount: 20_000, dry_run: true });
+    const exceeded = await kassa.http.put(`/transactions/inflight/${id}`, {
+      status: 'commit',
+      precise_amount: 20_000,
+      dry_run: true,
+    });
     assert.equal(exceeded.status, 200, exceeded.text);
     assert.equal(exceeded.body.would_apply, false);
     assert.equal(exceeded.body.rejection.code, 'TXN_COMMIT_AMOUNT_EXCEEDED');
@@ -390,8 +421,17 @@ describe('dry run', () => {
     assert.equal(voided.body.would_apply, false);
     assert.equal(voided.body.rejection.code, 'TXN_ALREADY_VOIDED');
 
-    const applied = await post({ precise_amount: 1, source: '@World', destination: await balance(), allow_overdraft: true, skip_queue: true });
-    const notInflight = await kassa.http.put(`/transactions/inflight/${applied.body.transaction_id}`, { status: 'void', dry_run: true });
+    const applied = await post({
+      precise_amount: 1,
+      source: '@World',
+      destination: await balance(),
+      allow_overdraft: true,
+      skip_queue: true,
+    });
+    const notInflight = await kassa.http.put(`/transactions/inflight/${applied.body.transaction_id}`, {
+      status: 'void',
+      dry_run: true,
+    });
     assert.equal(notInflight.status, 200);
     assert.equal(notInflight.body.rejection.code, 'TXN_NOT_INFLIGHT');
 
@@ -407,7 +447,12 @@ describe('dry run', () => {
     const second = await hold(2_000n);
     const before = await footprint();
     const commit = await kassa.http.post('/transactions/inflight/bulk/commit', {
-      transactions: [{ transaction_id: first.id }, { transaction_id: first.id }, { transaction_id: second.id, precise_amount: 500 }, { transaction_id: 'txn_unknown' }],
+      transactions: [
+        { transaction_id: first.id },
+        { transaction_id: first.id },
+        { transaction_id: second.id, precise_amount: 500 },
+        { transaction_id: 'txn_unknown' },
+      ],
       skip_queue: true,
       dry_run: true,
     });
@@ -430,14 +475,20 @@ describe('dry run', () => {
     const secondSource = body.balances.find((p: any) => p.balance_id === second.source);
     assert.equal(secondSource.resulting_inflight_debit_balance, '1500');
 
-    const voids = await kassa.http.post('/transactions/inflight/bulk/void', { transaction_ids: [first.id, second.id], dry_run: true });
+    const voids = await kassa.http.post('/transactions/inflight/bulk/void', {
+      transaction_ids: [first.id, second.id],
+      dry_run: true,
+    });
     assert.equal(voids.status, 200, voids.text);
     assert.equal(voids.body.cumulative, false);
     assert.equal(voids.body.balances, undefined);
-    assert.deepEqual(voids.body.results.map((r: any) => [r.would_apply, r.operation, r.precise_amount]), [
-      [true, 'void', '1000'],
-      [true, 'void', '2000'],
-    ]);
+    assert.deepEqual(
+      voids.body.results.map((r: any) => [r.would_apply, r.operation, r.precise_amount]),
+      [
+        [true, 'void', '1000'],
+        [true, 'void', '2000'],
+      ],
+    );
     assert.deepEqual(await footprint(), before);
     assert.equal((await kassa.http.get(`/transactions/${first.id}`)).body.status, 'INFLIGHT');
   });
@@ -480,9 +531,22 @@ describe('dry run', () => {
       destination,
     });
     const used = ref('used');
-    assert.equal((await post({ reference: used, precise_amount: 1, source: '@World', destination: b, allow_overdraft: true, skip_queue: true })).status, 201);
+    assert.equal(
+      (
+        await post({
+          reference: used,
+          precise_amount: 1,
+          source: '@World',
+          destination: b,
+          allow_overdraft: true,
+          skip_queue: true,
+        })
+      ).status,
+      201,
+    );
     const transactions = [item(600, a), item(600, b), item(300, b), item(100, a, used)];
-    const bulk = (flags: Record<string, unknown>) => kassa.http.post('/transactions/bulk', { transactions, dry_run: true, ...flags });
+    const bulk = (flags: Record<string, unknown>) =>
+      kassa.http.post('/transactions/bulk', { transactions, dry_run: true, ...flags });
     const before = await footprint();
 
     const cumulative = await bulk({ skip_queue: true, run_async: true });
@@ -518,9 +582,17 @@ describe('dry run', () => {
     const independent = await bulk({});
     assert.equal(independent.body.cumulative, false);
     assert.equal(independent.body.balances, undefined);
-    assert.deepEqual(independent.body.results.map((r: any) => r.would_apply), [true, true, true, false]);
+    assert.deepEqual(
+      independent.body.results.map((r: any) => r.would_apply),
+      [true, true, true, false],
+    );
 
-    const held = await kassa.http.post('/transactions/bulk', { transactions: transactions.slice(0, 1), inflight: true, skip_queue: true, dry_run: true });
+    const held = await kassa.http.post('/transactions/bulk', {
+      transactions: transactions.slice(0, 1),
+      inflight: true,
+      skip_queue: true,
+      dry_run: true,
+    });
     assert.equal(held.body.would_apply, true);
     assert.equal(held.body.results[0].status, 'INFLIGHT');
     assert.equal(held.body.balances[0].resulting_inflight_debit_balance, '600');
@@ -539,7 +611,17 @@ describe('dry run', () => {
     assert.equal(empty.status, 400);
     assert.equal(empty.body.error_detail.code, 'TXN_BULK_EMPTY');
     const invalid = await kassa.http.post('/transactions/bulk', {
-      transactions: [{ precise_amount: 1, currency: 'USD', reference: ref(), description: 'x', source: '@World', destination: await balance() }, { currency: 'USD' }],
+      transactions: [
+        {
+          precise_amount: 1,
+          currency: 'USD',
+          reference: ref(),
+          description: 'x',
+          source: '@World',
+          destination: await balance(),
+        },
+        { currency: 'USD' },
+      ],
       dry_run: true,
     });
     assert.equal(invalid.status, 400);
@@ -614,7 +696,17 @@ describe('dry run', () => {
         }),
         async ({ from_a, precise_amount, allow_overdraft, overdraft_limit, inflight }) => {
           const [source, destination] = from_a ? [a, b] : [b, a];
-          const body = { reference: ref('prop'), precise_amount, precision: 100, source, destination, allow_overdraft, overdraft_limit, inflight, skip_queue: true };
+          const body = {
+            reference: ref('prop'),
+            precise_amount,
+            precision: 100,
+            source,
+            destination,
+            allow_overdraft,
+            overdraft_limit,
+            inflight,
+            skip_queue: true,
+          };
           const preview = (await post({ ...body, dry_run: true })).body;
           const real = await post(body);
           assert.equal(real.status === 201, preview.would_apply, `${real.text} vs ${JSON.stringify(preview)}`);
@@ -648,8 +740,17 @@ describe('dry run with enable_queued_checks', () => {
       (await kassa.http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id,
     ];
     const post = (body: Record<string, unknown>) =>
-      kassa.http.post('/transactions', { currency: 'USD', description: 'queued checks', reference: `qc-${randomUUID()}`, ...body });
-    assert.equal((await post({ precise_amount: 1_000, source: '@World', destination: source, allow_overdraft: true, skip_queue: true })).status, 201);
+      kassa.http.post('/transactions', {
+        currency: 'USD',
+        description: 'queued checks',
+        reference: `qc-${randomUUID()}`,
+        ...body,
+      });
+    assert.equal(
+      (await post({ precise_amount: 1_000, source: '@World', destination: source, allow_overdraft: true, skip_queue: true }))
+        .status,
+      201,
+    );
     assert.equal((await post({ precise_amount: 700, source, destination })).status, 201); // stays queued: no worker
     const preview = await post({ precise_amount: 400, source, destination, skip_queue: true, dry_run: true });
     assert.equal(preview.status, 200, preview.text);

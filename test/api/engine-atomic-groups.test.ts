@@ -43,8 +43,14 @@ describe('atomic groups in the queue', () => {
     const a = await balance();
     const b = await balance();
     const funded = await kassa.http.post('/transactions', {
-      precise_amount: 100, currency: 'USD', description: 'fund', reference: `f-${randomUUID()}`,
-      source: `@F-${randomUUID()}`, destination: s, allow_overdraft: true, skip_queue: true,
+      precise_amount: 100,
+      currency: 'USD',
+      description: 'fund',
+      reference: `f-${randomUUID()}`,
+      source: `@F-${randomUUID()}`,
+      destination: s,
+      allow_overdraft: true,
+      skip_queue: true,
     });
     assert.equal(funded.status, 201);
     const refs = await enqueueGroup(

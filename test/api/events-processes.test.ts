@@ -78,83 +78,114 @@ describe('webhook delivery across processes', () => {
     }
   });
 
-  test('two processes on one PostgreSQL deliver each event once', { skip: !TEST_DATABASE_URL && 'PGlite is single-process' }, async () => {
-    receiver.respond = () => ({ status: 200 });
-    const processes = [
-      await spawnKassa(database, { env: env(30_000) }),
-      await spawnKassa(database, { env: env(30_000) }),
-    ];
-    try {
-      const ids: string[] = [];
-      await Promise.all(
-        Array.from({ length: 30 }, async (_, i) => {
-          const res = await processes[i % 2].http.post('/ledgers', { name: `shared-${i}` });
-          assert.equal(res.status, 201);
-          ids.push(res.body.ledger_id);
-        }),
-      );
-      const deliveries = (id: string) => receiver.where((b) => b.event === 'ledger.created' && b.data?.ledger_id === id);
-      await eventually(() => ids.every((id) => deliveries(id).length > 0), 15_000, 'every event');
-      await settle(1_000);
-      for (const id of ids) assert.equal(deliveries(id).length, 1, `event for ${id} delivered once`);
-    } finally {
-      await Promise.all(processes.map((p) => p.stop()));
-    }
-  });
-});
-
-describe('events do not depend on which process took the request (PostgreSQL)', { skip: !TEST_DATABASE_URL && 'PGlite is single-process' }, () => {
-  const receiver = new Receiver();
-  let database: TestDatabase;
-  before(async () => {
-    await receiver.start();
-    database = await createTestDatabase();
-  });
-  after(async () => {
-    await receiver.stop();
-    await database.drop();
-  });
-
-  test('10: an API-only process without a webhook URL: its events are delivered by the worker, every attempt signed with its key', async () => {
-    const worker = await spawnKassa(database, {
-      env: { BLNK_WEBHOOK_URL: receiver.url, BLNK_SERVER_SECRET_KEY: SECRET, KASSA_EVENTS_RETRY_BASE_MS: '50' },
-    });
-    const api = await spawnKassa(database, {
-      env: { KASSA_WORKER_ENABLED: 'false', BLNK_SERVER_SECRET_KEY: 'another-secret-0123456789abcdef012345' },
-    });
-    try {
-      // Hooks: the first attempt fails, the retry succeeds; both come from the worker, signed with SECRET.
-      const isHook = (r: { path: string }) => r.path.endsWith('-pre');
-      receiver.respond = (request, received) => (isHook(request) && received.filter(isHook).length === 1 ? { status: 500 } : { status: 200 });
-      const hook = await api.http.post('/hooks', { name: 'pre', url: `${receiver.url}-pre`, type: 'PRE_TRANSACTION', active: true, retry_count: 2 });
-      assert.equal(hook.status, 201, hook.text);
-      const ledger = await api.http.post('/ledgers', { name: 'from the api process' });
-      assert.equal(ledger.status, 201, ledger.text);
-      const moved = await api.http.post('/transactions', {
-        reference: `api-${ledger.body.ledger_id}`, currency: 'USD', description: 'd', precise_amount: 5,
-        source: '@World', destination: '@api-only', allow_overdraft: true,
-      });
-      assert.equal(moved.status, 201, moved.text);
-      await eventually(() => receiver.where((b) => b.event === 'ledger.created' && b.data?.ledger_id === ledger.body.ledger_id).length === 1, 20_000, 'the ledger event');
-      await eventually(() => receiver.where((b) => b.event === 'transaction.applied' && b.data?.reference === `${moved.body.reference}_q`).length === 1, 20_000, 'the applied event');
-      await eventually(() => receiver.requests.filter((r) => isHook(r) && r.answered === 200).length === 1, 20_000, 'the hook retry');
-      const signed = receiver.requests.filter((r) => isHook(r) || r.body?.data?.ledger_id === ledger.body.ledger_id);
-      assert.equal(signed.length, 3, JSON.stringify(receiver.requests.map((r) => [r.path, r.answered, r.body?.event])));
-      for (const request of signed) {
-        const ok = verifyKassaSignature({
-          secret: SECRET,
-          timestamp: request.headers['x-blnk-timestamp'] as string,
-          signature: request.headers['x-blnk-signature'] as string,
-          rawBody: request.rawBody,
-          tolerance_s: 300,
-        });
-        assert.ok(ok, `signed with the worker's key: ${request.path}`);
+  test(
+    'two processes on one PostgreSQL deliver each event once',
+    { skip: !TEST_DATABASE_URL && 'PGlite is single-process' },
+    async () => {
+      receiver.respond = () => ({ status: 200 });
+      const processes = [await spawnKassa(database, { env: env(30_000) }), await spawnKassa(database, { env: env(30_000) })];
+      try {
+        const ids: string[] = [];
+        await Promise.all(
+          Array.from({ length: 30 }, async (_, i) => {
+            const res = await processes[i % 2].http.post('/ledgers', { name: `shared-${i}` });
+            assert.equal(res.status, 201);
+            ids.push(res.body.ledger_id);
+          }),
+        );
+        const deliveries = (id: string) => receiver.where((b) => b.event === 'ledger.created' && b.data?.ledger_id === id);
+        await eventually(() => ids.every((id) => deliveries(id).length > 0), 15_000, 'every event');
+        await settle(1_000);
+        for (const id of ids) assert.equal(deliveries(id).length, 1, `event for ${id} delivered once`);
+      } finally {
+        await Promise.all(processes.map((p) => p.stop()));
       }
-    } finally {
-      await Promise.all([worker.stop(), api.stop()]);
-    }
-  });
+    },
+  );
 });
+
+describe(
+  'events do not depend on which process took the request (PostgreSQL)',
+  { skip: !TEST_DATABASE_URL && 'PGlite is single-process' },
+  () => {
+    const receiver = new Receiver();
+    let database: TestDatabase;
+    before(async () => {
+      await receiver.start();
+      database = await createTestDatabase();
+    });
+    after(async () => {
+      await receiver.stop();
+      await database.drop();
+    });
+
+    test('10: an API-only process without a webhook URL: its events are delivered by the worker, every attempt signed with its key', async () => {
+      const worker = await spawnKassa(database, {
+        env: { BLNK_WEBHOOK_URL: receiver.url, BLNK_SERVER_SECRET_KEY: SECRET, KASSA_EVENTS_RETRY_BASE_MS: '50' },
+      });
+      const api = await spawnKassa(database, {
+        env: { KASSA_WORKER_ENABLED: 'false', BLNK_SERVER_SECRET_KEY: 'another-secret-0123456789abcdef012345' },
+      });
+      try {
+        // Hooks: the first attempt fails, the retry succeeds; both come from the worker, signed with SECRET.
+        const isHook = (r: { path: string }) => r.path.endsWith('-pre');
+        receiver.respond = (request, received) =>
+          isHook(request) && received.filter(isHook).length === 1 ? { status: 500 } : { status: 200 };
+        const hook = await api.http.post('/hooks', {
+          name: 'pre',
+          url: `${receiver.url}-pre`,
+          type: 'PRE_TRANSACTION',
+          active: true,
+          retry_count: 2,
+        });
+        assert.equal(hook.status, 201, hook.text);
+        const ledger = await api.http.post('/ledgers', { name: 'from the api process' });
+        assert.equal(ledger.status, 201, ledger.text);
+        const moved = await api.http.post('/transactions', {
+          reference: `api-${ledger.body.ledger_id}`,
+          currency: 'USD',
+          description: 'd',
+          precise_amount: 5,
+          source: '@World',
+          destination: '@api-only',
+          allow_overdraft: true,
+        });
+        assert.equal(moved.status, 201, moved.text);
+        await eventually(
+          () => receiver.where((b) => b.event === 'ledger.created' && b.data?.ledger_id === ledger.body.ledger_id).length === 1,
+          20_000,
+          'the ledger event',
+        );
+        await eventually(
+          () =>
+            receiver.where((b) => b.event === 'transaction.applied' && b.data?.reference === `${moved.body.reference}_q`)
+              .length === 1,
+          20_000,
+          'the applied event',
+        );
+        await eventually(
+          () => receiver.requests.filter((r) => isHook(r) && r.answered === 200).length === 1,
+          20_000,
+          'the hook retry',
+        );
+        const signed = receiver.requests.filter((r) => isHook(r) || r.body?.data?.ledger_id === ledger.body.ledger_id);
+        assert.equal(signed.length, 3, JSON.stringify(receiver.requests.map((r) => [r.path, r.answered, r.body?.event])));
+        for (const request of signed) {
+          const ok = verifyKassaSignature({
+            secret: SECRET,
+            timestamp: request.headers['x-blnk-timestamp'] as string,
+            signature: request.headers['x-blnk-signature'] as string,
+            rawBody: request.rawBody,
+            tolerance_s: 300,
+          });
+          assert.ok(ok, `signed with the worker's key: ${request.path}`);
+        }
+      } finally {
+        await Promise.all([worker.stop(), api.stop()]);
+      }
+    });
+  },
+);
 
 describe('a process without a webhook URL', () => {
   let database: TestDatabase;
@@ -165,7 +196,12 @@ describe('a process without a webhook URL', () => {
 
   test('records no webhook events (Blnk sends none), while hook deliveries are still recorded', async () => {
     const kassa = await spawnKassa(database);
-    const hook = await kassa.http.post('/hooks', { name: 'post', url: 'http://127.0.0.1:9/hook', type: 'POST_TRANSACTION', active: true });
+    const hook = await kassa.http.post('/hooks', {
+      name: 'post',
+      url: 'http://127.0.0.1:9/hook',
+      type: 'POST_TRANSACTION',
+      active: true,
+    });
     assert.equal(hook.status, 201, hook.text);
     assert.equal((await kassa.http.post('/ledgers', { name: 'no webhook' })).status, 201);
     const moved = await kassa.http.post('/transactions', {

@@ -25,7 +25,9 @@ describe('filter injection against a live server', () => {
     const ledgers = await db.query<{ n: string; names: string }>(
       "SELECT count(*) AS n, string_agg(name, ',' ORDER BY ledger_id) AS names FROM ledgers",
     );
-    const balances = await db.query<{ n: string; total: string }>('SELECT count(*) AS n, COALESCE(sum(balance), 0) AS total FROM balances');
+    const balances = await db.query<{ n: string; total: string }>(
+      'SELECT count(*) AS n, COALESCE(sum(balance), 0) AS total FROM balances',
+    );
     const transactions = await db.query<{ n: string; total: string; meta: string }>(
       "SELECT count(*) AS n, COALESCE(sum(precise_amount), 0) AS total, string_agg(meta_data::text, ',' ORDER BY seq) AS meta FROM transactions",
     );
@@ -33,7 +35,7 @@ describe('filter injection against a live server', () => {
       "SELECT count(*) AS n, string_agg(first_name, ',' ORDER BY identity_id) AS names FROM identities",
     );
     const tables = await db.query<{ n: string }>(
-      "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()",
+      'SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()',
     );
     return JSON.stringify({ ledgers, balances, transactions, identities, tables });
   };
@@ -143,7 +145,9 @@ describe('filter injection against a live server', () => {
     for (const name of PAYLOADS) {
       const field = await kassa.http.post('/ledgers/filter', { filters: [{ field: name, operator: 'eq', value: 'x' }] });
       assert.equal(field.status, 400);
-      const meta = await kassa.http.post('/ledgers/filter', { filters: [{ field: `meta_data.${name}`, operator: 'eq', value: 'x' }] });
+      const meta = await kassa.http.post('/ledgers/filter', {
+        filters: [{ field: `meta_data.${name}`, operator: 'eq', value: 'x' }],
+      });
       assert.equal(meta.status, 400);
       const operator = await kassa.http.post('/ledgers/filter', { filters: [{ field: 'name', operator: name, value: 'x' }] });
       assert.equal(operator.status, 400);

@@ -68,9 +68,14 @@ describe('filters with scoped API keys', () => {
   });
 
   test('a key with identities:write filters identities; ledgers and balances too', async () => {
-    const res = await writer.http.post('/identities/filter', { filters: [{ field: 'meta_data.tag', operator: 'eq', value: tag }] });
+    const res = await writer.http.post('/identities/filter', {
+      filters: [{ field: 'meta_data.tag', operator: 'eq', value: tag }],
+    });
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.body.map((i: { identity_id: string }) => i.identity_id), [identity_id]);
+    assert.deepEqual(
+      res.body.map((i: { identity_id: string }) => i.identity_id),
+      [identity_id],
+    );
     assert.equal((await writer.http.post('/ledgers/filter', {})).status, 200);
     const balances = await writer.http.post('/balances/filter', {
       filters: [{ field: 'indicator', operator: 'eq', value: `@secure-${tag}` }],

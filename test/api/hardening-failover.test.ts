@@ -32,7 +32,8 @@ describe('hardening: backends terminated under load (PostgreSQL)', { skip: !TEST
     try {
       const ledger_id = (await kassa.http.post('/ledgers', { name: 'failover' })).body.ledger_id;
       const balances: string[] = [];
-      for (let i = 0; i < 6; i++) balances.push((await kassa.http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id);
+      for (let i = 0; i < 6; i++)
+        balances.push((await kassa.http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id);
       const answers: TransferAnswer[] = [];
       let terminated = 0;
       for (let round = 0; round < ROUNDS; round++) {
@@ -60,7 +61,8 @@ describe('hardening: backends terminated under load (PostgreSQL)', { skip: !TEST
       await eventually(async () => ((await kassa.http.get('/health')).status === 200 ? true : undefined), { timeout_ms: 30_000 });
       // Every answer is a 2xx, a clear 5xx for the outage, or no answer at all; never a 500 with internals.
       for (const answer of answers) {
-        if (answer.status >= 500) assert.equal(answer.body?.error_detail?.code, 'GEN_SERVICE_UNAVAILABLE', JSON.stringify(answer.body));
+        if (answer.status >= 500)
+          assert.equal(answer.body?.error_detail?.code, 'GEN_SERVICE_UNAVAILABLE', JSON.stringify(answer.body));
       }
       const accepted = answers.filter((a) => a.status === 201);
       assert.ok(accepted.length > 0, 'transfers went through');

@@ -58,7 +58,14 @@ describe('hardening: amounts and the queue', () => {
     const [source, destination] = [await balance(), await balance()];
     const precise_amount = 10n ** 40n - 1n;
     const amountText = '999999999999999999999999999999999999999.9';
-    const direct = await transfer({ precise_amount, precision: 10, source, destination, allow_overdraft: true, skip_queue: true });
+    const direct = await transfer({
+      precise_amount,
+      precision: 10,
+      source,
+      destination,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(direct.status, 201, direct.text);
     assert.match(direct.text, new RegExp(`"amount":${amountText.replace('.', '\\.')}[,}]`));
     assert.equal(direct.body.precise_amount, precise_amount);
@@ -93,7 +100,12 @@ describe('hardening: amounts and the queue', () => {
       'CREATE TRIGGER test_poison BEFORE UPDATE ON balances FOR EACH ROW EXECUTE FUNCTION test_poison()',
     );
     try {
-      const poison = await transfer({ precise_amount: 5, source: poisonSource, destination: poisonDestination, allow_overdraft: true });
+      const poison = await transfer({
+        precise_amount: 5,
+        source: poisonSource,
+        destination: poisonDestination,
+        allow_overdraft: true,
+      });
       assert.equal(poison.status, 201, poison.text);
       const others = [];
       for (let i = 0; i < 5; i++) {
@@ -110,7 +122,12 @@ describe('hardening: amounts and the queue', () => {
     } finally {
       await kassa.server.db.query('DROP TRIGGER test_poison ON balances');
     }
-    const after = await transfer({ precise_amount: 1, source: poisonSource, destination: poisonDestination, allow_overdraft: true });
+    const after = await transfer({
+      precise_amount: 1,
+      source: poisonSource,
+      destination: poisonDestination,
+      allow_overdraft: true,
+    });
     assert.equal((await outcome(after.body.reference)).status, 'APPLIED', 'the queue works after the fault is gone');
     assert.deepEqual(await ledgerProblems(kassa.http), []);
   });
@@ -118,7 +135,14 @@ describe('hardening: amounts and the queue', () => {
   test('5: a transaction whose currency differs from a balance is 400 on every path', async () => {
     const [usd1, usd2] = [await balance('USD'), await balance('USD')];
     for (const skip_queue of [false, true]) {
-      const res = await transfer({ currency: 'EUR', precise_amount: 100, source: usd1, destination: usd2, allow_overdraft: true, skip_queue });
+      const res = await transfer({
+        currency: 'EUR',
+        precise_amount: 100,
+        source: usd1,
+        destination: usd2,
+        allow_overdraft: true,
+        skip_queue,
+      });
       assert.equal(res.status, 400, res.text);
       assert.match(res.body.error_detail.message, /currency/);
     }
@@ -132,11 +156,28 @@ describe('hardening: amounts and the queue', () => {
     });
     assert.equal(split.status, 400, split.text);
     const bulk = await kassa.http.post('/transactions/bulk', {
-      transactions: [{ currency: 'EUR', precise_amount: 1, reference: `r-${randomUUID()}`, description: 'd', source: usd1, destination: usd2, allow_overdraft: true }],
+      transactions: [
+        {
+          currency: 'EUR',
+          precise_amount: 1,
+          reference: `r-${randomUUID()}`,
+          description: 'd',
+          source: usd1,
+          destination: usd2,
+          allow_overdraft: true,
+        },
+      ],
     });
     assert.equal(bulk.status, 400, bulk.text);
     // Indicators are created in the transaction's currency, so they keep working.
-    const indicator = await transfer({ currency: 'EUR', precise_amount: 100, source: '@World', destination: `@eur-${randomUUID()}`, allow_overdraft: true, skip_queue: true });
+    const indicator = await transfer({
+      currency: 'EUR',
+      precise_amount: 100,
+      source: '@World',
+      destination: `@eur-${randomUUID()}`,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(indicator.status, 201, indicator.text);
     assert.equal((await kassa.http.get(`/balances/${usd2}`)).body.balance, 0);
   });

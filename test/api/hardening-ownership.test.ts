@@ -45,7 +45,17 @@ describe('hardening: server-owned rows and keys', () => {
       assert.equal(created.status, 400, created.text);
       assert.equal(created.body.error_detail.details.field, `meta_data.${key}`);
       const bulk = await kassa.http.post('/transactions/bulk', {
-        transactions: [{ currency: 'USD', precise_amount: 1, reference: `r-${randomUUID()}`, description: 'd', source: a, destination: b, meta_data }],
+        transactions: [
+          {
+            currency: 'USD',
+            precise_amount: 1,
+            reference: `r-${randomUUID()}`,
+            description: 'd',
+            source: a,
+            destination: b,
+            meta_data,
+          },
+        ],
       });
       assert.equal(bulk.status, 400, bulk.text);
       assert.equal(bulk.body.error_detail.details.field, `transactions[0].meta_data.${key}`);
@@ -63,8 +73,16 @@ describe('hardening: server-owned rows and keys', () => {
     const [customer, merchant, attacker] = [await funded(1_000), await funded(1_000), await balance()];
     const victim = await transfer({ precise_amount: 100, source: customer, destination: merchant });
     assert.equal(victim.status, 201, victim.text);
-    await eventually(async () => ((await kassa.http.get(`/transactions/reference/${victim.body.reference}_q`)).status === 200 ? true : undefined));
-    const planted = await transfer({ precise_amount: 50, source: attacker, destination: merchant, allow_overdraft: true, skip_queue: true });
+    await eventually(async () =>
+      (await kassa.http.get(`/transactions/reference/${victim.body.reference}_q`)).status === 200 ? true : undefined,
+    );
+    const planted = await transfer({
+      precise_amount: 50,
+      source: attacker,
+      destination: merchant,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     // Stored meta_data that names the victim's group (a row from before this release could carry it).
     await kassa.server.db.query(
       `UPDATE transactions SET meta_data = COALESCE(meta_data, '{}'::jsonb) || jsonb_build_object('QUEUED_PARENT_TRANSACTION', $1::text)
@@ -78,13 +96,25 @@ describe('hardening: server-owned rows and keys', () => {
     assert.equal((await read(attacker)).balance, -50);
 
     const hold = await transfer({ precise_amount: 30, source: customer, destination: merchant, inflight: true });
-    await eventually(async () => ((await kassa.http.get(`/transactions/reference/${hold.body.reference}_q`)).status === 200 ? true : undefined));
-    const tagged = await transfer({ precise_amount: 20, source: attacker, destination: merchant, inflight: true, allow_overdraft: true, skip_queue: true });
+    await eventually(async () =>
+      (await kassa.http.get(`/transactions/reference/${hold.body.reference}_q`)).status === 200 ? true : undefined,
+    );
+    const tagged = await transfer({
+      precise_amount: 20,
+      source: attacker,
+      destination: merchant,
+      inflight: true,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     await kassa.server.db.query(
       `UPDATE transactions SET meta_data = meta_data || jsonb_build_object('QUEUED_PARENT_TRANSACTION', $1::text) WHERE transaction_id = $2`,
       [hold.body.transaction_id, tagged.body.transaction_id],
     );
-    const commit = await kassa.http.put(`/transactions/inflight/${hold.body.transaction_id}`, { status: 'commit', skip_queue: true });
+    const commit = await kassa.http.put(`/transactions/inflight/${hold.body.transaction_id}`, {
+      status: 'commit',
+      skip_queue: true,
+    });
     assert.equal(commit.status, 200, commit.text);
     assert.equal((await read(merchant)).inflight_balance, 20, 'the tagged hold is still inflight');
     assert.deepEqual(await ledgerProblems(kassa.http), []);
@@ -94,7 +124,13 @@ describe('hardening: server-owned rows and keys', () => {
     for (const skip_queue of [true, false]) {
       const [a, b] = [await funded(100), await balance()];
       const original = await transfer({ precise_amount: 40, source: a, destination: b, skip_queue: true });
-      const squat = await transfer({ reference: `${original.body.transaction_id}_refund`, precise_amount: 1, source: a, destination: b, skip_queue: true });
+      const squat = await transfer({
+        reference: `${original.body.transaction_id}_refund`,
+        precise_amount: 1,
+        source: a,
+        destination: b,
+        skip_queue: true,
+      });
       assert.equal(squat.status, 201, squat.text);
       const refund = await kassa.http.post(`/refund-transaction/${original.body.transaction_id}`, { skip_queue });
       assert.equal(refund.status, 201, refund.text);
@@ -106,10 +142,19 @@ describe('hardening: server-owned rows and keys', () => {
   });
 
   test('3: a client reference `<ref>-1` / `<ref>_1` does not block a split; a repeated split is still 409', async () => {
-    for (const [skip_queue, separator] of [[true, '-'], [false, '_']] as const) {
+    for (const [skip_queue, separator] of [
+      [true, '-'],
+      [false, '_'],
+    ] as const) {
       const [a, b, c] = [await funded(1_000), await balance(), await balance()];
       const reference = `split-${randomUUID()}`;
-      const squat = await transfer({ reference: `${reference}${separator}1`, precise_amount: 1, source: a, destination: b, skip_queue: true });
+      const squat = await transfer({
+        reference: `${reference}${separator}1`,
+        precise_amount: 1,
+        source: a,
+        destination: b,
+        skip_queue: true,
+      });
       assert.equal(squat.status, 201, squat.text);
       const split = {
         reference,
@@ -127,7 +172,9 @@ describe('hardening: server-owned rows and keys', () => {
       const res = await transfer(split);
       assert.equal(res.status, 201, res.text);
       const legs = await Promise.all(
-        res.body.destinations.map(async (d: { transaction_id: string }) => (await kassa.http.get(`/transactions/${d.transaction_id}`)).body),
+        res.body.destinations.map(
+          async (d: { transaction_id: string }) => (await kassa.http.get(`/transactions/${d.transaction_id}`)).body,
+        ),
       );
       assert.ok(legs[0].reference.startsWith(`${reference}${separator}1_ref_`), legs[0].reference);
       assert.equal(legs[1].reference, `${reference}${separator}2`);
@@ -140,10 +187,22 @@ describe('hardening: server-owned rows and keys', () => {
     }
     const [a, b] = [await funded(1_000), await balance()];
     const reference = `bulk-split-${randomUUID()}`;
-    assert.equal((await transfer({ reference: `${reference}-1`, precise_amount: 1, source: a, destination: b, skip_queue: true })).status, 201);
+    assert.equal(
+      (await transfer({ reference: `${reference}-1`, precise_amount: 1, source: a, destination: b, skip_queue: true })).status,
+      201,
+    );
     const bulk = await kassa.http.post('/transactions/bulk', {
       skip_queue: true,
-      transactions: [{ currency: 'USD', reference, description: 'd', precise_amount: 10, source: a, destinations: [{ identifier: b, distribution: '100%' }] }],
+      transactions: [
+        {
+          currency: 'USD',
+          reference,
+          description: 'd',
+          precise_amount: 10,
+          source: a,
+          destinations: [{ identifier: b, distribution: '100%' }],
+        },
+      ],
     });
     assert.equal(bulk.status, 201, bulk.text);
     assert.equal((await read(b)).balance, 11);
@@ -151,10 +210,29 @@ describe('hardening: server-owned rows and keys', () => {
     for (const skip_queue of [true, false]) {
       const [s, d1, d2] = [await funded(1_000), await balance(), await balance()];
       const ref = `race-${randomUUID()}`;
-      await transfer({ reference: `${ref}${skip_queue ? '-' : '_'}1`, precise_amount: 1, source: s, destination: d1, skip_queue: true });
-      const body = { reference: ref, precise_amount: 10, source: s, skip_queue, destinations: [{ identifier: d1, distribution: '50%' }, { identifier: d2, distribution: 'left' }] };
+      await transfer({
+        reference: `${ref}${skip_queue ? '-' : '_'}1`,
+        precise_amount: 1,
+        source: s,
+        destination: d1,
+        skip_queue: true,
+      });
+      const body = {
+        reference: ref,
+        precise_amount: 10,
+        source: s,
+        skip_queue,
+        destinations: [
+          { identifier: d1, distribution: '50%' },
+          { identifier: d2, distribution: 'left' },
+        ],
+      };
       const answers = await Promise.all(Array.from({ length: 8 }, () => transfer(body)));
-      assert.deepEqual(answers.map((r) => r.status).filter((st) => st !== 409), [201], answers.map((r) => r.text).join('\n'));
+      assert.deepEqual(
+        answers.map((r) => r.status).filter((st) => st !== 409),
+        [201],
+        answers.map((r) => r.text).join('\n'),
+      );
       await eventually(async () => ((await read(d2)).balance === 5 ? true : undefined));
       assert.equal((await read(d1)).balance, 6);
     }
@@ -168,7 +246,11 @@ describe('hardening: server-owned rows and keys', () => {
       const answers = await Promise.all(
         Array.from({ length: 12 }, () => kassa.http.post(`/refund-transaction/${original.body.transaction_id}`, { skip_queue })),
       );
-      assert.deepEqual(answers.map((r) => r.status).filter((s) => s !== 409), [201], answers.map((r) => r.text).join('\n'));
+      assert.deepEqual(
+        answers.map((r) => r.status).filter((s) => s !== 409),
+        [201],
+        answers.map((r) => r.text).join('\n'),
+      );
       await eventually(async () => ((await read(b)).balance === 0 ? true : undefined));
     }
     assert.deepEqual(await ledgerProblems(kassa.http), []);
@@ -206,7 +288,9 @@ describe('hardening: server-owned rows and keys', () => {
     assert.equal(commit.status, 200, commit.text);
     const event = await eventually(
       async () =>
-        receiver.requests.find((r) => r.body?.event === 'inflight_action.refused' && r.body.data.transaction_id === create.body.transaction_id),
+        receiver.requests.find(
+          (r) => r.body?.event === 'inflight_action.refused' && r.body.data.transaction_id === create.body.transaction_id,
+        ),
       { timeout_ms: 30_000 },
     );
     assert.equal(event.body.data.action, 'commit');

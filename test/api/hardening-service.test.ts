@@ -19,7 +19,11 @@ function assertEnvelope(res: { status: number; body: any; text: string }, status
 }
 
 /** A raw request, for what fetch will not send (huge headers, bad %-encoding, NUL in a path). */
-function raw(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; body: any }> {
+function raw(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; body: any }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${url}${path}`, { headers, insecureHTTPParser: true }, (res) => {
       let text = '';
@@ -189,7 +193,6 @@ describe('hardening: rate limits (secure mode)', () => {
     assert.equal((await keyA.http.get('/ledgers')).status, 200);
     assert.equal((await keyA.http.get('/ledgers')).status, 429);
   });
-
 });
 
 describe('hardening: API key lifetimes and scopes', () => {
@@ -216,32 +219,40 @@ describe('hardening: API key lifetimes and scopes', () => {
   });
 });
 
-describe('hardening: a database outage is 503, never a 401 or a 500 (PostgreSQL)', { skip: !TEST_DATABASE_URL && 'needs PostgreSQL' }, () => {
-  test('7: while the database is unreachable every request that needs it is 503 with Retry-After; then it recovers', async () => {
-    const database = await createTestDatabase();
-    const target = new URL(database.url!);
-    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    const proxied = new URL(database.url!);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    const kassa = await startKassa({ database, env: { ...SECURE_ENV, BLNK_DATA_SOURCE_DNS: proxied.toString() } });
-    try {
-      const master = kassa.http.with({ 'X-Blnk-Key': MASTER_KEY });
-      const key = await createKey(master, { owner: 'outage', scopes: ['ledgers:read'] });
-      await proxy.cut();
-      for (const res of [await key.http.get('/ledgers'), await master.get('/ledgers'), await master.post('/ledgers', { name: 'x' })]) {
-        assertEnvelope(res, 503, 'GEN_SERVICE_UNAVAILABLE');
-        assert.equal(res.headers.get('retry-after'), '1');
+describe(
+  'hardening: a database outage is 503, never a 401 or a 500 (PostgreSQL)',
+  { skip: !TEST_DATABASE_URL && 'needs PostgreSQL' },
+  () => {
+    test('7: while the database is unreachable every request that needs it is 503 with Retry-After; then it recovers', async () => {
+      const database = await createTestDatabase();
+      const target = new URL(database.url!);
+      const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+      await proxy.start();
+      const proxied = new URL(database.url!);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      const kassa = await startKassa({ database, env: { ...SECURE_ENV, BLNK_DATA_SOURCE_DNS: proxied.toString() } });
+      try {
+        const master = kassa.http.with({ 'X-Blnk-Key': MASTER_KEY });
+        const key = await createKey(master, { owner: 'outage', scopes: ['ledgers:read'] });
+        await proxy.cut();
+        for (const res of [
+          await key.http.get('/ledgers'),
+          await master.get('/ledgers'),
+          await master.post('/ledgers', { name: 'x' }),
+        ]) {
+          assertEnvelope(res, 503, 'GEN_SERVICE_UNAVAILABLE');
+          assert.equal(res.headers.get('retry-after'), '1');
+        }
+        assert.equal((await kassa.http.get('/health')).status, 503);
+        await proxy.restore();
+        await eventually(async () => ((await key.http.get('/ledgers')).status === 200 ? true : undefined));
+        assert.equal((await master.post('/ledgers', { name: 'after' })).status, 201);
+      } finally {
+        await kassa.stop();
+        await proxy.stop();
+        await database.drop();
       }
-      assert.equal((await kassa.http.get('/health')).status, 503);
-      await proxy.restore();
-      await eventually(async () => ((await key.http.get('/ledgers')).status === 200 ? true : undefined));
-      assert.equal((await master.post('/ledgers', { name: 'after' })).status, 201);
-    } finally {
-      await kassa.stop();
-      await proxy.stop();
-      await database.drop();
-    }
-  });
-});
+    });
+  },
+);

@@ -33,7 +33,16 @@ describe('hook management', () => {
     assert.equal(res.status, 201);
     assert.match(res.body.id, /^hook_[0-9a-f-]{36}$/);
     assert.deepEqual(Object.keys(res.body), [
-      'id', 'name', 'url', 'type', 'active', 'timeout', 'retry_count', 'created_at', 'last_run', 'last_success',
+      'id',
+      'name',
+      'url',
+      'type',
+      'active',
+      'timeout',
+      'retry_count',
+      'created_at',
+      'last_run',
+      'last_success',
     ]);
     assert.equal(res.body.last_success, false);
     assert.equal(res.body.last_run, '0001-01-01T00:00:00Z');
@@ -106,7 +115,11 @@ describe('hook management', () => {
 
   test('PUT replaces every field without defaults, keeping id and created_at; unknown id is 404', async () => {
     const created = await kassa.http.post('/hooks', hook());
-    const res = await kassa.http.put(`/hooks/${created.body.id}`, { id: 'ignored', url: 'http://127.0.0.1:9/new', type: 'PRE_TRANSACTION' });
+    const res = await kassa.http.put(`/hooks/${created.body.id}`, {
+      id: 'ignored',
+      url: 'http://127.0.0.1:9/new',
+      type: 'PRE_TRANSACTION',
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.id, created.body.id);
     assert.equal(res.body.created_at, created.body.created_at);
@@ -148,7 +161,12 @@ describe('hook management in secure mode', () => {
 
   test('the master key manages hooks; a *:* API key is refused on every route and changes nothing', async () => {
     const master = kassa.http.with({ 'X-Blnk-Key': MASTER_KEY });
-    const created = await master.post('/hooks', { name: 'h', url: 'http://127.0.0.1:9/h', type: 'POST_TRANSACTION', active: true });
+    const created = await master.post('/hooks', {
+      name: 'h',
+      url: 'http://127.0.0.1:9/h',
+      type: 'POST_TRANSACTION',
+      active: true,
+    });
     assert.equal(created.status, 201);
     const id = created.body.id;
     const everything = await createKey(master, { owner: 'team-x', scopes: ['*:*'] });
@@ -166,7 +184,10 @@ describe('hook management in secure mode', () => {
     }
     const list = await master.get('/hooks');
     assert.deepEqual(list.body, [created.body], 'the hook is unchanged and no other exists');
-    assert.equal((await master.put(`/hooks/${id}`, { name: 'renamed', url: 'http://127.0.0.1:9/h', type: 'POST_TRANSACTION' })).status, 200);
+    assert.equal(
+      (await master.put(`/hooks/${id}`, { name: 'renamed', url: 'http://127.0.0.1:9/h', type: 'POST_TRANSACTION' })).status,
+      200,
+    );
     assert.equal((await master.delete(`/hooks/${id}`)).status, 200);
   });
 });
@@ -212,7 +233,12 @@ describe('hook deliveries', () => {
     status,
   });
   const record = (type: HookType, txns: HookTransaction[]) =>
-    kassa.server.db.transaction((tx) => recordHookDeliveries(tx, txns.map((transaction) => ({ type, transaction }))));
+    kassa.server.db.transaction((tx) =>
+      recordHookDeliveries(
+        tx,
+        txns.map((transaction) => ({ type, transaction })),
+      ),
+    );
   const hookState = async (id: string) => (await kassa.http.get(`/hooks/${id}`)).body;
 
   test('a POST hook gets the transaction with X-Hook-ID, X-Hook-Type, the body keys and a signature that verifies', async () => {
@@ -277,10 +303,14 @@ describe('hook deliveries', () => {
 
     const empty = await hookAt(() => ({ status: 200 }));
     await record('POST_TRANSACTION', [transaction()]);
-    const state = await eventually(async () => {
-      const s = await hookState(empty.id);
-      return s.last_success === true && s;
-    }, 15_000, 'last_success true');
+    const state = await eventually(
+      async () => {
+        const s = await hookState(empty.id);
+        return s.last_success === true && s;
+      },
+      15_000,
+      'last_success true',
+    );
     assert.ok(!Number.isNaN(Date.parse(state.last_run)));
     assert.notEqual(state.last_run, '0001-01-01T00:00:00Z');
     await settle(500);

@@ -14,27 +14,112 @@ import { eventually, ledgerProblems } from '../support/invariants.js';
 import { MASTER_KEY, SECURE_ENV } from '../support/keys.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
-const INTERNAL_TEXT = /FST_|statusCode|node_modules|\.ts:\d|at \w+ \(|SQLSTATE|syntax error|relation "|column "|violates|duplicate key|pglite|TypeError|RangeError/i;
+const INTERNAL_TEXT =
+  /FST_|statusCode|node_modules|\.ts:\d|at \w+ \(|SQLSTATE|syntax error|relation "|column "|violates|duplicate key|pglite|TypeError|RangeError/i;
 
 /** Field names the routes read, so that generated bodies reach past the first check. */
 const FIELDS = [
-  'amount', 'precise_amount', 'precision', 'currency', 'reference', 'description', 'source', 'destination',
-  'sources', 'destinations', 'identifier', 'distribution', 'meta_data', 'allow_overdraft', 'inflight', 'skip_queue',
-  'atomic', 'dry_run', 'scheduled_for', 'effective_date', 'inflight_expiry_date', 'overdraft_limit', 'status',
-  'transactions', 'run_async', 'filters', 'field', 'operator', 'value', 'values', 'limit', 'offset', 'sort_by',
-  'sort_order', 'include_count', 'logical_operator', 'name', 'ledger_id', 'balance_id', 'identity_id', 'condition',
-  'call_back_url', 'url', 'type', 'active', 'timeout', 'retry_count', 'owner', 'scopes', 'expires_at',
-  'first_name', 'email_address', 'dob', 'identity_type', 'QUEUED_PARENT_TRANSACTION', 'BLNK_GENERATED_BY',
+  'amount',
+  'precise_amount',
+  'precision',
+  'currency',
+  'reference',
+  'description',
+  'source',
+  'destination',
+  'sources',
+  'destinations',
+  'identifier',
+  'distribution',
+  'meta_data',
+  'allow_overdraft',
+  'inflight',
+  'skip_queue',
+  'atomic',
+  'dry_run',
+  'scheduled_for',
+  'effective_date',
+  'inflight_expiry_date',
+  'overdraft_limit',
+  'status',
+  'transactions',
+  'run_async',
+  'filters',
+  'field',
+  'operator',
+  'value',
+  'values',
+  'limit',
+  'offset',
+  'sort_by',
+  'sort_order',
+  'include_count',
+  'logical_operator',
+  'name',
+  'ledger_id',
+  'balance_id',
+  'identity_id',
+  'condition',
+  'call_back_url',
+  'url',
+  'type',
+  'active',
+  'timeout',
+  'retry_count',
+  'owner',
+  'scopes',
+  'expires_at',
+  'first_name',
+  'email_address',
+  'dob',
+  'identity_type',
+  'QUEUED_PARENT_TRANSACTION',
+  'BLNK_GENERATED_BY',
 ];
 
 const hostileText = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.constantFrom(
-    '\u0000', 'a\u0000b', '\ud800', '\udfff x', '%', '%00', '%E0%A4%A', '\\', 'abc\\', '%\\', "'; DROP TABLE balances; --",
-    '1e999999', '-1e999999', '1e-999999', 'NaN', 'Infinity', '9'.repeat(60), '-0', '0x10', ' 12 ', '@World', '@',
-    'txn_', 'bln_', 'ldg_', 'bulk_x', '2024-13-45T99:99:99Z', '0001-01-01T00:00:00Z', 'null', 'true', '{}', '[]',
-    'x'.repeat(2_000), '../../etc/passwd', 'meta_data.a b', 'meta_data.', 'commit', 'void', 'USD',
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    '\udfff x',
+    '%',
+    '%00',
+    '%E0%A4%A',
+    '\\',
+    'abc\\',
+    '%\\',
+    "'; DROP TABLE balances; --",
+    '1e999999',
+    '-1e999999',
+    '1e-999999',
+    'NaN',
+    'Infinity',
+    '9'.repeat(60),
+    '-0',
+    '0x10',
+    ' 12 ',
+    '@World',
+    '@',
+    'txn_',
+    'bln_',
+    'ldg_',
+    'bulk_x',
+    '2024-13-45T99:99:99Z',
+    '0001-01-01T00:00:00Z',
+    'null',
+    'true',
+    '{}',
+    '[]',
+    'x'.repeat(2_000),
+    '../../etc/passwd',
+    'meta_data.a b',
+    'meta_data.',
+    'commit',
+    'void',
+    'USD',
   ),
 );
 
@@ -58,18 +143,27 @@ const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   ),
 })).value;
 
-const hostileBody = fc.oneof(
-  fc.dictionary(fc.constantFrom(...FIELDS), hostileValue, { maxKeys: 8 }),
-  hostileValue,
-);
+const hostileBody = fc.oneof(fc.dictionary(fc.constantFrom(...FIELDS), hostileValue, { maxKeys: 8 }), hostileValue);
 
 /** Raw texts that are not (good) JSON, or JSON past the bounds. */
 const hostileRawBody = fc.oneof(
   fc.string({ maxLength: 60 }),
   fc.constantFrom(
-    '{"a":', '{"amount": 1e400}', '{"meta_data": {"n": 1e400}}', `{"precise_amount": ${'1'.repeat(500)}}`,
-    '{"meta_data":' + '['.repeat(5_000) + ']'.repeat(5_000) + '}', '{"reference": "\\u0000"}', '{"x": "\\ud800"}',
-    '\u0000', '[]', 'null', '"text"', '{"a":"\\', '"\\', '{"__proto__": {"polluted": true}}', '{"constructor": {"prototype": {}}}',
+    '{"a":',
+    '{"amount": 1e400}',
+    '{"meta_data": {"n": 1e400}}',
+    `{"precise_amount": ${'1'.repeat(500)}}`,
+    '{"meta_data":' + '['.repeat(5_000) + ']'.repeat(5_000) + '}',
+    '{"reference": "\\u0000"}',
+    '{"x": "\\ud800"}',
+    '\u0000',
+    '[]',
+    'null',
+    '"text"',
+    '{"a":"\\',
+    '"\\',
+    '{"__proto__": {"polluted": true}}',
+    '{"constructor": {"prototype": {}}}',
   ),
 );
 
@@ -96,7 +190,13 @@ interface Answer {
   text: string;
 }
 
-async function send(url: string, method: string, path: string, body: string | undefined, headers: Record<string, string>): Promise<Answer> {
+async function send(
+  url: string,
+  method: string,
+  path: string,
+  body: string | undefined,
+  headers: Record<string, string>,
+): Promise<Answer> {
   const response = await fetch(url + path, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -129,15 +229,27 @@ describe('hostile inputs on every route', () => {
     kassa = await startKassa();
     // The backup routes read no input (no parameters, no body) and run a whole dump per call; their
     // answers, failures included, are tested in test/api/backups.test.ts.
-    routes = routesOf(kassa.server.app).filter(
-      (r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && !BACKUP_ROUTES.has(r.url),
-    );
+    routes = routesOf(kassa.server.app).filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && !BACKUP_ROUTES.has(r.url));
     const ledger = await kassa.http.post('/ledgers', { name: 'fuzz' });
     ids.push(ledger.body.ledger_id);
-    for (let i = 0; i < 3; i++) ids.push((await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id);
     const base = { currency: 'USD', description: 'fuzz seed', allow_overdraft: true, skip_queue: true };
-    const applied = await kassa.http.post('/transactions', { ...base, reference: 'fuzz-seed-1', precise_amount: 500, source: ids[1], destination: ids[2] });
-    const hold = await kassa.http.post('/transactions', { ...base, reference: 'fuzz-seed-2', precise_amount: 300, source: ids[2], destination: ids[3], inflight: true });
+    const applied = await kassa.http.post('/transactions', {
+      ...base,
+      reference: 'fuzz-seed-1',
+      precise_amount: 500,
+      source: ids[1],
+      destination: ids[2],
+    });
+    const hold = await kassa.http.post('/transactions', {
+      ...base,
+      reference: 'fuzz-seed-2',
+      precise_amount: 300,
+      source: ids[2],
+      destination: ids[3],
+      inflight: true,
+    });
     ids.push(applied.body.transaction_id, hold.body.transaction_id, 'fuzz-seed-1');
   });
   after(() => kassa.close());
@@ -146,8 +258,16 @@ describe('hostile inputs on every route', () => {
   const nearValid = fc
     .tuple(fc.uuid(), fc.constantFrom(...FIELDS), hostileValue, fc.boolean(), fc.boolean())
     .map(([id, field, value, skip_queue, inflight]) => ({
-      currency: 'USD', reference: `fz-${id}`, description: 'fuzz', precise_amount: 7, source: ids[1], destination: ids[2],
-      allow_overdraft: true, skip_queue, inflight, [field]: value,
+      currency: 'USD',
+      reference: `fz-${id}`,
+      description: 'fuzz',
+      precise_amount: 7,
+      source: ids[1],
+      destination: ids[2],
+      allow_overdraft: true,
+      skip_queue,
+      inflight,
+      [field]: value,
     }));
   const nearValidBody = fc.oneof(
     nearValid,
@@ -160,14 +280,31 @@ describe('hostile inputs on every route', () => {
   const note = (method: string, path: string, answer: Answer) => {
     if (method !== 'POST' || !path.startsWith('/transactions') || answer.status !== 201) return;
     const body = JSON.parse(answer.text);
-    if (body.status === 'QUEUED' || body.status === 'SCHEDULED') accepted.push({ transaction_id: body.transaction_id, reference: body.reference });
+    if (body.status === 'QUEUED' || body.status === 'SCHEDULED')
+      accepted.push({ transaction_id: body.transaction_id, reference: body.reference });
   };
 
   test('generated bodies, ids and query strings: below 500, in the envelope, no internal text', async () => {
     const request = fc.record({
       route: fc.nat(),
-      params: fc.array(fc.oneof(fc.nat({ max: 6 }).map((i) => ({ id: i })), fc.record({ text: hostileText, raw: fc.boolean() })), { minLength: 3, maxLength: 3 }),
-      query: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...FIELDS), fc.constantFrom('amount_gt', 'reference_like', 'meta_data.a_eq', 'created_at_lt'), hostileText), hostileText), { maxLength: 3 }),
+      params: fc.array(
+        fc.oneof(
+          fc.nat({ max: 6 }).map((i) => ({ id: i })),
+          fc.record({ text: hostileText, raw: fc.boolean() }),
+        ),
+        { minLength: 3, maxLength: 3 },
+      ),
+      query: fc.array(
+        fc.tuple(
+          fc.oneof(
+            fc.constantFrom(...FIELDS),
+            fc.constantFrom('amount_gt', 'reference_like', 'meta_data.a_eq', 'created_at_lt'),
+            hostileText,
+          ),
+          hostileText,
+        ),
+        { maxLength: 3 },
+      ),
       body: fc.oneof(
         hostileBody.map((b) => stringifyJson(b)),
         nearValidBody.map((b) => stringifyJson(b)),
@@ -199,14 +336,22 @@ describe('hostile inputs on every route', () => {
       nearValid.map((body) => ({ method: 'POST', path: '/transactions', body })),
       fc.array(nearValid, { minLength: 1, maxLength: 3 }).chain((transactions) =>
         fc.record({ atomic: fc.boolean(), skip_queue: fc.boolean(), run_async: fc.boolean() }).map((flags) => ({
-          method: 'POST', path: '/transactions/bulk', body: { ...flags, transactions } as Record<string, unknown>,
+          method: 'POST',
+          path: '/transactions/bulk',
+          body: { ...flags, transactions } as Record<string, unknown>,
         })),
       ),
-      fc.tuple(fc.nat({ max: 6 }), fc.constantFrom('commit', 'void'), hostileValue, fc.boolean()).map(([i, status, precise_amount, skip_queue]) => ({
-        method: 'PUT', path: `/transactions/inflight/${ids[i % ids.length]}`, body: { status, precise_amount, skip_queue } as Record<string, unknown>,
-      })),
+      fc
+        .tuple(fc.nat({ max: 6 }), fc.constantFrom('commit', 'void'), hostileValue, fc.boolean())
+        .map(([i, status, precise_amount, skip_queue]) => ({
+          method: 'PUT',
+          path: `/transactions/inflight/${ids[i % ids.length]}`,
+          body: { status, precise_amount, skip_queue } as Record<string, unknown>,
+        })),
       fc.tuple(fc.nat({ max: 6 }), fc.constantFrom(...FIELDS), hostileValue).map(([i, field, value]) => ({
-        method: 'POST', path: `/refund-transaction/${ids[i % ids.length]}`, body: { skip_queue: true, [field]: value } as Record<string, unknown>,
+        method: 'POST',
+        path: `/refund-transaction/${ids[i % ids.length]}`,
+        body: { skip_queue: true, [field]: value } as Record<string, unknown>,
       })),
     );
     await fc.assert(
@@ -220,7 +365,13 @@ describe('hostile inputs on every route', () => {
       { numRuns: RUNS },
     );
     // `npm run fuzz` prints what the generated traffic reached: route and status, by count.
-    if (process.env.FUZZ_STATS) console.log([...statuses].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}\t${k}`).join('\n'));
+    if (process.env.FUZZ_STATS)
+      console.log(
+        [...statuses]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${n}\t${k}`)
+          .join('\n'),
+      );
   });
 
   test('the ledger invariants hold after the hostile traffic', async () => {
@@ -249,7 +400,16 @@ describe('hostile headers in secure mode', () => {
         fc.oneof(header, fc.constant(MASTER_KEY), fc.constant(MASTER_KEY + ' ')),
         fc.oneof(header, fc.constantFrom('application/json', 'text/plain', 'multipart/form-data; boundary=x', '')),
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
-        fc.constantFrom('/ledgers', '/balances', '/transactions', '/api-keys', '/hooks', '/transactions/filter', '/x/metadata', '/nope'),
+        fc.constantFrom(
+          '/ledgers',
+          '/balances',
+          '/transactions',
+          '/api-keys',
+          '/hooks',
+          '/transactions/filter',
+          '/x/metadata',
+          '/nope',
+        ),
         hostileRawBody,
         async (key, type, method, path, body) => {
           const headers: Record<string, string> = { 'content-type': type };

@@ -49,7 +49,11 @@ describe('identity filters', () => {
     assert.deepEqual(await sorted([{ field: 'identity_id', operator: 'eq', value: ids.Bea }]), ['Bea']);
     assert.deepEqual(await sorted([{ field: 'category', operator: 'ne', value: 'individual' }]), ['Cyd']);
     assert.deepEqual(await sorted([{ field: 'country', operator: 'in', values: ['NG', 'GH'] }]), ['Bea', 'Cyd']);
-    assert.deepEqual(await sorted([{ field: 'email_address', operator: 'ilike', value: `%@${tag.toUpperCase()}.IO` }]), ['Ada', 'Bea', 'Cyd']);
+    assert.deepEqual(await sorted([{ field: 'email_address', operator: 'ilike', value: `%@${tag.toUpperCase()}.IO` }]), [
+      'Ada',
+      'Bea',
+      'Cyd',
+    ]);
     assert.deepEqual(await sorted([{ field: 'first_name', operator: 'like', value: 'B%' }]), ['Bea']);
     assert.deepEqual(await sorted([{ field: 'first_name', operator: 'gt', value: 'Ada' }]), ['Bea', 'Cyd']);
     assert.deepEqual(await sorted([{ field: 'dob', operator: 'isnull' }]), ['Cyd']);
@@ -71,7 +75,10 @@ describe('identity filters', () => {
       ],
       logical_operator: 'or',
     });
-    assert.deepEqual(either.body.map((i: { first_name: string }) => i.first_name), ['Cyd', 'Ada']);
+    assert.deepEqual(
+      either.body.map((i: { first_name: string }) => i.first_name),
+      ['Cyd', 'Ada'],
+    );
     const counted = await kassa.http.post('/identities/filter', {
       filters: [{ field: 'meta_data.tag', operator: 'eq', value: tag }],
       include_count: true,
@@ -79,9 +86,14 @@ describe('identity filters', () => {
       offset: 1,
     });
     assert.equal(counted.body.total_count, 3);
-    assert.deepEqual(counted.body.data.map((i: { first_name: string }) => i.first_name), ['Bea']);
+    assert.deepEqual(
+      counted.body.data.map((i: { first_name: string }) => i.first_name),
+      ['Bea'],
+    );
     assert.equal(counted.body.data[0].dob, '1985-06-15T00:00:00Z');
-    const none = await kassa.http.post('/identities/filter', { filters: [{ field: 'first_name', operator: 'eq', value: 'nobody' }] });
+    const none = await kassa.http.post('/identities/filter', {
+      filters: [{ field: 'first_name', operator: 'eq', value: 'nobody' }],
+    });
     assert.deepEqual(none.body, []);
   });
 
@@ -108,7 +120,10 @@ describe('identity filters', () => {
     assert.deepEqual(await get(`last_name_eq=L-${tag}&country_eq=NG`), ['Cyd', 'Bea']);
     assert.deepEqual(await get(`last_name_eq=L-${tag}&dob_eq=1990-01-01`), ['Ada']);
     assert.deepEqual(await get(`last_name_eq=L-${tag}&meta_data.n_lt=3`), ['Bea', 'Ada']);
-    assert.deepEqual(await get(`first_name_eq=Ada&first_name_eq2=x&identity_id_eq=${ids.Cyd}&logical_operator=or`), ['Cyd', 'Ada']);
+    assert.deepEqual(await get(`first_name_eq=Ada&first_name_eq2=x&identity_id_eq=${ids.Cyd}&logical_operator=or`), [
+      'Cyd',
+      'Ada',
+    ]);
     assert.deepEqual(await get(`last_name_eq=L-${tag}&limit=1&offset=1`), ['Bea']);
     assert.deepEqual(await get(`last_name_eq=L-${tag}&limit=abc&offset=-4`), ['Cyd', 'Bea', 'Ada']);
     for (let i = 0; i < 22; i++) await kassa.http.post('/identities', { first_name: `Many${i}`, last_name: `M-${tag}` });

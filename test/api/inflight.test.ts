@@ -332,9 +332,7 @@ describe('inflight commit and void', () => {
       inflight_commit_date: new Date(Date.now() + 2000).toISOString(),
     });
     await l.put(hold, { status: 'commit', precise_amount: 1000, skip_queue: true });
-    await eventually('the automatic commit', async () =>
-      (await l.get(destination)).credit_balance === 9000 ? true : undefined,
-    );
+    await eventually('the automatic commit', async () => ((await l.get(destination)).credit_balance === 9000 ? true : undefined));
     const children = await l.children(hold);
     assert.deepEqual(children.map((c) => c.precise_amount).sort(), [1000, 8000]);
     assert.equal((await l.get(source)).inflight_debit_balance, 0);

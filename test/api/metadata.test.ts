@@ -31,10 +31,15 @@ describe('metadata', () => {
 
   test('balances and identities merge the same way, big integers exact', async () => {
     const balance = await kassa.http.post('/balances', { ledger_id, currency: 'USD', meta_data: { owner: 'x' } });
-    const res = await kassa.http.post(`/${balance.body.balance_id}/metadata`, { meta_data: { n: 123456789012345678901234567890n } });
+    const res = await kassa.http.post(`/${balance.body.balance_id}/metadata`, {
+      meta_data: { n: 123456789012345678901234567890n },
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.meta_data, { owner: 'x', n: 123456789012345678901234567890n });
-    assert.equal((await kassa.http.get(`/balances/${balance.body.balance_id}`)).body.meta_data.n, 123456789012345678901234567890n);
+    assert.equal(
+      (await kassa.http.get(`/balances/${balance.body.balance_id}`)).body.meta_data.n,
+      123456789012345678901234567890n,
+    );
     const identity = await kassa.http.post('/identities', { first_name: 'Ada', last_name: 'L', dob: '1990-01-01T00:00:00Z' });
     assert.equal(identity.status, 201);
     const merged = await kassa.http.post(`/${identity.body.identity_id}/metadata`, { meta_data: { tier: 'gold' } });

@@ -46,7 +46,11 @@ describe('/metrics with a bearer token, in a separate process', () => {
 
   test('a failed authentication is counted and logged without the key', async () => {
     const secretish = 'this-is-a-wrong-key-do-not-log-me';
-    assertAuthError(await kassa.http.get('/ledgers?token=query-secret', { 'X-Blnk-Key': secretish }), 401, 'AUTH_INVALID_API_KEY');
+    assertAuthError(
+      await kassa.http.get('/ledgers?token=query-secret', { 'X-Blnk-Key': secretish }),
+      401,
+      'AUTH_INVALID_API_KEY',
+    );
     assertAuthError(await kassa.http.get('/ledgers'), 401, 'AUTH_MISSING_API_KEY');
     const metrics = await kassa.http.get('/metrics', { Authorization: `Bearer ${TOKEN}` });
     assert.match(metrics.text, /^kassa_auth_failures_total\{code="AUTH_INVALID_API_KEY"\} 1$/m);

@@ -35,7 +35,9 @@ describe('OpenAPI description', () => {
   let validate: (method: string, url: string, res: HttpResponse) => void;
 
   before(async () => {
-    kassa = await startKassa({ env: { BLNK_SERVER_SECURE: 'true', BLNK_SERVER_SECRET_KEY: MASTER_KEY, BLNK_ENABLE_OBSERVABILITY: 'true' } });
+    kassa = await startKassa({
+      env: { BLNK_SERVER_SECURE: 'true', BLNK_SERVER_SECRET_KEY: MASTER_KEY, BLNK_ENABLE_OBSERVABILITY: 'true' },
+    });
     const res = await kassa.http.get('/openapi.json');
     assert.equal(res.status, 200, 'public: no key needed');
     doc = JSON.parse(res.text);
@@ -56,7 +58,9 @@ describe('OpenAPI description', () => {
   after(() => kassa.close());
 
   test('every registered route is described, with its path parameters, answers and security', () => {
-    const routes = routesOf(kassa.server.app).filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && !isDocumentation(r.url));
+    const routes = routesOf(kassa.server.app).filter(
+      (r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && !isDocumentation(r.url),
+    );
     assert.ok(routes.length >= 60, `${routes.length} routes`);
     const described = new Set<string>();
     for (const route of routes) {
@@ -65,12 +69,22 @@ describe('OpenAPI description', () => {
       assert.ok(operation, `${route.method} ${route.url} is in the description`);
       described.add(`${route.method} ${path}`);
       const names = [...route.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]).sort();
-      const documented = (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort();
+      const documented = (operation.parameters ?? [])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort();
       assert.deepEqual(documented, names, `${route.method} ${route.url} path parameters`);
       const statuses = Object.keys(operation.responses).map(Number);
-      assert.ok(statuses.some((s) => s >= 200 && s < 300), `${route.method} ${route.url} has a success answer`);
+      assert.ok(
+        statuses.some((s) => s >= 200 && s < 300),
+        `${route.method} ${route.url} has a success answer`,
+      );
       const isPublic = requiredScope(route.method, route.url.replace(/:[A-Za-z_]+/g, 'x')).kind === 'public';
-      assert.deepEqual(operation.security === undefined ? 'key' : operation.security, isPublic ? [] : 'key', `${route.method} ${route.url} security`);
+      assert.deepEqual(
+        operation.security === undefined ? 'key' : operation.security,
+        isPublic ? [] : 'key',
+        `${route.method} ${route.url} security`,
+      );
       if (route.method === 'POST' || route.method === 'PUT') {
         const bodyless = ['/balances-snapshots', '/transactions/recover', '/identities/:id/tokenize/:field'];
         if (!bodyless.includes(route.url)) assert.ok(operation.requestBody, `${route.method} ${route.url} documents its body`);
@@ -79,18 +93,27 @@ describe('OpenAPI description', () => {
         if (Number(status) < 400) continue;
         const codes = /^Error: (.+)$/.exec(answer.description)?.[1].split(', ') ?? [];
         assert.ok(codes.length > 0, `${route.method} ${route.url} ${status} names its codes`);
-        for (const code of codes) assert.equal(ERROR_STATUS[code as keyof typeof ERROR_STATUS], Number(status), `${code} under ${status}`);
+        for (const code of codes)
+          assert.equal(ERROR_STATUS[code as keyof typeof ERROR_STATUS], Number(status), `${code} under ${status}`);
       }
     }
     const extra = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    assert.deepEqual(extra.filter((op) => !described.has(op)), [], 'nothing described that is not served');
+    assert.deepEqual(
+      extra.filter((op) => !described.has(op)),
+      [],
+      'nothing described that is not served',
+    );
   });
 
   test('OpenAPI 3.1 with the X-Blnk-Key scheme, and amounts as integers of any size', () => {
     assert.equal(doc.openapi, '3.1.0');
     assert.deepEqual(doc.components.securitySchemes.BlnkKey, { type: 'apiKey', in: 'header', name: 'X-Blnk-Key' });
     assert.deepEqual(doc.security, [{ BlnkKey: [] }]);
-    for (const [schema, field] of [['Balance', 'balance'], ['Balance', 'credit_balance'], ['Transaction', 'precise_amount']]) {
+    for (const [schema, field] of [
+      ['Balance', 'balance'],
+      ['Balance', 'credit_balance'],
+      ['Transaction', 'precise_amount'],
+    ]) {
       const property = doc.components.schemas[schema].properties[field];
       assert.equal(property.type, 'integer', `${schema}.${field}`);
       assert.equal(property.format, undefined);
@@ -126,22 +149,56 @@ describe('OpenAPI description', () => {
     await call('POST', '/ledgers', '/ledgers', { name: '' });
     await call('GET', '/ledgers/:id', '/ledgers/ldg_missing');
     const a = (await call('POST', '/balances', '/balances', { ledger_id: ledger.ledger_id, currency: 'USD' })).body;
-    const b = (await call('POST', '/balances', '/balances', { ledger_id: ledger.ledger_id, currency: 'USD', indicator: `@ind-${randomUUID()}` })).body;
+    const b = (
+      await call('POST', '/balances', '/balances', {
+        ledger_id: ledger.ledger_id,
+        currency: 'USD',
+        indicator: `@ind-${randomUUID()}`,
+      })
+    ).body;
     await call('GET', '/balances/:id', `/balances/${a.balance_id}`);
-    await call('GET', '/balances/indicator/:indicator/currency/:currency', `/balances/indicator/${encodeURIComponent(b.indicator)}/currency/USD`);
+    await call(
+      'GET',
+      '/balances/indicator/:indicator/currency/:currency',
+      `/balances/indicator/${encodeURIComponent(b.indicator)}/currency/USD`,
+    );
     await call('GET', '/balances/:id/at', `/balances/${a.balance_id}/at`);
     const txn = (
       await call('POST', '/transactions', '/transactions', {
-        precise_amount: 123456789012345678901234567890n, precision: 100, currency: 'USD', reference: `r-${randomUUID()}`,
-        source: a.balance_id, destination: b.balance_id, allow_overdraft: true, skip_queue: true, description: 'openapi',
+        precise_amount: 123456789012345678901234567890n,
+        precision: 100,
+        currency: 'USD',
+        reference: `r-${randomUUID()}`,
+        source: a.balance_id,
+        destination: b.balance_id,
+        allow_overdraft: true,
+        skip_queue: true,
+        description: 'openapi',
       })
     ).body;
     await call('GET', '/transactions/:id', `/transactions/${txn.transaction_id}`);
     await call('GET', '/transactions/reference/:reference', `/transactions/reference/${txn.reference}`);
-    await call('POST', '/transactions', '/transactions', { precise_amount: 1, currency: 'USD', reference: txn.reference, source: a.balance_id, destination: b.balance_id, skip_queue: true });
-    await call('POST', '/transactions', '/transactions', { precise_amount: 10, currency: 'USD', reference: `r-${randomUUID()}`, source: b.balance_id, destination: a.balance_id, skip_queue: true, inflight: true });
+    await call('POST', '/transactions', '/transactions', {
+      precise_amount: 1,
+      currency: 'USD',
+      reference: txn.reference,
+      source: a.balance_id,
+      destination: b.balance_id,
+      skip_queue: true,
+    });
+    await call('POST', '/transactions', '/transactions', {
+      precise_amount: 10,
+      currency: 'USD',
+      reference: `r-${randomUUID()}`,
+      source: b.balance_id,
+      destination: a.balance_id,
+      skip_queue: true,
+      inflight: true,
+    });
     await call('GET', '/transactions', '/transactions');
-    await call('POST', '/transactions/filter', '/transactions/filter', { filters: [{ field: 'currency', operator: 'eq', value: 'USD' }] });
+    await call('POST', '/transactions/filter', '/transactions/filter', {
+      filters: [{ field: 'currency', operator: 'eq', value: 'USD' }],
+    });
     await call('POST', '/transactions/bulk', '/transactions/bulk', { transactions: [] });
     await call('GET', '/transactions/bulk/:batch_id', `/transactions/bulk/bulk_${randomUUID()}`);
     await call('POST', '/refund-transaction/:id', `/refund-transaction/${txn.transaction_id}`, { skip_queue: true });
@@ -149,10 +206,20 @@ describe('OpenAPI description', () => {
     const identity = (await call('POST', '/identities', '/identities', { identity_type: 'individual', first_name: 'Ada' })).body;
     await call('GET', '/identities/:id', `/identities/${identity.identity_id}`);
     await call('GET', '/identities', '/identities');
-    const key = (await call('POST', '/api-keys', '/api-keys', { name: 'k', owner: 'o', scopes: ['ledgers:read'], expires_at: '2099-01-01T00:00:00Z' })).body;
+    const key = (
+      await call('POST', '/api-keys', '/api-keys', {
+        name: 'k',
+        owner: 'o',
+        scopes: ['ledgers:read'],
+        expires_at: '2099-01-01T00:00:00Z',
+      })
+    ).body;
     await call('GET', '/api-keys', '/api-keys?owner=o');
     await call('DELETE', '/api-keys/:id', `/api-keys/${key.api_key_id}?owner=o`);
-    await call('POST', '/balance-monitors', '/balance-monitors', { balance_id: a.balance_id, condition: { field: 'balance', operator: '>', value: 10, precision: 100 } });
+    await call('POST', '/balance-monitors', '/balance-monitors', {
+      balance_id: a.balance_id,
+      condition: { field: 'balance', operator: '>', value: 10, precision: 100 },
+    });
     await call('GET', '/balance-monitors', '/balance-monitors');
     await call('GET', '/mocked-account', '/mocked-account');
     await call('GET', '/health', '/health');

@@ -64,29 +64,37 @@ describe('the kassa process', () => {
     }
   });
 
-  test('two processes starting at once on one PostgreSQL migrate it once', { skip: !TEST_DATABASE_URL && 'PostgreSQL only: the embedded database is single-process' }, async () => {
-    const database = await createTestDatabase();
-    try {
-      const [a, b] = await Promise.all([spawnKassa(database), spawnKassa(database)]);
-      const created = await a.http.post('/ledgers', { name: 'shared' });
-      const read = await b.http.get(`/ledgers/${created.body.ledger_id}`);
-      assert.equal(read.status, 200);
-      await Promise.all([a.stop(), b.stop()]);
-    } finally {
-      await database.drop();
-    }
-  });
+  test(
+    'two processes starting at once on one PostgreSQL migrate it once',
+    { skip: !TEST_DATABASE_URL && 'PostgreSQL only: the embedded database is single-process' },
+    async () => {
+      const database = await createTestDatabase();
+      try {
+        const [a, b] = await Promise.all([spawnKassa(database), spawnKassa(database)]);
+        const created = await a.http.post('/ledgers', { name: 'shared' });
+        const read = await b.http.get(`/ledgers/${created.body.ledger_id}`);
+        assert.equal(read.status, 200);
+        await Promise.all([a.stop(), b.stop()]);
+      } finally {
+        await database.drop();
+      }
+    },
+  );
 
-  test('a second process on the same embedded data folder is refused clearly', { skip: !!TEST_DATABASE_URL && 'embedded only' }, async () => {
-    const database = await createTestDatabase();
-    try {
-      const first = await spawnKassa(database);
-      const second = await runKassa(database, 'start');
-      assert.equal(second.code, 1);
-      assert.match(second.output, /in use by process/);
-      await first.stop();
-    } finally {
-      await database.drop();
-    }
-  });
+  test(
+    'a second process on the same embedded data folder is refused clearly',
+    { skip: !!TEST_DATABASE_URL && 'embedded only' },
+    async () => {
+      const database = await createTestDatabase();
+      try {
+        const first = await spawnKassa(database);
+        const second = await runKassa(database, 'start');
+        assert.equal(second.code, 1);
+        assert.match(second.output, /in use by process/);
+        await first.stop();
+      } finally {
+        await database.drop();
+      }
+    },
+  );
 });

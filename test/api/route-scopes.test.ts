@@ -19,8 +19,7 @@ test('every registered route resolves to a scope or is public', async () => {
     const missing: string[] = [];
     for (const { method, url } of routes) {
       const required = requiredScope(method, samplePath(url));
-      const ok =
-        required.kind === 'public' || (required.kind === 'scope' && required.action !== undefined);
+      const ok = required.kind === 'public' || (required.kind === 'scope' && required.action !== undefined);
       if (!ok) missing.push(`${method} ${url} -> ${JSON.stringify(required)}`);
     }
     assert.deepEqual(missing, [], 'routes without a scope entry');

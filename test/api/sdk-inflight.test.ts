@@ -47,7 +47,11 @@ describe('Blnk TypeScript SDK: inflight, refunds, history', () => {
 
   test('Transactions.updateStatus commits part of a hold, then voids the rest', async () => {
     const { source, destination, id } = await hold(10000);
-    const commit = await blnk.Transactions.updateStatus(id, { status: 'commit', precise_amount: 2500, skip_queue: true } as never);
+    const commit = await blnk.Transactions.updateStatus(id, {
+      status: 'commit',
+      precise_amount: 2500,
+      skip_queue: true,
+    } as never);
     assert.equal(commit.status, 200, JSON.stringify(commit));
     assert.equal((commit.data as Row).status, 'APPLIED');
     const voided = await blnk.Transactions.updateStatus(id, { status: 'void', skip_queue: true } as never);

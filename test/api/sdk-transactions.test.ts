@@ -6,7 +6,13 @@ import { BlnkInit } from '@blnkfinance/blnk-typescript';
 import { startKassa, type TestKassa } from '../support/kassa.js';
 import { eventually } from '../support/invariants.js';
 
-type Txn = { transaction_id: string; status: string; precise_amount: number | bigint; reference: string; parent_transaction: string };
+type Txn = {
+  transaction_id: string;
+  status: string;
+  precise_amount: number | bigint;
+  reference: string;
+  parent_transaction: string;
+};
 
 describe('Blnk TypeScript SDK: transactions', () => {
   let kassa: TestKassa;

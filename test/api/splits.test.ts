@@ -157,7 +157,10 @@ describe('split transactions', () => {
     assert.equal(q2.body.status, 'APPLIED');
     assert.equal(q1.body.parent_transaction, leg1);
     assert.equal(q2.body.parent_transaction, leg2);
-    assert.equal((await kassa.http.get(`/transactions/reference/${reference}_1`)).body.meta_data.QUEUED_PARENT_TRANSACTION, res.body.transaction_id);
+    assert.equal(
+      (await kassa.http.get(`/transactions/reference/${reference}_1`)).body.meta_data.QUEUED_PARENT_TRANSACTION,
+      res.body.transaction_id,
+    );
     assert.equal((await read(destination)).balance, 1000);
     assert.equal((await read(s1)).balance, 0);
     assert.equal((await read(s2)).balance, 0);
@@ -214,7 +217,13 @@ describe('split transactions', () => {
 
     const good = `split-${randomUUID()}`;
     const okPoor = await funded(500n);
-    const ok = await split({ ...body(good), sources: [{ identifier: rich, distribution: '50%' }, { identifier: okPoor, distribution: 'left' }] });
+    const ok = await split({
+      ...body(good),
+      sources: [
+        { identifier: rich, distribution: '50%' },
+        { identifier: okPoor, distribution: 'left' },
+      ],
+    });
     assert.equal(ok.status, 201, ok.text);
     for (const leg of [`${good}_1`, `${good}_2`]) {
       assert.equal((await eventually(`/transactions/reference/${leg}_q`)).body.status, 'APPLIED');

@@ -153,9 +153,7 @@ describe('identity tokenization', () => {
 
   test('concurrent tokenizations of one field tokenize it once', async () => {
     const id = await identity();
-    const answers = await Promise.all(
-      Array.from({ length: 8 }, () => kassa.http.post(`/identities/${id}/tokenize/phoneNumber`)),
-    );
+    const answers = await Promise.all(Array.from({ length: 8 }, () => kassa.http.post(`/identities/${id}/tokenize/phoneNumber`)));
     assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409, 409, 409, 409, 409, 409, 409]);
     assert.equal((await kassa.http.get(`/identities/${id}/detokenize/phoneNumber`)).body.value, '');
   });
@@ -195,7 +193,10 @@ describe('identity tokenization', () => {
         id,
         blnkToken('Ada'),
       ]);
-      await db.query("UPDATE identities SET first_name = 'FPT:Xyz:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', tokenized_fields = '{FirstName}' WHERE identity_id = $1", [other]);
+      await db.query(
+        "UPDATE identities SET first_name = 'FPT:Xyz:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', tokenized_fields = '{FirstName}' WHERE identity_id = $1",
+        [other],
+      );
     } finally {
       await db.close();
     }
@@ -207,7 +208,11 @@ describe('identity tokenization', () => {
   });
 
   test('the Blnk SDK identity tokenization methods work unchanged', async () => {
-    const blnk = await BlnkInit('', { baseUrl: kassa.url, timeout: 60_000, logger: { info() {}, error() {}, debug() {} } as never });
+    const blnk = await BlnkInit('', {
+      baseUrl: kassa.url,
+      timeout: 60_000,
+      logger: { info() {}, error() {}, debug() {} } as never,
+    });
     const id = await identity({ phone_number: '+44 20 7946 0958' });
     assert.equal((await blnk.Identity.tokenizeField(id, 'PhoneNumber')).status, 200);
     assert.equal((await blnk.Identity.tokenize(id, { fields: ['FirstName', 'PostCode'] })).status, 200);

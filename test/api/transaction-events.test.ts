@@ -79,11 +79,15 @@ describe('transaction events', () => {
     });
     assert.ok(verifies(event));
     assert.equal(event.body.data.reference, txn.reference);
-    const [postCall] = await eventually(() => hookCalls('post', txn.transaction_id).length > 0 && hookCalls('post', txn.transaction_id));
+    const [postCall] = await eventually(
+      () => hookCalls('post', txn.transaction_id).length > 0 && hookCalls('post', txn.transaction_id),
+    );
     assert.equal(postCall.headers['x-hook-type'], 'POST_TRANSACTION');
     assert.equal(postCall.body.data.status, 'APPLIED');
     assert.ok(verifies(postCall));
-    await eventually(() => hookCalls('pre-500', txn.transaction_id).length > 0 && hookCalls('pre-false', txn.transaction_id).length > 0);
+    await eventually(
+      () => hookCalls('pre-500', txn.transaction_id).length > 0 && hookCalls('pre-false', txn.transaction_id).length > 0,
+    );
     assert.equal((await kassa.http.get(`/balances/${d}`)).body.balance, 25);
   });
 
@@ -91,7 +95,9 @@ describe('transaction events', () => {
     const d = await balance();
     const queued = await post({ amount: 7, source: '@World', destination: d, allow_overdraft: true });
     assert.equal(queued.status, 'QUEUED');
-    const [pre] = await eventually(() => hookCalls('pre-false', queued.transaction_id).length > 0 && hookCalls('pre-false', queued.transaction_id));
+    const [pre] = await eventually(
+      () => hookCalls('pre-false', queued.transaction_id).length > 0 && hookCalls('pre-false', queued.transaction_id),
+    );
     assert.equal(pre.headers['x-hook-type'], 'PRE_TRANSACTION');
     assert.notEqual(pre.body.data.status, 'APPLIED');
     const [applied] = await eventually(() => {
@@ -107,7 +113,14 @@ describe('transaction events', () => {
 
   test('inflight: transaction.inflight', async () => {
     const d = await balance();
-    const txn = await post({ amount: 3, source: '@World', destination: d, allow_overdraft: true, inflight: true, skip_queue: true });
+    const txn = await post({
+      amount: 3,
+      source: '@World',
+      destination: d,
+      allow_overdraft: true,
+      inflight: true,
+      skip_queue: true,
+    });
     assert.equal(txn.status, 'INFLIGHT');
     const [event] = await eventually(() => {
       const found = webhooks('transaction.inflight', (data) => data.transaction_id === txn.transaction_id);
@@ -136,7 +149,14 @@ describe('transaction events', () => {
 
   test('void: transaction.void arrives signed, and the POST hook gets the VOID transaction', async () => {
     const d = await balance();
-    const hold = await post({ amount: 5, source: '@World', destination: d, allow_overdraft: true, inflight: true, skip_queue: true });
+    const hold = await post({
+      amount: 5,
+      source: '@World',
+      destination: d,
+      allow_overdraft: true,
+      inflight: true,
+      skip_queue: true,
+    });
     const res = await kassa.http.put(`/transactions/inflight/${hold.transaction_id}`, { status: 'void', skip_queue: true });
     assert.ok(res.status < 300, res.text);
     const [event] = await eventually(() => {

@@ -19,7 +19,11 @@ describe('transaction filters', () => {
   const post = (body: unknown) => kassa.http.post('/transactions/filter', body);
   /** The tagged transactions a body filter returns, by reference, in answer order. */
   const refs = async (filters: unknown[], extra: Record<string, unknown> = {}) => {
-    const res = await post({ filters: [{ field: 'currency', operator: 'eq', value: currency }, ...filters], limit: 100, ...extra });
+    const res = await post({
+      filters: [{ field: 'currency', operator: 'eq', value: currency }, ...filters],
+      limit: 100,
+      ...extra,
+    });
     assert.equal(res.status, 200, res.text);
     assert.ok(Array.isArray(res.body), res.text);
     return res.body.map((t: { reference: string }) => t.reference);
@@ -50,9 +54,27 @@ describe('transaction filters', () => {
       txn[reference] = res.body;
       return res.body;
     };
-    await send(`ab1-${tag}`, { amount: 10, source: A, destination: B, description: 'Rent May', meta_data: { tier: 'gold', n: 1, vip: true } });
-    await send(`ab2-${tag}`, { amount: 20.5, source: A, destination: B, description: 'rent june', meta_data: { tier: 'silver', n: 2 } });
-    await send(`cd1-${tag}`, { amount: 30, source: C, destination: D, description: 'groceries', meta_data: { tier: 'gold', n: '3' } });
+    await send(`ab1-${tag}`, {
+      amount: 10,
+      source: A,
+      destination: B,
+      description: 'Rent May',
+      meta_data: { tier: 'gold', n: 1, vip: true },
+    });
+    await send(`ab2-${tag}`, {
+      amount: 20.5,
+      source: A,
+      destination: B,
+      description: 'rent june',
+      meta_data: { tier: 'silver', n: 2 },
+    });
+    await send(`cd1-${tag}`, {
+      amount: 30,
+      source: C,
+      destination: D,
+      description: 'groceries',
+      meta_data: { tier: 'gold', n: '3' },
+    });
     await send(`ci1-${tag}`, {
       amount: 40,
       source: C,
@@ -62,7 +84,10 @@ describe('transaction filters', () => {
     });
     I = txn[`ci1-${tag}`].destination;
     hold = await send(`hold-${tag}`, { amount: 5, source: D, destination: A, inflight: true, description: 'hold' });
-    const committed = await kassa.http.put(`/transactions/inflight/${hold.transaction_id}`, { status: 'commit', skip_queue: true });
+    const committed = await kassa.http.put(`/transactions/inflight/${hold.transaction_id}`, {
+      status: 'commit',
+      skip_queue: true,
+    });
     assert.equal(committed.status, 200, committed.text);
     commit = committed.body;
   });
@@ -84,35 +109,49 @@ describe('transaction filters', () => {
 
   test('every operator on text, numeric and timestamp fields', async () => {
     assert.deepEqual(await sorted([{ field: 'reference', operator: 'eq', value: `ab1-${tag}` }]), [`ab1-${tag}`]);
-    assert.deepEqual(await sorted([{ field: 'transaction_id', operator: 'eq', value: txn[`cd1-${tag}`].transaction_id }]), [`cd1-${tag}`]);
+    assert.deepEqual(await sorted([{ field: 'transaction_id', operator: 'eq', value: txn[`cd1-${tag}`].transaction_id }]), [
+      `cd1-${tag}`,
+    ]);
     assert.deepEqual(await sorted([{ field: 'source', operator: 'eq', value: C }]), [`cd1-${tag}`, `ci1-${tag}`]);
     assert.deepEqual(await sorted([{ field: 'destination', operator: 'eq', value: B }]), [`ab1-${tag}`, `ab2-${tag}`]);
     assert.deepEqual(await sorted([{ field: 'status', operator: 'eq', value: 'INFLIGHT' }]), [`hold-${tag}`]);
     assert.deepEqual(await sorted([{ field: 'status', operator: 'ne', value: 'APPLIED' }]), [`hold-${tag}`]);
     assert.deepEqual(await sorted([{ field: 'amount', operator: 'eq', value: 20.5 }]), [`ab2-${tag}`]);
     assert.deepEqual(await sorted([{ field: 'amount', operator: 'gt', value: 20.5 }]), [`cd1-${tag}`, `ci1-${tag}`]);
-    assert.deepEqual(await sorted([{ field: 'amount', operator: 'gte', value: '20.5' }]), [`ab2-${tag}`, `cd1-${tag}`, `ci1-${tag}`]);
+    assert.deepEqual(await sorted([{ field: 'amount', operator: 'gte', value: '20.5' }]), [
+      `ab2-${tag}`,
+      `cd1-${tag}`,
+      `ci1-${tag}`,
+    ]);
     assert.deepEqual(await sorted([{ field: 'amount', operator: 'lt', value: 10 }]), [commit.reference, `hold-${tag}`].sort());
-    assert.deepEqual(await sorted([{ field: 'amount', operator: 'lte', value: 10 }]), [`ab1-${tag}`, commit.reference, `hold-${tag}`].sort());
-    assert.deepEqual(await sorted([{ field: 'amount', operator: 'between', values: [10, 30] }]), [`ab1-${tag}`, `ab2-${tag}`, `cd1-${tag}`]);
-    assert.deepEqual(await sorted([{ field: 'precision', operator: 'eq', value: 100 }]), all());
     assert.deepEqual(
-      await sorted([{ field: 'reference', operator: 'in', values: [`ab1-${tag}`, `cd1-${tag}`, 'nope'] }]),
-      [`ab1-${tag}`, `cd1-${tag}`],
+      await sorted([{ field: 'amount', operator: 'lte', value: 10 }]),
+      [`ab1-${tag}`, commit.reference, `hold-${tag}`].sort(),
     );
+    assert.deepEqual(await sorted([{ field: 'amount', operator: 'between', values: [10, 30] }]), [
+      `ab1-${tag}`,
+      `ab2-${tag}`,
+      `cd1-${tag}`,
+    ]);
+    assert.deepEqual(await sorted([{ field: 'precision', operator: 'eq', value: 100 }]), all());
+    assert.deepEqual(await sorted([{ field: 'reference', operator: 'in', values: [`ab1-${tag}`, `cd1-${tag}`, 'nope'] }]), [
+      `ab1-${tag}`,
+      `cd1-${tag}`,
+    ]);
     assert.deepEqual(await sorted([{ field: 'description', operator: 'like', value: 'rent%' }]), [`ab2-${tag}`]);
     assert.deepEqual(await sorted([{ field: 'description', operator: 'ilike', value: 'RENT%' }]), [`ab1-${tag}`, `ab2-${tag}`]);
-    assert.deepEqual(await sorted([{ field: 'parent_transaction', operator: 'eq', value: hold.transaction_id }]), [commit.reference]);
+    assert.deepEqual(await sorted([{ field: 'parent_transaction', operator: 'eq', value: hold.transaction_id }]), [
+      commit.reference,
+    ]);
     assert.deepEqual(await sorted([{ field: 'parent_transaction', operator: 'ne', value: '' }]), [commit.reference]);
     assert.deepEqual(await sorted([{ field: 'parent_transaction', operator: 'isnotnull' }]), all());
     assert.deepEqual(await sorted([{ field: 'effective_date', operator: 'isnull' }]), []);
     // Body timestamps are compared as given: exact equality, or a range with gte/lt/between.
     assert.deepEqual(await sorted([{ field: 'effective_date', operator: 'eq', value: '2024-01-15T10:20:30Z' }]), [`ci1-${tag}`]);
     assert.deepEqual(await sorted([{ field: 'effective_date', operator: 'eq', value: '2024-01-15' }]), []);
-    assert.deepEqual(
-      await sorted([{ field: 'effective_date', operator: 'between', values: ['2024-01-15', '2024-01-16'] }]),
-      [`ci1-${tag}`],
-    );
+    assert.deepEqual(await sorted([{ field: 'effective_date', operator: 'between', values: ['2024-01-15', '2024-01-16'] }]), [
+      `ci1-${tag}`,
+    ]);
     const created = txn[`cd1-${tag}`].created_at;
     assert.deepEqual(await sorted([{ field: 'created_at', operator: 'eq', value: created }]), [`cd1-${tag}`]);
     assert.deepEqual(
@@ -126,14 +165,16 @@ describe('transaction filters', () => {
 
   test('61: balance_id matches source or destination; ne and isnull need both sides', async () => {
     assert.deepEqual(await sorted([{ field: 'balance_id', operator: 'eq', value: B }]), [`ab1-${tag}`, `ab2-${tag}`]);
-    assert.deepEqual(await sorted([{ field: 'balance_id', operator: 'eq', value: A }]), [
+    assert.deepEqual(
+      await sorted([{ field: 'balance_id', operator: 'eq', value: A }]),
+      [`ab1-${tag}`, `ab2-${tag}`, commit.reference, `hold-${tag}`].sort(),
+    );
+    assert.deepEqual(await sorted([{ field: 'balance_id', operator: 'ne', value: A }]), [`cd1-${tag}`, `ci1-${tag}`]);
+    assert.deepEqual(await sorted([{ field: 'balance_id', operator: 'in', values: [B, I] }]), [
       `ab1-${tag}`,
       `ab2-${tag}`,
-      commit.reference,
-      `hold-${tag}`,
-    ].sort());
-    assert.deepEqual(await sorted([{ field: 'balance_id', operator: 'ne', value: A }]), [`cd1-${tag}`, `ci1-${tag}`]);
-    assert.deepEqual(await sorted([{ field: 'balance_id', operator: 'in', values: [B, I] }]), [`ab1-${tag}`, `ab2-${tag}`, `ci1-${tag}`]);
+      `ci1-${tag}`,
+    ]);
     assert.deepEqual(await sorted([{ field: 'balance_id', operator: 'isnull' }]), []);
     assert.deepEqual(await sorted([{ field: 'balance_id', operator: 'isnotnull' }]), all());
     for (const operator of ['gt', 'gte', 'lt', 'lte', 'between', 'like', 'ilike']) {
@@ -189,18 +230,30 @@ describe('transaction filters', () => {
       ],
       logical_operator: 'OR',
     });
-    assert.deepEqual(res.body.map((t: { reference: string }) => t.reference), [`cd1-${tag}`, `ab1-${tag}`]);
+    assert.deepEqual(
+      res.body.map((t: { reference: string }) => t.reference),
+      [`cd1-${tag}`, `ab1-${tag}`],
+    );
   });
 
   test('56: include_count answers {data, total_count}; limit and offset page', async () => {
-    const res = await post({ filters: [{ field: 'currency', operator: 'eq', value: currency }], include_count: true, limit: 2, offset: 1 });
+    const res = await post({
+      filters: [{ field: 'currency', operator: 'eq', value: currency }],
+      include_count: true,
+      limit: 2,
+      offset: 1,
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.total_count, 6);
     assert.deepEqual(
       res.body.data.map((t: { reference: string }) => t.reference),
       [`hold-${tag}`, `ci1-${tag}`],
     );
-    const past = await post({ filters: [{ field: 'currency', operator: 'eq', value: currency }], include_count: true, offset: 100 });
+    const past = await post({
+      filters: [{ field: 'currency', operator: 'eq', value: currency }],
+      include_count: true,
+      offset: 100,
+    });
     assert.deepEqual(past.body, { data: [], total_count: 6 });
     const none = await post({ filters: [{ field: 'currency', operator: 'eq', value: 'NONE' }] });
     assert.deepEqual(none.body, []);
@@ -212,7 +265,10 @@ describe('transaction filters', () => {
     assert.deepEqual(ascending.slice(0, 2).sort(), [commit.reference, `hold-${tag}`].sort());
     const byAmount = await refs([{ field: 'amount', operator: 'gte', value: 10 }], { sort_by: 'amount', sort_order: 'asc' });
     assert.deepEqual(byAmount, [`ab1-${tag}`, `ab2-${tag}`, `cd1-${tag}`, `ci1-${tag}`]);
-    const byReference = await refs([{ field: 'amount', operator: 'gte', value: 10 }], { sort_by: 'reference', sort_order: 'desc' });
+    const byReference = await refs([{ field: 'amount', operator: 'gte', value: 10 }], {
+      sort_by: 'reference',
+      sort_order: 'desc',
+    });
     assert.deepEqual(byReference, [`ci1-${tag}`, `cd1-${tag}`, `ab2-${tag}`, `ab1-${tag}`]);
     for (const sort_by of ['balance_id', 'indicator', 'meta_data', 'nope', 'amount; DROP TABLE transactions']) {
       const fallback = await refs([{ field: 'amount', operator: 'gte', value: 10 }], { sort_by, sort_order: 'sideways' });
@@ -245,8 +301,16 @@ describe('transaction filters', () => {
 
   test('57-59: errors are 400 with Blnk codes and messages', async () => {
     const cases: [unknown, string, RegExp][] = [
-      [{ filters: [{ field: 'nope', operator: 'eq', value: 1 }] }, 'GEN_BAD_REQUEST', /^Invalid filter: invalid field 'nope' for table 'transactions'$/],
-      [{ filters: [{ field: 'status', operator: 'contains', value: 'x' }] }, 'GEN_BAD_REQUEST', /invalid operator 'contains' for field 'status': must be one of eq, ne/],
+      [
+        { filters: [{ field: 'nope', operator: 'eq', value: 1 }] },
+        'GEN_BAD_REQUEST',
+        /^Invalid filter: invalid field 'nope' for table 'transactions'$/,
+      ],
+      [
+        { filters: [{ field: 'status', operator: 'contains', value: 'x' }] },
+        'GEN_BAD_REQUEST',
+        /invalid operator 'contains' for field 'status': must be one of eq, ne/,
+      ],
       [{ filters: [{ field: 'status', operator: 'EQ', value: 'x' }] }, 'GEN_BAD_REQUEST', /invalid operator 'EQ'/],
       [{ filters: [{ field: 'status', operator: 'neq', value: 'x' }] }, 'GEN_BAD_REQUEST', /invalid operator 'neq'/],
       [{ filters: [{ field: 'status', operator: 'in', values: [] }] }, 'GEN_BAD_REQUEST', /^Invalid filter: /],
@@ -282,10 +346,15 @@ describe('transaction filters', () => {
       assert.deepEqual(await listed(`reference_in=ab1-${tag},ab2-${tag}`), [`ab1-${tag}`, `ab2-${tag}`]);
       assert.deepEqual(await listed('description_ilike=RENT%25'), [`ab1-${tag}`, `ab2-${tag}`]);
       assert.deepEqual(await listed(`balance_id_eq=${B}`), [`ab1-${tag}`, `ab2-${tag}`]);
-      assert.deepEqual(await listed(`balance_id_in=${C},${D}`), [`cd1-${tag}`, `ci1-${tag}`, commit.reference, `hold-${tag}`].sort());
+      assert.deepEqual(
+        await listed(`balance_id_in=${C},${D}`),
+        [`cd1-${tag}`, `ci1-${tag}`, commit.reference, `hold-${tag}`].sort(),
+      );
       assert.deepEqual(await listed(`indicator_eq=${encodeURIComponent(indicator)}`), [`ci1-${tag}`]);
       assert.deepEqual(await listed(`parent_transaction_eq=${hold.transaction_id}`), [commit.reference]);
-      const res = await kassa.http.get(`/transactions?reference_eq=ab1-${tag}&reference_eq2=x&destination_eq=${D}&logical_operator=or&limit=100`);
+      const res = await kassa.http.get(
+        `/transactions?reference_eq=ab1-${tag}&reference_eq2=x&destination_eq=${D}&logical_operator=or&limit=100`,
+      );
       assert.deepEqual(res.body.map((t: { reference: string }) => t.reference).sort(), [`ab1-${tag}`, `cd1-${tag}`]);
     });
 
@@ -353,7 +422,16 @@ describe('transaction filters', () => {
         assert.ok(typeof res.body.errors[0].Param === 'string' && typeof res.body.errors[0].Message === 'string', query);
       }
       // Keys without an operator suffix and reserved names are not filters.
-      for (const query of ['sort=amount', 'order_by=x', 'page=2', 'per_page=3', 'org_id=1', 'instance_id=2', 'unrelated=1', 'sort_by=nope']) {
+      for (const query of [
+        'sort=amount',
+        'order_by=x',
+        'page=2',
+        'per_page=3',
+        'org_id=1',
+        'instance_id=2',
+        'unrelated=1',
+        'sort_by=nope',
+      ]) {
         assert.equal((await kassa.http.get(`/transactions?${query}`)).status, 200, query);
       }
     });

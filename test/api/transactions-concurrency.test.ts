@@ -17,7 +17,13 @@ describe('concurrent transfers', () => {
   const balance = async () => (await kassa.http.post('/balances', { ledger_id, currency: 'USD' })).body.balance_id as string;
   const read = async (id: string) => (await kassa.http.get(`/balances/${id}`)).body;
   const fund = async (destination: string, precise_amount: number) => {
-    const res = await transfer(kassa.http, { precise_amount, source: FUNDING, destination, allow_overdraft: true, skip_queue: true });
+    const res = await transfer(kassa.http, {
+      precise_amount,
+      source: FUNDING,
+      destination,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(res.status, 201);
   };
 
@@ -37,7 +43,11 @@ describe('concurrent transfers', () => {
       transfer(kassa.http, { precise_amount: 1, source: hot, destination: sinks[i % 3], skip_queue: true }),
     );
     const statuses = answers.map((a) => a.status);
-    assert.equal(statuses.filter((s) => s === 201).length, 100, JSON.stringify(answers.find((a) => ![201, 400].includes(a.status))));
+    assert.equal(
+      statuses.filter((s) => s === 201).length,
+      100,
+      JSON.stringify(answers.find((a) => ![201, 400].includes(a.status))),
+    );
     assert.equal(statuses.filter((s) => s === 400).length, 200);
     for (const a of answers.filter((a) => a.status === 400)) assert.equal(a.body.error_detail.code, 'TXN_INSUFFICIENT_FUNDS');
     const after = await read(hot);
@@ -58,8 +68,10 @@ describe('concurrent transfers', () => {
     const accepted = acceptedQueued(answers);
     await kassa.server.worker!.drain(DRAIN_TIMEOUT_MS);
     assert.deepEqual(await ledgerProblems(kassa.http, accepted), []);
-    const outcomes = await runBounded(answers.length, LOOKUP_CONCURRENCY_MAX, async (i) =>
-      (await kassa.http.get(`/transactions/reference/${answers[i].reference}_q`)).body.status,
+    const outcomes = await runBounded(
+      answers.length,
+      LOOKUP_CONCURRENCY_MAX,
+      async (i) => (await kassa.http.get(`/transactions/reference/${answers[i].reference}_q`)).body.status,
     );
     assert.equal(outcomes.filter((s) => s === 'APPLIED').length, 100);
     assert.equal(outcomes.filter((s) => s === 'REJECTED').length, 200);
@@ -72,7 +84,8 @@ describe('concurrent transfers', () => {
     const sink = await balance();
     await fund(source, 10);
     const answers = [];
-    for (const precise_amount of [8, 5, 2, 1]) answers.push(await transfer(kassa.http, { precise_amount, source, destination: sink }));
+    for (const precise_amount of [8, 5, 2, 1])
+      answers.push(await transfer(kassa.http, { precise_amount, source, destination: sink }));
     await kassa.server.worker!.drain(DRAIN_TIMEOUT_MS);
     const outcomes = [];
     for (const a of answers) outcomes.push((await kassa.http.get(`/transactions/reference/${a.reference}_q`)).body.status);

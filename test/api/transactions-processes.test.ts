@@ -18,7 +18,13 @@ async function setup(http: HttpClient, count: number, funds: number) {
   const funding = `@Funding-${randomUUID()}`;
   for (const id of ids) {
     if (funds === 0) break;
-    const res = await transfer(http, { precise_amount: funds, source: funding, destination: id, allow_overdraft: true, skip_queue: true });
+    const res = await transfer(http, {
+      precise_amount: funds,
+      source: funding,
+      destination: id,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(res.status, 201);
   }
   return ids;
@@ -43,23 +49,34 @@ describe('transactions across processes', () => {
         const env = { BLNK_TRANSACTION_LOCK_WAIT_TIMEOUT: '120s' };
         processes.push(await spawnKassa(database, { env }), await spawnKassa(database, { env }));
         const [hot, sink] = await setup(processes[0].http, 2, 0);
-        await transfer(processes[0].http, { precise_amount: 100, source: `@F-${randomUUID()}`, destination: hot, allow_overdraft: true, skip_queue: true });
+        await transfer(processes[0].http, {
+          precise_amount: 100,
+          source: `@F-${randomUUID()}`,
+          destination: hot,
+          allow_overdraft: true,
+          skip_queue: true,
+        });
         const answers = await runBounded(300, 40, (i) =>
           transfer(processes[i % 2].http, { precise_amount: 1, source: hot, destination: sink, skip_queue: i % 3 === 0 }),
         );
         const unexpected = answers.find((a) => ![201, 400].includes(a.status));
         if (unexpected) {
-          const errors = processes.flatMap((p) => p.output().split('\n').filter((line) => /"level":50/.test(line)));
+          const errors = processes.flatMap((p) =>
+            p
+              .output()
+              .split('\n')
+              .filter((line) => /"level":50/.test(line)),
+          );
           assert.fail(`${unexpected.status} ${JSON.stringify(unexpected.body)}\n${errors.slice(0, 5).join('\n')}`);
         }
         const accepted = acceptedQueued(answers);
         await settled(processes[1].http, accepted);
         const outcomes = await runBounded(answers.length, 10, async (i) => {
-            const a = answers[i];
-            if (a.status !== 201) return 'REFUSED';
-            if (a.body.status !== 'QUEUED') return a.body.status;
-            return (await processes[0].http.get(`/transactions/reference/${a.reference}_q`)).body.status;
-          });
+          const a = answers[i];
+          if (a.status !== 201) return 'REFUSED';
+          if (a.body.status !== 'QUEUED') return a.body.status;
+          return (await processes[0].http.get(`/transactions/reference/${a.reference}_q`)).body.status;
+        });
         assert.equal(outcomes.filter((s) => s === 'APPLIED').length, 100);
         const hotBalance = (await processes[1].http.get(`/balances/${hot}`)).body;
         assert.equal(hotBalance.balance, 0);
@@ -101,7 +118,10 @@ describe('transactions across processes', () => {
       await sending;
       const accepted = acceptedQueued(answers);
       assert.ok(accepted.length >= 120);
-      assert.ok(answers.some((a) => a.failed), 'the crash cut some requests off');
+      assert.ok(
+        answers.some((a) => a.failed),
+        'the crash cut some requests off',
+      );
 
       kassa = await spawnKassa(database);
       await settled(kassa.http, accepted);

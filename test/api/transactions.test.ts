@@ -119,7 +119,14 @@ describe('transactions', () => {
   test('17-18: skip_queue from @World applies at once and @World lives in the General Ledger', async () => {
     const d = await balance();
     const before = await read(d);
-    const res = await post({ amount: 100.5, precision: 100, source: '@World', destination: d, allow_overdraft: true, skip_queue: true });
+    const res = await post({
+      amount: 100.5,
+      precision: 100,
+      source: '@World',
+      destination: d,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(res.status, 201, res.text);
     assert.equal(res.body.status, 'APPLIED');
     assert.equal(res.body.precise_amount, 10050);
@@ -141,8 +148,15 @@ describe('transactions', () => {
     const fundName = `@Fund-${randomUUID()}`;
     const d = await balance('EUR');
     const e = await balance('USD');
-    assert.equal((await post({ amount: 1, currency: 'EUR', source: fundName, destination: d, allow_overdraft: true, skip_queue: true })).status, 201);
-    assert.equal((await post({ amount: 1, currency: 'USD', source: fundName, destination: e, allow_overdraft: true })).status, 201);
+    assert.equal(
+      (await post({ amount: 1, currency: 'EUR', source: fundName, destination: d, allow_overdraft: true, skip_queue: true }))
+        .status,
+      201,
+    );
+    assert.equal(
+      (await post({ amount: 1, currency: 'USD', source: fundName, destination: e, allow_overdraft: true })).status,
+      201,
+    );
     const eur = await eventually(async () => {
       const res = await kassa.http.get(`/balances/indicator/${fundName}/currency/EUR`);
       return res.status === 200 ? res.body : undefined;
@@ -157,11 +171,25 @@ describe('transactions', () => {
     const plain = await post({ amount: 42, source: FUNDING, destination: d, allow_overdraft: true, skip_queue: true });
     assert.equal(plain.body.precision, 1);
     assert.equal(plain.body.precise_amount, 42);
-    const rounded = await post({ amount: 1.005, precision: 100, source: FUNDING, destination: d, allow_overdraft: true, skip_queue: true });
+    const rounded = await post({
+      amount: 1.005,
+      precision: 100,
+      source: FUNDING,
+      destination: d,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(rounded.body.precise_amount, 101);
     const big = 123456789012345678901234567890n;
     const e = await balance();
-    const huge = await post({ precise_amount: big, precision: 100, source: FUNDING, destination: e, allow_overdraft: true, skip_queue: true });
+    const huge = await post({
+      precise_amount: big,
+      precision: 100,
+      source: FUNDING,
+      destination: e,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(huge.status, 201, huge.text);
     assert.equal(huge.body.precise_amount, big);
     assert.equal(huge.body.amount_string, '1234567890123456789012345678.9');
@@ -179,7 +207,14 @@ describe('transactions', () => {
     const stored = await kassa.http.get(`/transactions/${res.body.transaction_id}`);
     assert.equal(stored.body.amount, 100.56);
     assert.equal(stored.body.amount_string, '100.56');
-    const precise = await post({ precise_amount: 1001, precision: 100, source: FUNDING, destination: d, allow_overdraft: true, skip_queue: true });
+    const precise = await post({
+      precise_amount: 1001,
+      precision: 100,
+      source: FUNDING,
+      destination: d,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(precise.body.amount, 10.01);
     assert.equal(precise.body.amount_string, '10.01');
   });
@@ -270,10 +305,26 @@ describe('transactions', () => {
   test('27: an overdraft limit is enforced exactly', async () => {
     const s = await balance();
     const d = await balance();
-    const first = await post({ amount: 50, precision: 100, overdraft_limit: 50, source: s, destination: d, allow_overdraft: true, skip_queue: true });
+    const first = await post({
+      amount: 50,
+      precision: 100,
+      overdraft_limit: 50,
+      source: s,
+      destination: d,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(first.body.status, 'APPLIED', first.text);
     assert.equal((await read(s)).balance, -5000);
-    const second = await post({ amount: 0.01, precision: 100, overdraft_limit: 50, source: s, destination: d, allow_overdraft: true, skip_queue: true });
+    const second = await post({
+      amount: 0.01,
+      precision: 100,
+      overdraft_limit: 50,
+      source: s,
+      destination: d,
+      allow_overdraft: true,
+      skip_queue: true,
+    });
     assert.equal(second.status, 400);
     assert.equal(second.body.error_detail.code, 'TXN_VALIDATION_ERROR');
     assert.match(second.body.error, /transaction exceeds overdraft limit/);
@@ -328,7 +379,13 @@ describe('transactions', () => {
     const indicator = `@Self-${randomUUID()}`;
     const created = await kassa.http.post('/balances', { ledger_id: 'general_ledger_id', currency: 'USD', indicator });
     for (const skip_queue of [false, true]) {
-      const res = await post({ amount: 1, source: indicator, destination: created.body.balance_id, allow_overdraft: true, skip_queue });
+      const res = await post({
+        amount: 1,
+        source: indicator,
+        destination: created.body.balance_id,
+        allow_overdraft: true,
+        skip_queue,
+      });
       assert.equal(res.status, 400);
       assert.equal(res.body.error_detail.code, 'TXN_VALIDATION_ERROR');
       assert.match(res.body.errors, /source and destination cannot be the same balance/);
@@ -402,7 +459,14 @@ describe('transactions', () => {
   test('scheduled_for is ignored with skip_queue', async () => {
     const d = await balance();
     const scheduled_for = new Date(Date.now() + 3_600_000).toISOString();
-    const res = await post({ amount: 3, source: FUNDING, destination: d, allow_overdraft: true, skip_queue: true, scheduled_for });
+    const res = await post({
+      amount: 3,
+      source: FUNDING,
+      destination: d,
+      allow_overdraft: true,
+      skip_queue: true,
+      scheduled_for,
+    });
     assert.equal(res.body.status, 'APPLIED');
     assert.equal((await read(d)).balance, 3);
   });
@@ -465,7 +529,15 @@ describe('transactions', () => {
     const d = await balance();
     const reference = ref();
     const effective_date = '2024-01-02T03:04:05Z';
-    const created = await post({ reference, amount: 2, source: FUNDING, destination: d, allow_overdraft: true, skip_queue: true, effective_date });
+    const created = await post({
+      reference,
+      amount: 2,
+      source: FUNDING,
+      destination: d,
+      allow_overdraft: true,
+      skip_queue: true,
+      effective_date,
+    });
     const byId = await kassa.http.get(`/transactions/${created.body.transaction_id}`);
     const byReference = await kassa.http.get(`/transactions/reference/${reference}`);
     for (const res of [byId, byReference]) {
@@ -492,10 +564,16 @@ describe('transactions', () => {
     const all = await kassa.http.get('/transactions');
     assert.equal(all.body.length, 20);
     const times = all.body.map((t: any) => Date.parse(t.created_at));
-    assert.deepEqual([...times].sort((x, y) => y - x), times);
+    assert.deepEqual(
+      [...times].sort((x, y) => y - x),
+      times,
+    );
     assert.equal((await kassa.http.get('/transactions?limit=abc&offset=-4')).body.length, 20);
     const second = await kassa.http.get('/transactions?limit=2&offset=1');
-    assert.deepEqual(second.body.map((t: any) => t.transaction_id), all.body.slice(1, 3).map((t: any) => t.transaction_id));
+    assert.deepEqual(
+      second.body.map((t: any) => t.transaction_id),
+      all.body.slice(1, 3).map((t: any) => t.transaction_id),
+    );
   });
 });
 

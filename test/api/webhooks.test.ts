@@ -45,7 +45,9 @@ describe('webhooks', () => {
   test('ledger.created arrives signed, with a delivery id and the custom headers', async () => {
     const created = await kassa.http.post('/ledgers', { name: 'hooked', meta_data: { big: 123456789012345678901234567890n } });
     assert.equal(created.status, 201);
-    const [request] = await eventually(() => ledgerEvents(created.body.ledger_id).length > 0 && ledgerEvents(created.body.ledger_id));
+    const [request] = await eventually(
+      () => ledgerEvents(created.body.ledger_id).length > 0 && ledgerEvents(created.body.ledger_id),
+    );
     assert.deepEqual(Object.keys(request.body), ['event', 'data']);
     assert.equal(request.body.data.name, 'hooked');
     assert.match(request.rawBody, /"big":123456789012345678901234567890/);
@@ -62,12 +64,10 @@ describe('webhooks', () => {
     const ledger = await kassa.http.post('/ledgers', { name: 'for-balance' });
     const balance = await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' });
     assert.equal(balance.status, 201);
-    const [request] = await eventually(
-      () => {
-        const found = receiver.where((b) => b.event === 'balance.created' && b.data?.balance_id === balance.body.balance_id);
-        return found.length > 0 && found;
-      },
-    );
+    const [request] = await eventually(() => {
+      const found = receiver.where((b) => b.event === 'balance.created' && b.data?.balance_id === balance.body.balance_id);
+      return found.length > 0 && found;
+    });
     assert.equal(request.body.data.currency, 'USD');
     assert.ok(verifies(request));
   });
@@ -94,7 +94,10 @@ describe('webhooks', () => {
       await eventually(() => ledgerEvents(created.body.ledger_id).some((r) => r.answered === 200), 15_000, 'the 4th attempt');
       await settle(800);
       const attempts = ledgerEvents(created.body.ledger_id);
-      assert.deepEqual(attempts.map((r) => r.answered), [500, 500, 500, 200]);
+      assert.deepEqual(
+        attempts.map((r) => r.answered),
+        [500, 500, 500, 200],
+      );
       assert.equal(new Set(attempts.map((r) => r.headers['x-blnk-delivery-id'])).size, 1, 'one stable delivery id');
       for (const attempt of attempts) assert.ok(verifies(attempt), 'every attempt is signed');
     } finally {

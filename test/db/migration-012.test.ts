@@ -16,7 +16,10 @@ test('flags in meta_data.tokenized_fields become the tokenized_fields column', a
   const db = await openDatabase({ url: database?.url, data_dir: dir, max_connections: 2 });
   try {
     const migrations = loadMigrations();
-    await migrate(db, migrations.filter((m) => m.version < '012'));
+    await migrate(
+      db,
+      migrations.filter((m) => m.version < '012'),
+    );
     await db.query(
       `INSERT INTO identities (identity_id, first_name, meta_data) VALUES
          ('idt_a', 'FPT:Abc:xyz', '{"tokenized_fields": {"FirstName": true, "LastName": false, "Street": true}, "tier": 1}'),

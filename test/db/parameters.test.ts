@@ -36,7 +36,15 @@ describe('statement parameters', () => {
     const [row] = await db.query<Record<string, unknown>>(
       `SELECT $1::text AS text, $2::boolean AS yes, $3::boolean AS no, ($4::numeric + 1)::text AS big,
               $5::jsonb AS doc, $6::timestamptz AS at, $7::text AS nothing`,
-      ['a "quoted" \\ value', true, false, 2n ** 64n, { nested: { amount: 12345678901234567890n } }, '2026-11-27T10:00:00.123456Z', null],
+      [
+        'a "quoted" \\ value',
+        true,
+        false,
+        2n ** 64n,
+        { nested: { amount: 12345678901234567890n } },
+        '2026-11-27T10:00:00.123456Z',
+        null,
+      ],
     );
     assert.equal(row.text, 'a "quoted" \\ value');
     assert.equal(row.yes, true);
@@ -50,7 +58,10 @@ describe('statement parameters', () => {
   test('arrays of json text and of numbers, as the batch inserts send them', async () => {
     const rows = await db.query<{ doc: unknown; amount: string }>(
       'SELECT * FROM unnest($1::jsonb[], $2::numeric[]) AS u(doc, amount)',
-      [[JSON.stringify({ a: '{"x"}' }), JSON.stringify([1, 'b,c'])], [1n, 10n ** 30n]],
+      [
+        [JSON.stringify({ a: '{"x"}' }), JSON.stringify([1, 'b,c'])],
+        [1n, 10n ** 30n],
+      ],
     );
     assert.deepEqual(rows, [
       { doc: { a: '{"x"}' }, amount: '1' },

@@ -66,7 +66,10 @@ export function balanceProblems(balances: readonly any[], transactions?: readonl
 }
 
 /** Problems with queued outcomes: each accepted id needs exactly one `<ref>_q` child. */
-export function outcomeProblems(transactions: readonly any[], accepted: readonly { transaction_id: string; reference: string }[]): string[] {
+export function outcomeProblems(
+  transactions: readonly any[],
+  accepted: readonly { transaction_id: string; reference: string }[],
+): string[] {
   const problems: string[] = [];
   const children = new Map<string, any[]>();
   const byId = new Map<string, any>();

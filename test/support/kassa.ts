@@ -47,7 +47,10 @@ export async function startKassa(options: KassaOptions = {}): Promise<TestKassa>
   const database = options.database ?? (await createTestDatabase());
   const env = testEnv(database, options.env);
   const config = loadConfig({ path: null, env });
-  const server = await startServer(config, { host: '127.0.0.1', logger: createLogger(process.env.KASSA_TEST_LOG_LEVEL ?? 'silent') });
+  const server = await startServer(config, {
+    host: '127.0.0.1',
+    logger: createLogger(process.env.KASSA_TEST_LOG_LEVEL ?? 'silent'),
+  });
   const url = `http://127.0.0.1:${server.port}`;
   let stopped = false;
   const stop = async () => {

@@ -12,11 +12,14 @@ import { registerRouteSchemas } from '../../src/http/openapi/plugin.js';
 import { registerApiKeyRoutes } from '../../src/http/routes/api-keys.js';
 
 test('R7: no principal, no key management', async () => {
-  const untouchable = new Proxy({}, {
-    get() {
-      throw new Error('the database must not be used without a principal');
+  const untouchable = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error('the database must not be used without a principal');
+      },
     },
-  });
+  );
   const app = Fastify();
   registerErrorEnvelope(app);
   registerJsonBody(app);

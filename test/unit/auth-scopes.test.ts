@@ -15,7 +15,10 @@ const scopeText = fc.oneof(
   fc.array(part, { minLength: 1, maxLength: 4 }).map((parts) => parts.join(':')),
   fc.string({ maxLength: 10 }),
 );
-const concrete = fc.oneof(fc.constantFrom(...NAMES), fc.string({ maxLength: 4 }).filter((s) => s !== '*'));
+const concrete = fc.oneof(
+  fc.constantFrom(...NAMES),
+  fc.string({ maxLength: 4 }).filter((s) => s !== '*'),
+);
 
 /** Reference parse: exactly one `:`. */
 function refParse(text: string): [string, string] | undefined {

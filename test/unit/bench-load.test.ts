@@ -28,7 +28,10 @@ describe('bench load generator', () => {
     while (started.length < 40) await new Promise((resolve) => setTimeout(resolve, 5));
     release();
     const result = await run;
-    assert.deepEqual(started, Array.from({ length: 40 }, (_, k) => k));
+    assert.deepEqual(
+      started,
+      Array.from({ length: 40 }, (_, k) => k),
+    );
     assert.equal(result.scheduled, 40);
     assert.equal(result.ok, 40);
     assert.equal(result.errors, 0);

@@ -7,10 +7,23 @@ import { parseBulkRequest } from '../../src/ledger/bulk-request.js';
 import { bulkFailure, NOT_ROLLED_BACK, planBatch, ROLLED_BACK } from '../../src/engine/bulk.js';
 
 const plain = (i: number, extra: Record<string, unknown> = {}) => ({
-  precise_amount: 100 + i, currency: 'USD', reference: `r${i}`, description: 'd', source: 's', destination: `d${i}`, ...extra,
+  precise_amount: 100 + i,
+  currency: 'USD',
+  reference: `r${i}`,
+  description: 'd',
+  source: 's',
+  destination: `d${i}`,
+  ...extra,
 });
 const split = (i: number, atomic: boolean) =>
-  plain(i, { destination: undefined, destinations: [{ identifier: 'a', distribution: '50%' }, { identifier: 'b', distribution: 'left' }], atomic });
+  plain(i, {
+    destination: undefined,
+    destinations: [
+      { identifier: 'a', distribution: '50%' },
+      { identifier: 'b', distribution: 'left' },
+    ],
+    atomic,
+  });
 
 function refusal(body: unknown): ApiError {
   try {
@@ -30,7 +43,11 @@ describe('bulk request validation', () => {
     const invalid = refusal({ transactions: [plain(0), plain(1, { currency: '' })] });
     assert.equal(invalid.code, 'TXN_VALIDATION_ERROR');
     assert.equal(invalid.message, 'transactions[1]: currency: cannot be blank.');
-    assert.deepEqual(invalid.body().error_detail, { code: 'TXN_VALIDATION_ERROR', message: invalid.message, details: { index: 1 } });
+    assert.deepEqual(invalid.body().error_detail, {
+      code: 'TXN_VALIDATION_ERROR',
+      message: invalid.message,
+      details: { index: 1 },
+    });
     assert.equal(refusal({ transactions: [null] }).message, 'transactions[0]: transaction cannot be null');
     assert.equal(refusal({ transactions: [plain(0, { amount: 'x' })] }).code, 'GEN_MALFORMED_REQUEST');
     assert.equal(refusal({ transactions: {} }).code, 'GEN_MALFORMED_REQUEST');
@@ -39,7 +56,9 @@ describe('bulk request validation', () => {
   });
 
   test('the failure text names the item, 1-based, and says what became of the others', () => {
-    const bulk = parseBulkRequest({ transactions: [plain(0), plain(1, { amount: 12.5, precise_amount: undefined, precision: 100 })] });
+    const bulk = parseBulkRequest({
+      transactions: [plain(0), plain(1, { amount: 12.5, precise_amount: undefined, precision: 100 })],
+    });
     const plan = planBatch('bulk_x', bulk);
     const failure = bulkFailure(plan, plan.legs[1], 'insufficient funds in source balance');
     assert.equal(
@@ -67,7 +86,10 @@ describe('bulk plan', () => {
       fc.property(kinds, fc.boolean(), fc.boolean(), fc.boolean(), (list, atomic, skip_queue, inflight) => {
         const transactions = list.map((kind, i) => (kind === 'plain' ? plain(i) : split(i, kind === 'atomic-split')));
         const plan = planBatch('bulk_p', parseBulkRequest({ transactions, atomic, skip_queue, inflight }));
-        assert.deepEqual(plan.units.flat(), plan.legs.map((_, i) => i));
+        assert.deepEqual(
+          plan.units.flat(),
+          plan.legs.map((_, i) => i),
+        );
         if (atomic) assert.equal(plan.units.length, 1);
         for (const [u, unit] of plan.units.entries()) {
           for (const leg of unit) assert.equal(plan.legs[leg].unit, u);

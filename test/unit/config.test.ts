@@ -82,10 +82,17 @@ test('webhook headers from the environment as Key:Value pairs', () => {
 });
 
 test('durations: environment Go strings, JSON nanoseconds or seconds under 1 s', () => {
-  assert.equal(loadConfig({ path: null, env: { BLNK_TRANSACTION_LOCK_WAIT_TIMEOUT: '5s' } }).transaction.lock_wait_timeout_ms, 5000);
-  assert.equal(loadConfig({ path: configFile({ transaction: { lock_wait_timeout: 30 } }), env: {} }).transaction.lock_wait_timeout_ms, 30_000);
   assert.equal(
-    loadConfig({ path: configFile({ transaction: { lock_wait_timeout: 2_000_000_000 } }), env: {} }).transaction.lock_wait_timeout_ms,
+    loadConfig({ path: null, env: { BLNK_TRANSACTION_LOCK_WAIT_TIMEOUT: '5s' } }).transaction.lock_wait_timeout_ms,
+    5000,
+  );
+  assert.equal(
+    loadConfig({ path: configFile({ transaction: { lock_wait_timeout: 30 } }), env: {} }).transaction.lock_wait_timeout_ms,
+    30_000,
+  );
+  assert.equal(
+    loadConfig({ path: configFile({ transaction: { lock_wait_timeout: 2_000_000_000 } }), env: {} }).transaction
+      .lock_wait_timeout_ms,
     2000,
   );
 });

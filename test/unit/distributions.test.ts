@@ -34,10 +34,13 @@ describe('split examples of the spec', () => {
   });
 
   test('10.01 split 50/50 gives 500 and 501 (dust to the later of equal legs)', () => {
-    assert.deepEqual(amounts(1001n, 100n, [{ identifier: 'a', distribution: '50%' }, { identifier: 'b', distribution: '50%' }]), [
-      500n,
-      501n,
-    ]);
+    assert.deepEqual(
+      amounts(1001n, 100n, [
+        { identifier: 'a', distribution: '50%' },
+        { identifier: 'b', distribution: '50%' },
+      ]),
+      [500n, 501n],
+    );
   });
 
   test('9999 with 33%, 33% and left gives 3299, 3299, 3401', () => {
@@ -50,10 +53,13 @@ describe('split examples of the spec', () => {
   });
 
   test('under-allocation without left gives the rest to the largest leg (50% + 30% -> 70/30)', () => {
-    assert.deepEqual(amounts(100n, 1n, [{ identifier: 'a', distribution: '50%' }, { identifier: 'b', distribution: '30%' }]), [
-      70n,
-      30n,
-    ]);
+    assert.deepEqual(
+      amounts(100n, 1n, [
+        { identifier: 'a', distribution: '50%' },
+        { identifier: 'b', distribution: '30%' },
+      ]),
+      [70n, 30n],
+    );
   });
 
   test('fractional percentages and fixed amounts in major units are exact', () => {
@@ -79,7 +85,10 @@ describe('split examples of the spec', () => {
 
   test('amounts far beyond 2^64 stay exact', () => {
     const total = 10n ** 40n + 7n;
-    const legs = amounts(total, 1n, [{ identifier: 'a', distribution: '50%' }, { identifier: 'b', distribution: 'left' }]);
+    const legs = amounts(total, 1n, [
+      { identifier: 'a', distribution: '50%' },
+      { identifier: 'b', distribution: 'left' },
+    ]);
     assert.equal(legs[0] + legs[1], total);
     assert.equal(legs[0], total / 2n);
   });
@@ -95,10 +104,13 @@ describe('split examples of the spec', () => {
   });
 
   test('a total of one minor unit goes to the first entry', () => {
-    assert.deepEqual(amounts(1n, 1n, [{ identifier: 'a', distribution: '50%' }, { identifier: 'b', distribution: '50%' }]), [
-      1n,
-      0n,
-    ]);
+    assert.deepEqual(
+      amounts(1n, 1n, [
+        { identifier: 'a', distribution: '50%' },
+        { identifier: 'b', distribution: '50%' },
+      ]),
+      [1n, 0n],
+    );
   });
 });
 
@@ -114,7 +126,12 @@ describe('split refusals', () => {
   });
 
   test('a fixed amount larger than the total', () => {
-    const message = refusal(() => splitAmount(1000n, 100n, [{ identifier: 'a', distribution: '10.01' }, { identifier: 'b', distribution: 'left' }]));
+    const message = refusal(() =>
+      splitAmount(1000n, 100n, [
+        { identifier: 'a', distribution: '10.01' },
+        { identifier: 'b', distribution: 'left' },
+      ]),
+    );
     assert.equal(message, 'failed to split transaction: fixed amount exceeds remaining transaction amount');
   });
 
@@ -139,16 +156,34 @@ describe('split refusals', () => {
   });
 
   test('malformed shares', () => {
-    assert.match(refusal(() => splitAmount(100n, 1n, [{ identifier: 'a', distribution: 'x%' }])), /invalid percentage format/);
-    assert.match(refusal(() => splitAmount(100n, 1n, [{ identifier: 'a', distribution: '-5%' }])), /invalid percentage format/);
-    assert.match(refusal(() => splitAmount(100n, 1n, [{ identifier: 'a', distribution: 'ten' }])), /invalid fixed amount format/);
-    assert.match(refusal(() => splitAmount(100n, 1n, [{ identifier: 'a', distribution: '-1' }])), /invalid fixed amount format/);
+    assert.match(
+      refusal(() => splitAmount(100n, 1n, [{ identifier: 'a', distribution: 'x%' }])),
+      /invalid percentage format/,
+    );
+    assert.match(
+      refusal(() => splitAmount(100n, 1n, [{ identifier: 'a', distribution: '-5%' }])),
+      /invalid percentage format/,
+    );
+    assert.match(
+      refusal(() => splitAmount(100n, 1n, [{ identifier: 'a', distribution: 'ten' }])),
+      /invalid fixed amount format/,
+    );
+    assert.match(
+      refusal(() => splitAmount(100n, 1n, [{ identifier: 'a', distribution: '-1' }])),
+      /invalid fixed amount format/,
+    );
     assert.match(
       refusal(() => splitAmount(100n, 1n, [{ identifier: 'a', precise_distribution: '1.5' }])),
       /invalid precise_distribution format: must be an integer value in minor units/,
     );
-    assert.match(refusal(() => splitAmount(100n, 1n, [{ distribution: 'left' }])), /identifier/);
-    assert.match(refusal(() => splitAmount(100n, 1n, [])), /failed to split transaction/);
+    assert.match(
+      refusal(() => splitAmount(100n, 1n, [{ distribution: 'left' }])),
+      /identifier/,
+    );
+    assert.match(
+      refusal(() => splitAmount(100n, 1n, [])),
+      /failed to split transaction/,
+    );
   });
 });
 

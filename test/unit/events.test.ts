@@ -75,13 +75,21 @@ describe('hook answers (blnk-platform.md §1.5)', () => {
 
 describe('retry delays', () => {
   test('double from the base and never exceed the cap', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => retryDelayMs(n, 100, 1_000)), [100, 200, 400, 800]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => retryDelayMs(n, 100, 1_000)),
+      [100, 200, 400, 800],
+    );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 1e8 }), (n, base, cap) => {
-        const delay = retryDelayMs(n, base, cap);
-        assert.ok(delay >= Math.min(base, cap) && delay <= cap);
-        assert.ok(retryDelayMs(n + 1, base, cap) >= delay);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 1, max: 1e8 }),
+        (n, base, cap) => {
+          const delay = retryDelayMs(n, base, cap);
+          assert.ok(delay >= Math.min(base, cap) && delay <= cap);
+          assert.ok(retryDelayMs(n + 1, base, cap) >= delay);
+        },
+      ),
     );
   });
 });

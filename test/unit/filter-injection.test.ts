@@ -15,7 +15,7 @@ import {
 } from '../../src/search/filters.js';
 
 const HOSTILE = [
-  "name; DROP TABLE ledgers; --",
+  'name; DROP TABLE ledgers; --',
   "name' OR '1'='1",
   'name) OR (1=1',
   'name = name OR TRUE --',
@@ -69,8 +69,8 @@ describe('filter injection: names', () => {
 
   test('hostile sort_by and sort_order fall back to created_at DESC', () => {
     const plain = sqlOf('ledgers', {});
-    for (const sort_by of HOSTILE.filter((name) => name !== "NAME")) {
-      assert.equal(sqlOf('ledgers', { sort_by, sort_order: "asc; DROP TABLE ledgers" }), plain);
+    for (const sort_by of HOSTILE.filter((name) => name !== 'NAME')) {
+      assert.equal(sqlOf('ledgers', { sort_by, sort_order: 'asc; DROP TABLE ledgers' }), plain);
     }
   });
 
@@ -81,18 +81,23 @@ describe('filter injection: names', () => {
 
   test('any accepted field is a whitelisted column or a meta_data key of letters, digits and _', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...TABLES), fc.string({ maxLength: 40 }), fc.constantFrom(...OPERATORS), (table, field, operator) => {
-        let accepted = false;
-        try {
-          parseFilterBody(table, { filters: [{ field, operator, value: '1', values: ['1', '2'] }] });
-          accepted = true;
-        } catch (error) {
-          assert.ok(error instanceof ApiError);
-        }
-        if (accepted) {
-          assert.ok(Object.hasOwn(FILTER_FIELDS[table], field) || /^meta_data\.[a-zA-Z][a-zA-Z0-9_]*$/.test(field), field);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...TABLES),
+        fc.string({ maxLength: 40 }),
+        fc.constantFrom(...OPERATORS),
+        (table, field, operator) => {
+          let accepted = false;
+          try {
+            parseFilterBody(table, { filters: [{ field, operator, value: '1', values: ['1', '2'] }] });
+            accepted = true;
+          } catch (error) {
+            assert.ok(error instanceof ApiError);
+          }
+          if (accepted) {
+            assert.ok(Object.hasOwn(FILTER_FIELDS[table], field) || /^meta_data\.[a-zA-Z][a-zA-Z0-9_]*$/.test(field), field);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -176,7 +181,11 @@ describe('filter injection: values', () => {
   });
 
   test('meta_data keys travel as parameters too', () => {
-    const built = filterSql('ledgers', '*', parseFilterBody('ledgers', { filters: [{ field: 'meta_data.tier', operator: 'ne', value: 'x' }] }));
+    const built = filterSql(
+      'ledgers',
+      '*',
+      parseFilterBody('ledgers', { filters: [{ field: 'meta_data.tier', operator: 'ne', value: 'x' }] }),
+    );
     assert.ok(!built.sql.includes('tier'));
     assert.deepEqual(built.params.slice(0, 2), ['tier', 'x']);
   });
@@ -200,7 +209,11 @@ describe('filter injection: values', () => {
   });
 
   test('limit and offset are parameters, sort columns come from the whitelist', () => {
-    const built = filterSql('balances', '*', parseFilterBody('balances', { limit: 7, offset: 3, sort_by: 'BALANCE', sort_order: 'ASC' }));
+    const built = filterSql(
+      'balances',
+      '*',
+      parseFilterBody('balances', { limit: 7, offset: 3, sort_by: 'BALANCE', sort_order: 'ASC' }),
+    );
     assert.match(built.sql, /ORDER BY t\.balance ASC, t\.balance_id ASC LIMIT \$1 OFFSET \$2$/);
     assert.deepEqual(built.params, [7, 3]);
   });
@@ -248,7 +261,14 @@ describe('filter parsing: transactions and identities', () => {
       { kind: 'column', field: 'parent_transaction', type: 'text', operator: 'ne', values: [''] },
       { kind: 'column', field: 'amount', type: 'numeric', operator: 'gte', values: ['10.5'] },
       { kind: 'column', field: 'currency', type: 'text', operator: 'in', values: ['USD', 'EUR'] },
-      { kind: 'column', field: 'created_at', type: 'timestamp', operator: 'eq', values: ['2024-03-01T00:00:00Z'], interval: '24 hours' },
+      {
+        kind: 'column',
+        field: 'created_at',
+        type: 'timestamp',
+        operator: 'eq',
+        values: ['2024-03-01T00:00:00Z'],
+        interval: '24 hours',
+      },
       { kind: 'meta', key: 'n', operator: 'lte', values: ['7'] },
       { kind: 'meta', key: 'vip', operator: 'eq', values: [true] },
       {
@@ -274,12 +294,22 @@ describe('filter parsing: transactions and identities', () => {
     const [condition] = parseFilterBody('transactions', {
       filters: [{ field: 'created_at', operator: 'eq', value: '2024-03-01' }],
     }).conditions;
-    assert.deepEqual(condition, { kind: 'column', field: 'created_at', type: 'timestamp', operator: 'eq', values: ['2024-03-01T00:00:00Z'] });
+    assert.deepEqual(condition, {
+      kind: 'column',
+      field: 'created_at',
+      type: 'timestamp',
+      operator: 'eq',
+      values: ['2024-03-01T00:00:00Z'],
+    });
   });
 
   test('balance_id: eq/in/isnotnull join the sides with OR, ne/isnull with AND', () => {
     const where = (operator: string) =>
-      filterSql('transactions', '*', parseFilterBody('transactions', { filters: [{ field: 'balance_id', operator, value: 'b', values: ['b'] }] }))
+      filterSql(
+        'transactions',
+        '*',
+        parseFilterBody('transactions', { filters: [{ field: 'balance_id', operator, value: 'b', values: ['b'] }] }),
+      )
         .sql.split(' WHERE ')[1]
         .split(' ORDER BY ')[0];
     assert.equal(where('eq'), '((t.source = $1::text OR t.destination = $1::text))');
@@ -290,13 +320,23 @@ describe('filter parsing: transactions and identities', () => {
   });
 
   test('identities: Blnk names the table `identity`; dob and created_at are timestamps', () => {
-    refusedWith(() => parseFilterBody('identities', { filters: [{ field: 'ledger_id', operator: 'eq', value: 'x' }] }), 'GEN_BAD_REQUEST');
+    refusedWith(
+      () => parseFilterBody('identities', { filters: [{ field: 'ledger_id', operator: 'eq', value: 'x' }] }),
+      'GEN_BAD_REQUEST',
+    );
     assert.throws(
       () => parseFilterBody('identities', { filters: [{ field: 'ledger_id', operator: 'eq', value: 'x' }] }),
       /invalid field 'ledger_id' for table 'identity'/,
     );
     const [dob] = parseFilterQuery('identities', { dob_eq: '1990-01-01' }).conditions;
-    assert.deepEqual(dob, { kind: 'column', field: 'dob', type: 'timestamp', operator: 'eq', values: ['1990-01-01T00:00:00Z'], interval: '24 hours' });
+    assert.deepEqual(dob, {
+      kind: 'column',
+      field: 'dob',
+      type: 'timestamp',
+      operator: 'eq',
+      values: ['1990-01-01T00:00:00Z'],
+      interval: '24 hours',
+    });
     assert.equal(parseFilterBody('identities', { sort_by: 'DOB' }).sort_by, 'dob');
   });
 });

@@ -39,7 +39,10 @@ describe('group commit', () => {
     assert.deepEqual(f.batches, [[1, 2]], 'the only slot is busy');
     f.open();
     assert.deepEqual(await Promise.all([...first, ...second]), ['v1', 'v2', 'v3', 'bad -4', 'v5']);
-    assert.deepEqual(f.batches, [[1, 2], [3, -4, 5]]);
+    assert.deepEqual(f.batches, [
+      [1, 2],
+      [3, -4, 5],
+    ]);
   });
 
   test('a flush carries at most batch_size_max items, and flushes_in_flight_max run at once', async () => {
@@ -47,7 +50,10 @@ describe('group commit', () => {
     const committer = new GroupCommitter(f.flush, { batch_size_max: 2, flushes_in_flight_max: 2, pending_max: 1000 });
     const answers = [1, 2, 3, 4, 5, 6, 7].map((item) => committer.submit(item));
     await nextTurn();
-    assert.deepEqual(f.batches, [[1, 2], [3, 4]]);
+    assert.deepEqual(f.batches, [
+      [1, 2],
+      [3, 4],
+    ]);
     f.open();
     assert.deepEqual(await Promise.all(answers), ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7']);
     assert.ok(f.batches.every((batch) => batch.length <= 2));
@@ -82,5 +88,23 @@ describe('group commit', () => {
     assert.equal(refused.status, 429);
     f.open();
     assert.deepEqual(await Promise.all([flushing, ...waiting]), ['v1', 'v2', 'v3']);
+  });
+});
+
+describe('group commit invariants', () => {
+  test('a flush that returns fewer verdicts than requests fails every caller of it instead of leaving one waiting', async () => {
+    const short = new GroupCommitter<number, string>(
+      async (items) => items.slice(1).map((item) => ({ ok: true, value: `v${item}` })),
+      {
+        batch_size_max: 10,
+        flushes_in_flight_max: 1,
+        pending_max: 100,
+      },
+    );
+    const answers = await Promise.allSettled([short.submit(1), short.submit(2)]);
+    for (const answer of answers) {
+      assert.equal(answer.status, 'rejected');
+      assert.match(String((answer as PromiseRejectedResult).reason), /1 verdicts for 2 requests/);
+    }
   });
 });

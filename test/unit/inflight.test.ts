@@ -50,7 +50,10 @@ test('amount messages carry Blnk exact texts', () => {
   assert.equal(remaining.code, 'TXN_COMMIT_AMOUNT_EXCEEDED');
   assert.equal(remaining.message, 'cannot commit more than the remaining amount. Available: USD60.00, Requested: USD70.00');
   const original = refusal(() => planLeg(hold, 'commit', 11000n));
-  assert.equal(original.message, 'cannot commit more than the original transaction amount. Original: USD100.00, Requested: USD110.00');
+  assert.equal(
+    original.message,
+    'cannot commit more than the original transaction amount. Original: USD100.00, Requested: USD110.00',
+  );
   assert.equal(refusal(() => planLeg(hold, 'commit', -1n)).code, 'TXN_INVALID_AMOUNT');
 });
 

@@ -85,7 +85,17 @@ test('money stays exact past 2^53 in the strings', () => {
   set.add('a', { balance_id: 'a', currency: 'USD', virtual: false }, state('a', big, 0n, 0n));
   set.add('b', { balance_id: 'b', currency: 'USD', virtual: true }, state('b', 0n, 0n, 0n));
   const scope = set.scope();
-  assert.equal(projectPosting(set, scope, { source: 'a', destination: 'b', amount: big - 1n, inflight: false, allow_overdraft: false, overdraft_limit_precise: 0n }), null);
+  assert.equal(
+    projectPosting(set, scope, {
+      source: 'a',
+      destination: 'b',
+      amount: big - 1n,
+      inflight: false,
+      allow_overdraft: false,
+      overdraft_limit_precise: 0n,
+    }),
+    null,
+  );
   const [a, b] = scope.projections();
   assert.equal(a.current_balance, big.toString());
   assert.equal(a.resulting_balance, '1');

@@ -79,10 +79,27 @@ describe('route scopes', () => {
 
 describe('read-like POSTs (no BLNK_GENERATED_BY)', () => {
   test('filters, search and detokenize read; everything else may create', () => {
-    for (const path of ['/ledgers/filter', '/transactions/filter', '/transactions/filter/', '/identities/filter', '/search/ledgers', '/search/reindex', '/multi-search', '/identities/idt_1/detokenize']) {
+    for (const path of [
+      '/ledgers/filter',
+      '/transactions/filter',
+      '/transactions/filter/',
+      '/identities/filter',
+      '/search/ledgers',
+      '/search/reindex',
+      '/multi-search',
+      '/identities/idt_1/detokenize',
+    ]) {
       assert.ok(isReadLikePost(path), path);
     }
-    for (const path of ['/ledgers', '/transactions', '/identities', '/identities/idt_1/tokenize', '/txn_1/metadata', '/api-keys', '/refund-transaction/txn_1']) {
+    for (const path of [
+      '/ledgers',
+      '/transactions',
+      '/identities',
+      '/identities/idt_1/tokenize',
+      '/txn_1/metadata',
+      '/api-keys',
+      '/refund-transaction/txn_1',
+    ]) {
       assert.ok(!isReadLikePost(path), path);
     }
   });

@@ -97,16 +97,24 @@ test('amounts become exact minor units', () => {
   const c = parseTransactionRequest({ ...valid, amount: 42 });
   assert.equal(c.precision, 1n);
   assert.equal(c.precise_amount, 42n);
-  const big = parseTransactionRequest({ ...valid, amount: undefined, precise_amount: 123456789012345678901234567890n, precision: 100 });
+  const big = parseTransactionRequest({
+    ...valid,
+    amount: undefined,
+    precise_amount: 123456789012345678901234567890n,
+    precision: 100,
+  });
   assert.equal(big.precise_amount, 123456789012345678901234567890n);
   assert.equal(big.amount_string, '1234567890123456789012345678.9');
   const limit = parseTransactionRequest({ ...valid, overdraft_limit: 50, precision: 100 });
   assert.equal(limit.overdraft_limit_precise, 5000n);
 });
 
-test('an integer string precise_amount (as Blnk\'s SDK sends big values) is exact', () => {
+test("an integer string precise_amount (as Blnk's SDK sends big values) is exact", () => {
   const { amount: _a, ...noAmount } = valid;
-  assert.equal(parseTransactionRequest({ ...noAmount, precise_amount: '123456789012345678901234567890' }).precise_amount, 123456789012345678901234567890n);
+  assert.equal(
+    parseTransactionRequest({ ...noAmount, precise_amount: '123456789012345678901234567890' }).precise_amount,
+    123456789012345678901234567890n,
+  );
 });
 
 test('an amount that rounds to nothing is refused', () => {

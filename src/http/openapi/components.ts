@@ -47,7 +47,17 @@ const balance = object(
     track_fund_lineage: boolean(),
     allocation_strategy: string('FIFO, LIFO or PROPORTIONAL'),
   },
-  ['balance_id', 'ledger_id', 'currency', 'balance', 'credit_balance', 'debit_balance', 'inflight_balance', 'version', 'created_at'],
+  [
+    'balance_id',
+    'ledger_id',
+    'currency',
+    'balance',
+    'credit_balance',
+    'debit_balance',
+    'inflight_balance',
+    'version',
+    'created_at',
+  ],
 );
 
 const distribution = object(
@@ -55,7 +65,7 @@ const distribution = object(
     identifier: string('a balance id or an @indicator'),
     distribution: string('a share: "20%", a fixed amount, or "left"'),
     narration: string(),
-    transaction_id: string('the id of this entry\'s leg (answers only)'),
+    transaction_id: string("the id of this entry's leg (answers only)"),
   },
   ['identifier', 'distribution'],
 );
@@ -235,7 +245,15 @@ const filterRequest = object(
   {
     filters: {
       type: 'array',
-      items: object({ field: string(), operator: string('eq, ne, gt, gte, lt, lte, in, between, like, ilike, isnull, isnotnull'), value: {}, values: { type: 'array' } }, ['field', 'operator']),
+      items: object(
+        {
+          field: string(),
+          operator: string('eq, ne, gt, gte, lt, lte, in, between, like, ilike, isnull, isnotnull'),
+          value: {},
+          values: { type: 'array' },
+        },
+        ['field', 'operator'],
+      ),
     },
     sort_by: string(),
     sort_order: { type: 'string', enum: ['asc', 'desc'] },

@@ -32,8 +32,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       info: {
         title: 'Kassa',
         version,
-        description:
-          "A double-entry ledger server that speaks Blnk's HTTP API. Amounts in minor units are integers of any size.",
+        description: "A double-entry ledger server that speaks Blnk's HTTP API. Amounts in minor units are integers of any size.",
       },
       components: {
         securitySchemes: { BlnkKey: { type: 'apiKey', in: 'header', name: 'X-Blnk-Key' } },

@@ -58,7 +58,10 @@ function errorAnswers(codes: readonly ErrorCode[]): Record<number, JsonSchema> {
         description: `Error: ${group.join(', ')}`,
         allOf: [
           ref('Error'),
-          { type: 'object', properties: { error_detail: { type: 'object', properties: { code: { type: 'string', enum: group } } } } },
+          {
+            type: 'object',
+            properties: { error_detail: { type: 'object', properties: { code: { type: 'string', enum: group } } } },
+          },
         ],
       },
     ]),
@@ -87,7 +90,10 @@ export function routeSchema(doc: RouteDoc): JsonSchema {
   if (doc.description) schema.description = doc.description;
   if (doc.params) {
     const names = Object.keys(doc.params);
-    schema.params = objectOf(Object.fromEntries(names.map((name) => [name, { type: 'string', description: doc.params![name] }])), names);
+    schema.params = objectOf(
+      Object.fromEntries(names.map((name) => [name, { type: 'string', description: doc.params![name] }])),
+      names,
+    );
   }
   if (doc.query) schema.querystring = objectOf(doc.query, []);
   if (doc.body) schema.body = doc.body;

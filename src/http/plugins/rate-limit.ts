@@ -32,7 +32,10 @@ export function registerRateLimit(app: FastifyInstance, settings: Config['rate_l
     buckets_max: BUCKETS_MAX,
   });
   const limited = metrics.counter('kassa_rate_limited_total', 'Requests refused with 429 GEN_RATE_LIMITED.');
-  const sweeper = setInterval(() => limiter.sweep(Date.now()), Math.min(Math.max(idle_ttl_ms, SWEEP_INTERVAL_MIN_MS), SWEEP_INTERVAL_MAX_MS));
+  const sweeper = setInterval(
+    () => limiter.sweep(Date.now()),
+    Math.min(Math.max(idle_ttl_ms, SWEEP_INTERVAL_MIN_MS), SWEEP_INTERVAL_MAX_MS),
+  );
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
 

@@ -45,30 +45,98 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext): vo
     ? { url: generation.url, authorization: generation.authorization, timeout_ms: generation.timeout_ms }
     : undefined;
 
-  app.post('/accounts', described({ tags: ['Accounts'], summary: 'Create an account (and its balance)', body: object({ ledger_id: string(), identity_id: string(), currency: string(), bank_name: string(), number: string(), balance_id: string(), meta_data: metaData }, ['ledger_id', 'identity_id', 'currency']), answers: { 201: ref('Account') }, errors: ['GEN_VALIDATION_ERROR', 'ACC_DUPLICATE', 'ACC_GENERATION_FAILED', 'LGR_NOT_FOUND', 'IDT_NOT_FOUND', 'BAL_NOT_FOUND', 'GEN_BAD_REQUEST'] }), async (request, reply) => {
-    const account = await createAccount(ctx.db, accountRequest(request.body), numberService);
-    return reply.status(201).send(accountView(account));
-  });
+  app.post(
+    '/accounts',
+    described({
+      tags: ['Accounts'],
+      summary: 'Create an account (and its balance)',
+      body: object(
+        {
+          ledger_id: string(),
+          identity_id: string(),
+          currency: string(),
+          bank_name: string(),
+          number: string(),
+          balance_id: string(),
+          meta_data: metaData,
+        },
+        ['ledger_id', 'identity_id', 'currency'],
+      ),
+      answers: { 201: ref('Account') },
+      errors: [
+        'GEN_VALIDATION_ERROR',
+        'ACC_DUPLICATE',
+        'ACC_GENERATION_FAILED',
+        'LGR_NOT_FOUND',
+        'IDT_NOT_FOUND',
+        'BAL_NOT_FOUND',
+        'GEN_BAD_REQUEST',
+      ],
+    }),
+    async (request, reply) => {
+      const account = await createAccount(ctx.db, accountRequest(request.body), numberService);
+      return reply.status(201).send(accountView(account));
+    },
+  );
 
-  app.get('/accounts', described({ tags: ['Accounts'], summary: 'List accounts', query: listQuery, answers: { 200: arrayOf('Account') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const query = request.query as Record<string, unknown>;
-    // Blnk lists every account, unpaged, when the query has no filter.
-    if (parseFilterQuery('accounts', query).conditions.length === 0) {
-      return (await listAccounts(ctx.db)).map((row) => accountView(row));
-    }
-    const page = parsePage(query, { default_limit: 20, strict: false });
-    return filterReply(await filterAccounts(ctx.db, listRequest('accounts', query, page)), (row) => accountView(row), false);
-  });
+  app.get(
+    '/accounts',
+    described({
+      tags: ['Accounts'],
+      summary: 'List accounts',
+      query: listQuery,
+      answers: { 200: arrayOf('Account') },
+      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const query = request.query as Record<string, unknown>;
+      // Blnk lists every account, unpaged, when the query has no filter.
+      if (parseFilterQuery('accounts', query).conditions.length === 0) {
+        return (await listAccounts(ctx.db)).map((row) => accountView(row));
+      }
+      const page = parsePage(query, { default_limit: 20, strict: false });
+      return filterReply(await filterAccounts(ctx.db, listRequest('accounts', query, page)), (row) => accountView(row), false);
+    },
+  );
 
-  app.post('/accounts/filter', described({ tags: ['Accounts'], summary: 'Filter accounts', body: ref('FilterRequest'), answers: { 200: listOf('Account') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const filter = parseFilterBody('accounts', request.body);
-    return filterReply(await filterAccounts(ctx.db, filter), (row) => accountView(row), filter.include_count);
-  });
+  app.post(
+    '/accounts/filter',
+    described({
+      tags: ['Accounts'],
+      summary: 'Filter accounts',
+      body: ref('FilterRequest'),
+      answers: { 200: listOf('Account') },
+      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const filter = parseFilterBody('accounts', request.body);
+      return filterReply(await filterAccounts(ctx.db, filter), (row) => accountView(row), filter.include_count);
+    },
+  );
 
-  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/accounts/:id', described({ tags: ['Accounts'], summary: 'Read an account', params: { id: 'account id' }, query: { include: string('ledger, balance or identity; repeatable') }, answers: { 200: ref('Account') }, errors: ['ACC_NOT_FOUND', 'GEN_BAD_REQUEST'] }), async (request) => {
-    const { account, ...included } = await readAccount(ctx.db, request.params.id, queryValues(request.query.include));
-    return accountView(account, included);
-  });
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>(
+    '/accounts/:id',
+    described({
+      tags: ['Accounts'],
+      summary: 'Read an account',
+      params: { id: 'account id' },
+      query: { include: string('ledger, balance or identity; repeatable') },
+      answers: { 200: ref('Account') },
+      errors: ['ACC_NOT_FOUND', 'GEN_BAD_REQUEST'],
+    }),
+    async (request) => {
+      const { account, ...included } = await readAccount(ctx.db, request.params.id, queryValues(request.query.include));
+      return accountView(account, included);
+    },
+  );
 
-  app.get('/mocked-account', described({ tags: ['Accounts'], summary: 'A made-up account number, for tests', answers: { 200: object({ bank_name: string(), account_number: string() }) } }), async () => ({ bank_name: 'Blnk Bank', account_number: mockedAccountNumber() }));
+  app.get(
+    '/mocked-account',
+    described({
+      tags: ['Accounts'],
+      summary: 'A made-up account number, for tests',
+      answers: { 200: object({ bank_name: string(), account_number: string() }) },
+    }),
+    async () => ({ bank_name: 'Blnk Bank', account_number: mockedAccountNumber() }),
+  );
 }

@@ -48,7 +48,9 @@ function checkKeyTerms(principal: Principal, { scopes, expires_at }: CreateKeyBo
   if (Date.parse(expires_at) <= Date.now()) throw invalidKey('expires_at: must be in the future');
   const unknown = scopes.find((scope) => !isKnownScope(scope));
   if (unknown !== undefined) {
-    throw invalidKey(`scopes: unknown scope ${JSON.stringify(unknown)}; use <resource>:<read|write|delete|*> with a known resource or *`);
+    throw invalidKey(
+      `scopes: unknown scope ${JSON.stringify(unknown)}; use <resource>:<read|write|delete|*> with a known resource or *`,
+    );
   }
   if (principal.kind !== 'api_key' || principal.expires_at === undefined) return;
   if (Date.parse(expires_at) > Date.parse(principal.expires_at)) {
@@ -68,32 +70,69 @@ function ownerQuery(request: FastifyRequest): string | undefined {
 }
 
 export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext, apiKeys: ApiKeyStore): void {
-  app.post('/api-keys', described({ tags: ['API keys'], summary: 'Create an API key (the key is shown once)', body: object({ name: string(), owner: string(), scopes: { type: 'array', items: string() }, expires_at: time() }), answers: { 201: ref('ApiKey') }, errors: ['APIKEY_INVALID', 'APIKEY_OWNER_REQUIRED', 'AUTH_CROSS_OWNER_ACCESS', 'AUTH_SCOPE_ESCALATION', 'AUTH_MISSING_PRINCIPAL'] }), async (request, reply) => {
-    const body = parseCreateKeyBody(request.body);
-    const principal = principalOf(request);
-    const owner_id = effectiveOwner(principal, body.owner);
-    checkNoEscalation(principal, body.scopes);
-    checkKeyTerms(principal, body);
-    const { row, key } = await createApiKey(ctx.db, {
-      name: body.name,
-      owner_id,
-      scopes: body.scopes,
-      expires_at: body.expires_at,
-    });
-    return reply.status(201).send(createdApiKeyView(row, key, body.expires_at));
-  });
+  app.post(
+    '/api-keys',
+    described({
+      tags: ['API keys'],
+      summary: 'Create an API key (the key is shown once)',
+      body: object({ name: string(), owner: string(), scopes: { type: 'array', items: string() }, expires_at: time() }),
+      answers: { 201: ref('ApiKey') },
+      errors: [
+        'APIKEY_INVALID',
+        'APIKEY_OWNER_REQUIRED',
+        'AUTH_CROSS_OWNER_ACCESS',
+        'AUTH_SCOPE_ESCALATION',
+        'AUTH_MISSING_PRINCIPAL',
+      ],
+    }),
+    async (request, reply) => {
+      const body = parseCreateKeyBody(request.body);
+      const principal = principalOf(request);
+      const owner_id = effectiveOwner(principal, body.owner);
+      checkNoEscalation(principal, body.scopes);
+      checkKeyTerms(principal, body);
+      const { row, key } = await createApiKey(ctx.db, {
+        name: body.name,
+        owner_id,
+        scopes: body.scopes,
+        expires_at: body.expires_at,
+      });
+      return reply.status(201).send(createdApiKeyView(row, key, body.expires_at));
+    },
+  );
 
-  app.get('/api-keys', described({ tags: ['API keys'], summary: 'List the API keys of an owner', query: { owner: string() }, answers: { 200: arrayOf('ApiKey') }, errors: ['APIKEY_OWNER_REQUIRED', 'AUTH_CROSS_OWNER_ACCESS', 'AUTH_MISSING_PRINCIPAL'] }), async (request) => {
-    const owner_id = effectiveOwner(principalOf(request), ownerQuery(request));
-    return (await listApiKeys(ctx.db, owner_id)).map(listedApiKeyView);
-  });
+  app.get(
+    '/api-keys',
+    described({
+      tags: ['API keys'],
+      summary: 'List the API keys of an owner',
+      query: { owner: string() },
+      answers: { 200: arrayOf('ApiKey') },
+      errors: ['APIKEY_OWNER_REQUIRED', 'AUTH_CROSS_OWNER_ACCESS', 'AUTH_MISSING_PRINCIPAL'],
+    }),
+    async (request) => {
+      const owner_id = effectiveOwner(principalOf(request), ownerQuery(request));
+      return (await listApiKeys(ctx.db, owner_id)).map(listedApiKeyView);
+    },
+  );
 
-  app.delete<{ Params: { id: string } }>('/api-keys/:id', described({ tags: ['API keys'], summary: 'Revoke an API key', params: { id: 'api key id' }, query: { owner: string() }, answers: { 204: null }, errors: ['APIKEY_NOT_FOUND', 'APIKEY_OWNER_REQUIRED', 'AUTH_CROSS_OWNER_ACCESS', 'AUTH_MISSING_PRINCIPAL'] }), async (request, reply) => {
-    const owner_id = effectiveOwner(principalOf(request), ownerQuery(request));
-    if (!(await revokeApiKey(ctx.db, request.params.id, owner_id))) {
-      throw new ApiError('APIKEY_NOT_FOUND', 'API key not found');
-    }
-    apiKeys.forget(request.params.id);
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api-keys/:id',
+    described({
+      tags: ['API keys'],
+      summary: 'Revoke an API key',
+      params: { id: 'api key id' },
+      query: { owner: string() },
+      answers: { 204: null },
+      errors: ['APIKEY_NOT_FOUND', 'APIKEY_OWNER_REQUIRED', 'AUTH_CROSS_OWNER_ACCESS', 'AUTH_MISSING_PRINCIPAL'],
+    }),
+    async (request, reply) => {
+      const owner_id = effectiveOwner(principalOf(request), ownerQuery(request));
+      if (!(await revokeApiKey(ctx.db, request.params.id, owner_id))) {
+        throw new ApiError('APIKEY_NOT_FOUND', 'API key not found');
+      }
+      apiKeys.forget(request.params.id);
+      return reply.status(204).send();
+    },
+  );
 }

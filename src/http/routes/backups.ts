@@ -11,7 +11,14 @@ const FAILED_MESSAGE = 'error creating backup';
 /** Blnk's nested legacy shape (§11.1): `error` is an object, `error_detail` names ADMIN_BACKUP_FAILED. */
 function backupFailed(error: unknown, log: FastifyBaseLogger): ApiError {
   const reason = error instanceof BackupError ? error.reason : 'unexpected failure';
-  log.warn({ reason, output: error instanceof BackupError ? error.output : undefined, err: error instanceof BackupError ? undefined : error }, 'backup failed');
+  log.warn(
+    {
+      reason,
+      output: error instanceof BackupError ? error.output : undefined,
+      err: error instanceof BackupError ? undefined : error,
+    },
+    'backup failed',
+  );
   return new ApiError('ADMIN_BACKUP_FAILED', FAILED_MESSAGE, {
     details: { reason },
     legacyValue: { code: 'INTERNAL_SERVER_ERROR', message: FAILED_MESSAGE, details: {} },

@@ -22,35 +22,68 @@ export function registerBalanceHistoryRoutes(app: FastifyInstance, ctx: AppConte
   const snapshots = new SnapshotJob(ctx.db, app.log);
   app.addHook('onClose', () => snapshots.idle());
 
-  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/balances/:id/at', described({ tags: ['Balances'], summary: 'A balance as it was at a time', params: { id: 'balance id' }, query: { timestamp: time(), from_source: boolean('replay transactions instead of reading snapshots') }, answers: { 200: object({ balance: object({ balance: money(), debit_balance: money(), credit_balance: money(), currency: string(), balance_id: string() }), timestamp: time(), from_source: boolean() }) }, errors: ['BAL_INVALID_TIMESTAMP', 'BAL_NOT_FOUND'] }), async (request) => {
-    const text = firstValue(request.query.timestamp) ?? '';
-    if (text !== '' && !isRfc3339(text)) throw new ApiError('BAL_INVALID_TIMESTAMP', INVALID_TIMESTAMP);
-    const timestamp = text || new Date().toISOString();
-    const sourceFlag = firstValue(request.query.from_source);
-    const from_source = sourceFlag === 'true' || sourceFlag === '1';
-    const found = await balanceAt(ctx.db, request.params.id, timestamp, from_source);
-    if (!found) throw new ApiError('BAL_NOT_FOUND', 'balance not found');
-    return {
-      balance: {
-        balance: found.credit_balance - found.debit_balance,
-        debit_balance: found.debit_balance,
-        credit_balance: found.credit_balance,
-        currency: found.currency,
-        balance_id: found.balance_id,
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>(
+    '/balances/:id/at',
+    described({
+      tags: ['Balances'],
+      summary: 'A balance as it was at a time',
+      params: { id: 'balance id' },
+      query: { timestamp: time(), from_source: boolean('replay transactions instead of reading snapshots') },
+      answers: {
+        200: object({
+          balance: object({
+            balance: money(),
+            debit_balance: money(),
+            credit_balance: money(),
+            currency: string(),
+            balance_id: string(),
+          }),
+          timestamp: time(),
+          from_source: boolean(),
+        }),
       },
-      timestamp,
-      from_source,
-    };
-  });
+      errors: ['BAL_INVALID_TIMESTAMP', 'BAL_NOT_FOUND'],
+    }),
+    async (request) => {
+      const text = firstValue(request.query.timestamp) ?? '';
+      if (text !== '' && !isRfc3339(text)) throw new ApiError('BAL_INVALID_TIMESTAMP', INVALID_TIMESTAMP);
+      const timestamp = text || new Date().toISOString();
+      const sourceFlag = firstValue(request.query.from_source);
+      const from_source = sourceFlag === 'true' || sourceFlag === '1';
+      const found = await balanceAt(ctx.db, request.params.id, timestamp, from_source);
+      if (!found) throw new ApiError('BAL_NOT_FOUND', 'balance not found');
+      return {
+        balance: {
+          balance: found.credit_balance - found.debit_balance,
+          debit_balance: found.debit_balance,
+          credit_balance: found.credit_balance,
+          currency: found.currency,
+          balance_id: found.balance_id,
+        },
+        timestamp,
+        from_source,
+      };
+    },
+  );
 
-  app.post<{ Querystring: Record<string, unknown> }>('/balances-snapshots', described({ tags: ['Balances'], summary: 'Take balance snapshots now', query: { batch_size: { type: 'integer' } }, answers: { 200: messageAnswer }, errors: ['GEN_BAD_REQUEST'] }), async (request) => {
-    const text = firstValue(request.query.batch_size);
-    let batch_size = SNAPSHOT_BATCH_SIZE_DEFAULT;
-    if (text !== undefined) {
-      batch_size = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
-      if (!(batch_size > 0)) throw new ApiError('GEN_BAD_REQUEST', 'invalid batch_size value');
-    }
-    snapshots.request(Math.min(batch_size, SNAPSHOT_BATCH_SIZE_MAX));
-    return { message: 'Snapshotting in progress. should be completed shortly' };
-  });
+  app.post<{ Querystring: Record<string, unknown> }>(
+    '/balances-snapshots',
+    described({
+      tags: ['Balances'],
+      summary: 'Take balance snapshots now',
+      query: { batch_size: { type: 'integer' } },
+      answers: { 200: messageAnswer },
+      errors: ['GEN_BAD_REQUEST'],
+    }),
+    async (request) => {
+      const text = firstValue(request.query.batch_size);
+      let batch_size = SNAPSHOT_BATCH_SIZE_DEFAULT;
+      if (text !== undefined) {
+        batch_size = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+        if (!(batch_size > 0)) throw new ApiError('GEN_BAD_REQUEST', 'invalid batch_size value');
+      }
+      snapshots.request(Math.min(batch_size, SNAPSHOT_BATCH_SIZE_MAX));
+      return { message: 'Snapshotting in progress. should be completed shortly' };
+    },
+  );
 }

@@ -82,36 +82,100 @@ function invalidBalance(error: unknown): never {
 }
 
 export function registerBalanceMonitorRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.post('/balance-monitors', described({ tags: ['Balance monitors'], summary: 'Create a balance monitor', body: object({ balance_id: string(), condition: object({ field: string(), operator: string(), value: { type: 'number' }, precision: { type: 'integer' } }, ['field', 'operator', 'value']), description: string(), call_back_url: string() }, ['balance_id', 'condition']), answers: { 201: ref('BalanceMonitor') }, errors: ['GEN_VALIDATION_ERROR', 'GEN_BAD_REQUEST', 'BAL_NOT_FOUND'] }), async (request, reply) => {
-    const values = monitorValues(bodyObject(request.body, { legacyKey: 'errors' }));
-    const monitor = await insertMonitor(ctx.db, newId('mon'), values).catch(invalidBalance);
-    return reply.status(201).send(monitorView(monitor));
-  });
-
-  app.get('/balance-monitors', described({ tags: ['Balance monitors'], summary: 'List balance monitors', answers: { 200: arrayOf('BalanceMonitor') } }), async () => (await listMonitors(ctx.db)).map(monitorView));
-
-  app.get<{ Params: { balance_id: string } }>('/balance-monitors/balances/:balance_id', described({ tags: ['Balance monitors'], summary: 'The monitors of a balance', params: { balance_id: 'balance id' }, answers: { 200: arrayOf('BalanceMonitor') } }), async (request) =>
-    (await monitorsOfBalances(ctx.db, [request.params.balance_id])).map(monitorView),
+  app.post(
+    '/balance-monitors',
+    described({
+      tags: ['Balance monitors'],
+      summary: 'Create a balance monitor',
+      body: object(
+        {
+          balance_id: string(),
+          condition: object({ field: string(), operator: string(), value: { type: 'number' }, precision: { type: 'integer' } }, [
+            'field',
+            'operator',
+            'value',
+          ]),
+          description: string(),
+          call_back_url: string(),
+        },
+        ['balance_id', 'condition'],
+      ),
+      answers: { 201: ref('BalanceMonitor') },
+      errors: ['GEN_VALIDATION_ERROR', 'GEN_BAD_REQUEST', 'BAL_NOT_FOUND'],
+    }),
+    async (request, reply) => {
+      const values = monitorValues(bodyObject(request.body, { legacyKey: 'errors' }));
+      const monitor = await insertMonitor(ctx.db, newId('mon'), values).catch(invalidBalance);
+      return reply.status(201).send(monitorView(monitor));
+    },
   );
 
-  app.get<{ Params: { id: string } }>('/balance-monitors/:id', described({ tags: ['Balance monitors'], summary: 'Read a balance monitor', params: { id: 'monitor id' }, answers: { 200: ref('BalanceMonitor') }, errors: ['BAL_MONITOR_NOT_FOUND'] }), async (request) => {
-    const monitor = await findMonitor(ctx.db, request.params.id);
-    if (!monitor) throw notFound();
-    return monitorView(monitor);
-  });
+  app.get(
+    '/balance-monitors',
+    described({ tags: ['Balance monitors'], summary: 'List balance monitors', answers: { 200: arrayOf('BalanceMonitor') } }),
+    async () => (await listMonitors(ctx.db)).map(monitorView),
+  );
 
-  app.put<{ Params: { id: string } }>('/balance-monitors/:id', described({ tags: ['Balance monitors'], summary: 'Change a balance monitor', params: { id: 'monitor id' }, body: ref('BalanceMonitor'), answers: { 200: messageAnswer }, errors: ['GEN_VALIDATION_ERROR', 'GEN_BAD_REQUEST', 'BAL_MONITOR_NOT_FOUND'] }), async (request) => {
-    const body = bodyObject(request.body, { legacyKey: 'errors' });
-    await ctx.db.transaction(async (tx) => {
-      const stored = await findMonitor(tx, request.params.id);
-      if (!stored) throw notFound();
-      await updateMonitor(tx, stored.monitor_id, monitorValues(body, stored)).catch(invalidBalance);
-    });
-    return { message: 'BalanceMonitor updated successfully' };
-  });
+  app.get<{ Params: { balance_id: string } }>(
+    '/balance-monitors/balances/:balance_id',
+    described({
+      tags: ['Balance monitors'],
+      summary: 'The monitors of a balance',
+      params: { balance_id: 'balance id' },
+      answers: { 200: arrayOf('BalanceMonitor') },
+    }),
+    async (request) => (await monitorsOfBalances(ctx.db, [request.params.balance_id])).map(monitorView),
+  );
 
-  app.delete<{ Params: { id: string } }>('/balance-monitors/:id', described({ tags: ['Balance monitors'], summary: 'Delete a balance monitor', params: { id: 'monitor id' }, answers: { 200: messageAnswer }, errors: ['BAL_MONITOR_NOT_FOUND'] }), async (request) => {
-    if (!(await deleteMonitor(ctx.db, request.params.id))) throw notFound();
-    return { message: 'BalanceMonitor deleted successfully' };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/balance-monitors/:id',
+    described({
+      tags: ['Balance monitors'],
+      summary: 'Read a balance monitor',
+      params: { id: 'monitor id' },
+      answers: { 200: ref('BalanceMonitor') },
+      errors: ['BAL_MONITOR_NOT_FOUND'],
+    }),
+    async (request) => {
+      const monitor = await findMonitor(ctx.db, request.params.id);
+      if (!monitor) throw notFound();
+      return monitorView(monitor);
+    },
+  );
+
+  app.put<{ Params: { id: string } }>(
+    '/balance-monitors/:id',
+    described({
+      tags: ['Balance monitors'],
+      summary: 'Change a balance monitor',
+      params: { id: 'monitor id' },
+      body: ref('BalanceMonitor'),
+      answers: { 200: messageAnswer },
+      errors: ['GEN_VALIDATION_ERROR', 'GEN_BAD_REQUEST', 'BAL_MONITOR_NOT_FOUND'],
+    }),
+    async (request) => {
+      const body = bodyObject(request.body, { legacyKey: 'errors' });
+      await ctx.db.transaction(async (tx) => {
+        const stored = await findMonitor(tx, request.params.id);
+        if (!stored) throw notFound();
+        await updateMonitor(tx, stored.monitor_id, monitorValues(body, stored)).catch(invalidBalance);
+      });
+      return { message: 'BalanceMonitor updated successfully' };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/balance-monitors/:id',
+    described({
+      tags: ['Balance monitors'],
+      summary: 'Delete a balance monitor',
+      params: { id: 'monitor id' },
+      answers: { 200: messageAnswer },
+      errors: ['BAL_MONITOR_NOT_FOUND'],
+    }),
+    async (request) => {
+      if (!(await deleteMonitor(ctx.db, request.params.id))) throw notFound();
+      return { message: 'BalanceMonitor deleted successfully' };
+    },
+  );
 }

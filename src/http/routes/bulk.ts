@@ -23,35 +23,93 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void 
     enable_queued_checks: ctx.config.transaction.enable_queued_checks,
   };
 
-  app.post('/transactions/bulk', described({ tags: ['Transactions'], summary: 'Record up to 10,000 transactions in one request', body: object({ transactions: { type: 'array', items: ref('TransactionRequest') }, inflight: boolean(), atomic: boolean(), run_async: boolean(), skip_queue: boolean(), dry_run: boolean() }, ['transactions']), answers: { 201: object({ batch_id: string(), status: string('applied or inflight'), transaction_count: { type: 'integer' } }), 202: object({ message: string(), batch_id: string(), status: string('processing') }), 200: object({}, []) }, errors: ['TXN_BULK_EMPTY', 'TXN_BULK_LIMIT_EXCEEDED', 'TXN_VALIDATION_ERROR', 'TXN_INVALID_AMOUNT', 'TXN_PRECISION_NOT_INTEGER', 'TXN_INVALID_DISTRIBUTION', 'TXN_INSUFFICIENT_FUNDS', 'TXN_DUPLICATE_REFERENCE', 'GEN_RESOURCE_LOCKED', 'GEN_VALIDATION_ERROR', 'GEN_BAD_REQUEST', 'BAL_NOT_FOUND'] }), async (request, reply) => {
-    const bulk = parseBulkRequest(request.body);
-    if (bulk.dry_run) {
-      planBatch('bulk_dry_run', bulk); // the real refusals of split items (`transactions[<i>]: ...`)
-      return reply.status(200).send(await previewBulk(ctx.db, bulk.items, bulk, directOptions));
-    }
-    const batch_id = newId('bulk');
-    const plan = planBatch(batch_id, bulk);
-    if (bulk.run_async) {
-      if ((await countPendingBatches(ctx.db)) >= ASYNC_BATCHES_MAX) {
-        throw new ApiError('GEN_RATE_LIMITED', `too many bulk transactions in progress; max is ${ASYNC_BATCHES_MAX}`);
+  app.post(
+    '/transactions/bulk',
+    described({
+      tags: ['Transactions'],
+      summary: 'Record up to 10,000 transactions in one request',
+      body: object(
+        {
+          transactions: { type: 'array', items: ref('TransactionRequest') },
+          inflight: boolean(),
+          atomic: boolean(),
+          run_async: boolean(),
+          skip_queue: boolean(),
+          dry_run: boolean(),
+        },
+        ['transactions'],
+      ),
+      answers: {
+        201: object({ batch_id: string(), status: string('applied or inflight'), transaction_count: { type: 'integer' } }),
+        202: object({ message: string(), batch_id: string(), status: string('processing') }),
+        200: object({}, []),
+      },
+      errors: [
+        'TXN_BULK_EMPTY',
+        'TXN_BULK_LIMIT_EXCEEDED',
+        'TXN_VALIDATION_ERROR',
+        'TXN_INVALID_AMOUNT',
+        'TXN_PRECISION_NOT_INTEGER',
+        'TXN_INVALID_DISTRIBUTION',
+        'TXN_INSUFFICIENT_FUNDS',
+        'TXN_DUPLICATE_REFERENCE',
+        'GEN_RESOURCE_LOCKED',
+        'GEN_VALIDATION_ERROR',
+        'GEN_BAD_REQUEST',
+        'BAL_NOT_FOUND',
+      ],
+    }),
+    async (request, reply) => {
+      const bulk = parseBulkRequest(request.body);
+      if (bulk.dry_run) {
+        planBatch('bulk_dry_run', bulk); // the real refusals of split items (`transactions[<i>]: ...`)
+        return reply.status(200).send(await previewBulk(ctx.db, bulk.items, bulk, directOptions));
       }
-      const { transactions, inflight, atomic, skip_queue } = request.body as Record<string, unknown>;
-      await insertBatch(ctx.db, batch_id, { transactions, inflight, atomic, skip_queue });
-      ctx.onBulkBatchStored?.();
-      return reply.status(202).send({ message: 'Bulk transaction processing started', batch_id, status: 'processing' });
-    }
-    try {
-      const outcome = await processBatch(ctx.db, plan, directOptions);
-      return reply.status(201).send({ batch_id, ...outcome });
-    } finally {
-      if (!bulk.skip_queue) ctx.onTransactionsQueued?.();
-    }
-  });
+      const batch_id = newId('bulk');
+      const plan = planBatch(batch_id, bulk);
+      if (bulk.run_async) {
+        if ((await countPendingBatches(ctx.db)) >= ASYNC_BATCHES_MAX) {
+          throw new ApiError('GEN_RATE_LIMITED', `too many bulk transactions in progress; max is ${ASYNC_BATCHES_MAX}`);
+        }
+        const { transactions, inflight, atomic, skip_queue } = request.body as Record<string, unknown>;
+        await insertBatch(ctx.db, batch_id, { transactions, inflight, atomic, skip_queue });
+        ctx.onBulkBatchStored?.();
+        return reply.status(202).send({ message: 'Bulk transaction processing started', batch_id, status: 'processing' });
+      }
+      try {
+        const outcome = await processBatch(ctx.db, plan, directOptions);
+        return reply.status(201).send({ batch_id, ...outcome });
+      } finally {
+        if (!bulk.skip_queue) ctx.onTransactionsQueued?.();
+      }
+    },
+  );
 
   // Kassa's own (Blnk has no way to follow a `run_async` batch but its webhooks).
-  app.get<{ Params: { batch_id: string } }>('/transactions/bulk/:batch_id', described({ tags: ['Transactions'], summary: 'Follow a run_async bulk batch (Kassa)', params: { batch_id: 'the batch id of the 202' }, answers: { 200: object({ batch_id: string(), status: { type: 'string', enum: ['processing', 'applied', 'inflight', 'failed'] }, transaction_count: { type: 'integer' }, recorded_count: { type: 'integer' }, attempts: { type: 'integer' }, error: { type: ['string', 'null'] }, created_at: time(), finished_at: { type: ['string', 'null'], format: 'date-time' } }) }, errors: ['TXN_NOT_FOUND'] }), async (request) => {
-    const batch = await findBatchProgress(ctx.db, request.params.batch_id);
-    if (!batch) throw new ApiError('TXN_NOT_FOUND', 'bulk batch not found: only run_async batches are kept');
-    return batchView(batch);
-  });
+  app.get<{ Params: { batch_id: string } }>(
+    '/transactions/bulk/:batch_id',
+    described({
+      tags: ['Transactions'],
+      summary: 'Follow a run_async bulk batch (Kassa)',
+      params: { batch_id: 'the batch id of the 202' },
+      answers: {
+        200: object({
+          batch_id: string(),
+          status: { type: 'string', enum: ['processing', 'applied', 'inflight', 'failed'] },
+          transaction_count: { type: 'integer' },
+          recorded_count: { type: 'integer' },
+          attempts: { type: 'integer' },
+          error: { type: ['string', 'null'] },
+          created_at: time(),
+          finished_at: { type: ['string', 'null'], format: 'date-time' },
+        }),
+      },
+      errors: ['TXN_NOT_FOUND'],
+    }),
+    async (request) => {
+      const batch = await findBatchProgress(ctx.db, request.params.batch_id);
+      if (!batch) throw new ApiError('TXN_NOT_FOUND', 'bulk batch not found: only run_async batches are kept');
+      return batchView(batch);
+    },
+  );
 }

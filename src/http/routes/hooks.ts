@@ -79,42 +79,103 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void 
     // A malformed body is HOOK_INVALID here, not the generic GEN_MALFORMED_REQUEST.
     useJsonBodyParser(scope, invalidHookData);
 
-    scope.post('/hooks', described({ tags: ['Hooks'], summary: 'Register a transaction hook (master key only)', body: object({ name: string(), url: string(), type: string(), active: boolean(), timeout: { type: 'integer' }, retry_count: { type: 'integer' } }, ['url', 'type']), answers: { 201: ref('Hook') }, errors: ['HOOK_INVALID', 'GEN_CONFLICT', 'AUTH_MASTER_KEY_REQUIRED'] }), async (request, reply) => {
-      const fields = withRegistrationDefaults(parseHook(request.body));
-      // Our deviation: Blnk answers these 500 HOOK_OPERATION_FAILED; they are the client's input, so 4xx.
-      const problem = registrationProblem(fields);
-      if (problem) throw hookError('HOOK_INVALID', 'INVALID_INPUT', `failed to register hook: ${problem}`);
-      const row = await insertHook(ctx.db, { ...fields, id: fields.id || newId('hook') });
-      // A client-supplied id that is taken is refused (Blnk would overwrite that hook).
-      if (!row) throw hookError('GEN_CONFLICT', 'INVALID_INPUT', 'failed to register hook: a hook with this id exists');
-      return reply.status(201).send(hookView(row));
-    });
+    scope.post(
+      '/hooks',
+      described({
+        tags: ['Hooks'],
+        summary: 'Register a transaction hook (master key only)',
+        body: object(
+          {
+            name: string(),
+            url: string(),
+            type: string(),
+            active: boolean(),
+            timeout: { type: 'integer' },
+            retry_count: { type: 'integer' },
+          },
+          ['url', 'type'],
+        ),
+        answers: { 201: ref('Hook') },
+        errors: ['HOOK_INVALID', 'GEN_CONFLICT', 'AUTH_MASTER_KEY_REQUIRED'],
+      }),
+      async (request, reply) => {
+        const fields = withRegistrationDefaults(parseHook(request.body));
+        // Our deviation: Blnk answers these 500 HOOK_OPERATION_FAILED; they are the client's input, so 4xx.
+        const problem = registrationProblem(fields);
+        if (problem) throw hookError('HOOK_INVALID', 'INVALID_INPUT', `failed to register hook: ${problem}`);
+        const row = await insertHook(ctx.db, { ...fields, id: fields.id || newId('hook') });
+        // A client-supplied id that is taken is refused (Blnk would overwrite that hook).
+        if (!row) throw hookError('GEN_CONFLICT', 'INVALID_INPUT', 'failed to register hook: a hook with this id exists');
+        return reply.status(201).send(hookView(row));
+      },
+    );
 
-    scope.put<{ Params: { id: string } }>('/hooks/:id', described({ tags: ['Hooks'], summary: 'Change a hook', params: { id: 'hook id' }, body: ref('Hook'), answers: { 200: ref('Hook') }, errors: ['HOOK_INVALID', 'HOOK_NOT_FOUND', 'AUTH_MASTER_KEY_REQUIRED'] }), async (request) => {
-      const fields = parseHook(request.body);
-      const row = await replaceHook(ctx.db, { ...fields, id: request.params.id });
-      if (!row) throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to update hook');
-      return hookView(row);
-    });
+    scope.put<{ Params: { id: string } }>(
+      '/hooks/:id',
+      described({
+        tags: ['Hooks'],
+        summary: 'Change a hook',
+        params: { id: 'hook id' },
+        body: ref('Hook'),
+        answers: { 200: ref('Hook') },
+        errors: ['HOOK_INVALID', 'HOOK_NOT_FOUND', 'AUTH_MASTER_KEY_REQUIRED'],
+      }),
+      async (request) => {
+        const fields = parseHook(request.body);
+        const row = await replaceHook(ctx.db, { ...fields, id: request.params.id });
+        if (!row) throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to update hook');
+        return hookView(row);
+      },
+    );
 
-    scope.get<{ Params: { id: string } }>('/hooks/:id', described({ tags: ['Hooks'], summary: 'Read a hook', params: { id: 'hook id' }, answers: { 200: ref('Hook') }, errors: ['HOOK_NOT_FOUND', 'AUTH_MASTER_KEY_REQUIRED'] }), async (request) => {
-      const row = await findHook(ctx.db, request.params.id);
-      if (!row) throw hookError('HOOK_NOT_FOUND', 'NOT_FOUND', 'hook not found');
-      return hookView(row);
-    });
+    scope.get<{ Params: { id: string } }>(
+      '/hooks/:id',
+      described({
+        tags: ['Hooks'],
+        summary: 'Read a hook',
+        params: { id: 'hook id' },
+        answers: { 200: ref('Hook') },
+        errors: ['HOOK_NOT_FOUND', 'AUTH_MASTER_KEY_REQUIRED'],
+      }),
+      async (request) => {
+        const row = await findHook(ctx.db, request.params.id);
+        if (!row) throw hookError('HOOK_NOT_FOUND', 'NOT_FOUND', 'hook not found');
+        return hookView(row);
+      },
+    );
 
-    scope.get<{ Querystring: { type?: string } }>('/hooks', described({ tags: ['Hooks'], summary: 'List hooks', query: { type: string('PRE_TRANSACTION or POST_TRANSACTION') }, answers: { 200: arrayOf('Hook') }, errors: ['HOOK_INVALID', 'AUTH_MASTER_KEY_REQUIRED'] }), async (request) => {
-      const { type } = request.query;
-      if (type === undefined || type === '') return (await listHooks(ctx.db)).map(hookView);
-      if (!(HOOK_TYPES as readonly unknown[]).includes(type)) return [];
-      return (await listHooks(ctx.db, type)).map(hookView);
-    });
+    scope.get<{ Querystring: { type?: string } }>(
+      '/hooks',
+      described({
+        tags: ['Hooks'],
+        summary: 'List hooks',
+        query: { type: string('PRE_TRANSACTION or POST_TRANSACTION') },
+        answers: { 200: arrayOf('Hook') },
+        errors: ['HOOK_INVALID', 'AUTH_MASTER_KEY_REQUIRED'],
+      }),
+      async (request) => {
+        const { type } = request.query;
+        if (type === undefined || type === '') return (await listHooks(ctx.db)).map(hookView);
+        if (!(HOOK_TYPES as readonly unknown[]).includes(type)) return [];
+        return (await listHooks(ctx.db, type)).map(hookView);
+      },
+    );
 
-    scope.delete<{ Params: { id: string } }>('/hooks/:id', described({ tags: ['Hooks'], summary: 'Delete a hook', params: { id: 'hook id' }, answers: { 200: messageAnswer }, errors: ['HOOK_NOT_FOUND', 'AUTH_MASTER_KEY_REQUIRED'] }), async (request) => {
-      if (!(await deleteHook(ctx.db, request.params.id))) {
-        throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to delete hook');
-      }
-      return { message: 'hook deleted successfully' };
-    });
+    scope.delete<{ Params: { id: string } }>(
+      '/hooks/:id',
+      described({
+        tags: ['Hooks'],
+        summary: 'Delete a hook',
+        params: { id: 'hook id' },
+        answers: { 200: messageAnswer },
+        errors: ['HOOK_NOT_FOUND', 'AUTH_MASTER_KEY_REQUIRED'],
+      }),
+      async (request) => {
+        if (!(await deleteHook(ctx.db, request.params.id))) {
+          throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to delete hook');
+        }
+        return { message: 'hook deleted successfully' };
+      },
+    );
   });
 }

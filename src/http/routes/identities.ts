@@ -66,111 +66,253 @@ function textFields(body: Record<string, unknown>): Partial<Record<IdentityTextF
 export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): void {
   const tokenizer = new Tokenizer(ctx.config.tokenization_secret, ctx.config.tokenization_previous_secrets);
   registerTokenizationRoutes(app, ctx, tokenizer);
-  app.post('/identities', described({ tags: ['Identities'], summary: 'Create an identity', body: ref('Identity'), answers: { 201: ref('Identity') }, errors: ['IDT_VALIDATION_ERROR', 'GEN_VALIDATION_ERROR'] }), async (request, reply) => {
-    const body = bodyObject(request.body);
-    const requestedId = optionalString(body.identity_id, 'identity_id');
-    if (requestedId && !IDENTITY_ID_PATTERN.test(requestedId)) {
-      throw new ApiError('IDT_VALIDATION_ERROR', 'identity_id must be idt_ followed by a UUID');
-    }
-    const identity_id = requestedId || newId('idt');
-    const text = textFields(body);
-    const row = {
-      identity_id,
-      ...Object.fromEntries(IDENTITY_TEXT_FIELDS.map((field) => [field, text[field] ?? ''])),
-      dob: optionalDob(body.dob) ?? null,
-      meta_data: clientMetaData(body.meta_data),
-    } as Parameters<typeof insertIdentity>[1];
-    try {
-      const view = await ctx.db.transaction(async (tx) => {
-        const identity = identityView(await insertIdentity(tx, row));
-        await recordEvent(tx, 'identity.created', identity);
-        return identity;
-      });
-      return reply.status(201).send(view);
-    } catch (error) {
-      if (isSqlError(error, SQLSTATE.uniqueViolation)) {
-        throw new ApiError('IDT_VALIDATION_ERROR', `Identity already exists: ${identity_id}`);
+  app.post(
+    '/identities',
+    described({
+      tags: ['Identities'],
+      summary: 'Create an identity',
+      body: ref('Identity'),
+      answers: { 201: ref('Identity') },
+      errors: ['IDT_VALIDATION_ERROR', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request, reply) => {
+      const body = bodyObject(request.body);
+      const requestedId = optionalString(body.identity_id, 'identity_id');
+      if (requestedId && !IDENTITY_ID_PATTERN.test(requestedId)) {
+        throw new ApiError('IDT_VALIDATION_ERROR', 'identity_id must be idt_ followed by a UUID');
       }
-      throw error;
-    }
-  });
-
-  app.get('/identities', described({ tags: ['Identities'], summary: 'List identities, newest first', query: listQuery, answers: { 200: arrayOf('Identity') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const query = request.query as Record<string, unknown>;
-    const filters = parseFilterQuery('identities', query);
-    // Blnk lists every identity, unpaged, when the query has no filter.
-    if (filters.conditions.length === 0) return (await listIdentities(ctx.db)).map(identityView);
-    const page = parsePage(query, { default_limit: 20, strict: false, limit_max: Number.MAX_SAFE_INTEGER });
-    if (page.limit > FILTER_LIMITS.body_limit_max) page.limit = FILTER_LIMITS.body_limit_default;
-    const filter = { ...filters, ...page, sort_by: 'created_at', sort_order: 'desc' as const, include_count: false };
-    return filterReply(await filterIdentities(ctx.db, filter), identityView, false);
-  });
-
-  app.post('/identities/filter', described({ tags: ['Identities'], summary: 'Filter identities', body: ref('FilterRequest'), answers: { 200: listOf('Identity') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const filter = parseFilterBody('identities', request.body);
-    return filterReply(await filterIdentities(ctx.db, filter), identityView, filter.include_count);
-  });
-
-  app.get<{ Params: { id: string } }>('/identities/:id', described({ tags: ['Identities'], summary: 'Read an identity', params: { id: 'identity id' }, answers: { 200: ref('Identity') }, errors: ['IDT_NOT_FOUND'] }), async (request) => {
-    const identity = await findIdentity(ctx.db, request.params.id);
-    if (!identity) throw notFound();
-    return identityView(identity);
-  });
-
-  app.put<{ Params: { id: string } }>('/identities/:id', described({ tags: ['Identities'], summary: 'Change an identity', params: { id: 'identity id' }, body: ref('Identity'), answers: { 200: messageAnswer }, errors: ['IDT_NOT_FOUND', 'IDT_VALIDATION_ERROR', 'GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const body = bodyObject(request.body);
-    const changes: Parameters<typeof updateIdentity>[2] = {};
-    for (const [field, value] of Object.entries(textFields(body))) {
-      if (value !== '') changes[field as IdentityTextField] = value;
-    }
-    const dob = optionalDob(body.dob);
-    if (dob) changes.dob = dob;
-    if (body.meta_data !== undefined && body.meta_data !== null) changes.meta_data = clientMetaData(body.meta_data);
-    if (Object.keys(changes).length === 0) throw new ApiError('GEN_BAD_REQUEST', 'No fields provided for update');
-    const replaced = fieldsOfColumns(Object.keys(changes));
-    if (!(await updateIdentity(ctx.db, request.params.id, changes, replaced))) throw notFound();
-    return { message: 'Identity updated successfully' };
-  });
-
-  app.delete<{ Params: { id: string } }>('/identities/:id', described({ tags: ['Identities'], summary: 'Delete an identity', params: { id: 'identity id' }, answers: { 200: messageAnswer }, errors: ['IDT_NOT_FOUND', 'GEN_CONFLICT'] }), async (request) => {
-    try {
-      if (!(await deleteIdentity(ctx.db, request.params.id))) throw notFound();
-    } catch (error) {
-      if (isSqlError(error, SQLSTATE.foreignKeyViolation)) {
-        throw new ApiError('GEN_CONFLICT', 'Failed to delete identity: balances or accounts still refer to it');
+      const identity_id = requestedId || newId('idt');
+      const text = textFields(body);
+      const row = {
+        identity_id,
+        ...Object.fromEntries(IDENTITY_TEXT_FIELDS.map((field) => [field, text[field] ?? ''])),
+        dob: optionalDob(body.dob) ?? null,
+        meta_data: clientMetaData(body.meta_data),
+      } as Parameters<typeof insertIdentity>[1];
+      try {
+        const view = await ctx.db.transaction(async (tx) => {
+          const identity = identityView(await insertIdentity(tx, row));
+          await recordEvent(tx, 'identity.created', identity);
+          return identity;
+        });
+        return reply.status(201).send(view);
+      } catch (error) {
+        if (isSqlError(error, SQLSTATE.uniqueViolation)) {
+          throw new ApiError('IDT_VALIDATION_ERROR', `Identity already exists: ${identity_id}`);
+        }
+        throw error;
       }
-      throw error;
-    }
-    return { message: 'Identity deleted successfully' };
-  });
+    },
+  );
+
+  app.get(
+    '/identities',
+    described({
+      tags: ['Identities'],
+      summary: 'List identities, newest first',
+      query: listQuery,
+      answers: { 200: arrayOf('Identity') },
+      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const query = request.query as Record<string, unknown>;
+      const filters = parseFilterQuery('identities', query);
+      // Blnk lists every identity, unpaged, when the query has no filter.
+      if (filters.conditions.length === 0) return (await listIdentities(ctx.db)).map(identityView);
+      const page = parsePage(query, { default_limit: 20, strict: false, limit_max: Number.MAX_SAFE_INTEGER });
+      if (page.limit > FILTER_LIMITS.body_limit_max) page.limit = FILTER_LIMITS.body_limit_default;
+      const filter = { ...filters, ...page, sort_by: 'created_at', sort_order: 'desc' as const, include_count: false };
+      return filterReply(await filterIdentities(ctx.db, filter), identityView, false);
+    },
+  );
+
+  app.post(
+    '/identities/filter',
+    described({
+      tags: ['Identities'],
+      summary: 'Filter identities',
+      body: ref('FilterRequest'),
+      answers: { 200: listOf('Identity') },
+      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const filter = parseFilterBody('identities', request.body);
+      return filterReply(await filterIdentities(ctx.db, filter), identityView, filter.include_count);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/identities/:id',
+    described({
+      tags: ['Identities'],
+      summary: 'Read an identity',
+      params: { id: 'identity id' },
+      answers: { 200: ref('Identity') },
+      errors: ['IDT_NOT_FOUND'],
+    }),
+    async (request) => {
+      const identity = await findIdentity(ctx.db, request.params.id);
+      if (!identity) throw notFound();
+      return identityView(identity);
+    },
+  );
+
+  app.put<{ Params: { id: string } }>(
+    '/identities/:id',
+    described({
+      tags: ['Identities'],
+      summary: 'Change an identity',
+      params: { id: 'identity id' },
+      body: ref('Identity'),
+      answers: { 200: messageAnswer },
+      errors: ['IDT_NOT_FOUND', 'IDT_VALIDATION_ERROR', 'GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const body = bodyObject(request.body);
+      const changes: Parameters<typeof updateIdentity>[2] = {};
+      for (const [field, value] of Object.entries(textFields(body))) {
+        if (value !== '') changes[field as IdentityTextField] = value;
+      }
+      const dob = optionalDob(body.dob);
+      if (dob) changes.dob = dob;
+      if (body.meta_data !== undefined && body.meta_data !== null) changes.meta_data = clientMetaData(body.meta_data);
+      if (Object.keys(changes).length === 0) throw new ApiError('GEN_BAD_REQUEST', 'No fields provided for update');
+      const replaced = fieldsOfColumns(Object.keys(changes));
+      if (!(await updateIdentity(ctx.db, request.params.id, changes, replaced))) throw notFound();
+      return { message: 'Identity updated successfully' };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/identities/:id',
+    described({
+      tags: ['Identities'],
+      summary: 'Delete an identity',
+      params: { id: 'identity id' },
+      answers: { 200: messageAnswer },
+      errors: ['IDT_NOT_FOUND', 'GEN_CONFLICT'],
+    }),
+    async (request) => {
+      try {
+        if (!(await deleteIdentity(ctx.db, request.params.id))) throw notFound();
+      } catch (error) {
+        if (isSqlError(error, SQLSTATE.foreignKeyViolation)) {
+          throw new ApiError('GEN_CONFLICT', 'Failed to delete identity: balances or accounts still refer to it');
+        }
+        throw error;
+      }
+      return { message: 'Identity deleted successfully' };
+    },
+  );
 }
 
 type IdentityField = { Params: { id: string; field: string } };
 
 function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, tokenizer: Tokenizer): void {
-  app.get<{ Params: { id: string } }>('/identities/:id/tokenized-fields', described({ tags: ['Identities'], summary: 'Which fields hold tokens', params: { id: 'identity id' }, answers: { 200: object({ tokenized_fields: { type: 'array', items: string() } }) }, errors: ['IDT_NOT_FOUND'] }), async (request) => ({
-    tokenized_fields: await tokenizedFields(ctx.db, request.params.id),
-  }));
+  app.get<{ Params: { id: string } }>(
+    '/identities/:id/tokenized-fields',
+    described({
+      tags: ['Identities'],
+      summary: 'Which fields hold tokens',
+      params: { id: 'identity id' },
+      answers: { 200: object({ tokenized_fields: { type: 'array', items: string() } }) },
+      errors: ['IDT_NOT_FOUND'],
+    }),
+    async (request) => ({
+      tokenized_fields: await tokenizedFields(ctx.db, request.params.id),
+    }),
+  );
 
-  app.post<IdentityField>('/identities/:id/tokenize/:field', described({ tags: ['Identities'], summary: 'Tokenize one field', params: { id: 'identity id', field: 'field name' }, answers: { 200: messageAnswer }, errors: ['IDT_NOT_FOUND', 'IDT_TOKENIZATION_DISABLED', 'IDT_FIELD_NOT_TOKENIZABLE', 'IDT_FIELD_ALREADY_TOKENIZED', 'IDT_FIELD_NOT_FOUND', 'IDT_VALIDATION_ERROR'] }), async (request) => {
-    await tokenizeFields(ctx.db, tokenizer, request.params.id, [request.params.field]);
-    return { message: 'Field tokenized successfully' };
-  });
+  app.post<IdentityField>(
+    '/identities/:id/tokenize/:field',
+    described({
+      tags: ['Identities'],
+      summary: 'Tokenize one field',
+      params: { id: 'identity id', field: 'field name' },
+      answers: { 200: messageAnswer },
+      errors: [
+        'IDT_NOT_FOUND',
+        'IDT_TOKENIZATION_DISABLED',
+        'IDT_FIELD_NOT_TOKENIZABLE',
+        'IDT_FIELD_ALREADY_TOKENIZED',
+        'IDT_FIELD_NOT_FOUND',
+        'IDT_VALIDATION_ERROR',
+      ],
+    }),
+    async (request) => {
+      await tokenizeFields(ctx.db, tokenizer, request.params.id, [request.params.field]);
+      return { message: 'Field tokenized successfully' };
+    },
+  );
 
-  app.post<{ Params: { id: string } }>('/identities/:id/tokenize', described({ tags: ['Identities'], summary: 'Tokenize fields', params: { id: 'identity id' }, body: object({ fields: { type: 'array', items: string() } }), answers: { 200: messageAnswer }, errors: ['IDT_NOT_FOUND', 'IDT_TOKENIZATION_DISABLED', 'IDT_FIELD_NOT_TOKENIZABLE', 'IDT_FIELD_ALREADY_TOKENIZED', 'IDT_FIELD_NOT_FOUND', 'IDT_VALIDATION_ERROR', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const fields = fieldList(request.body);
-    if (fields.length === 0) throw new ApiError('GEN_VALIDATION_ERROR', 'at least one field must be specified');
-    await tokenizeFields(ctx.db, tokenizer, request.params.id, fields);
-    return { message: 'Fields tokenized successfully' };
-  });
+  app.post<{ Params: { id: string } }>(
+    '/identities/:id/tokenize',
+    described({
+      tags: ['Identities'],
+      summary: 'Tokenize fields',
+      params: { id: 'identity id' },
+      body: object({ fields: { type: 'array', items: string() } }),
+      answers: { 200: messageAnswer },
+      errors: [
+        'IDT_NOT_FOUND',
+        'IDT_TOKENIZATION_DISABLED',
+        'IDT_FIELD_NOT_TOKENIZABLE',
+        'IDT_FIELD_ALREADY_TOKENIZED',
+        'IDT_FIELD_NOT_FOUND',
+        'IDT_VALIDATION_ERROR',
+        'GEN_VALIDATION_ERROR',
+      ],
+    }),
+    async (request) => {
+      const fields = fieldList(request.body);
+      if (fields.length === 0) throw new ApiError('GEN_VALIDATION_ERROR', 'at least one field must be specified');
+      await tokenizeFields(ctx.db, tokenizer, request.params.id, fields);
+      return { message: 'Fields tokenized successfully' };
+    },
+  );
 
-  app.get<IdentityField>('/identities/:id/detokenize/:field', described({ tags: ['Identities'], summary: 'Detokenize one field', params: { id: 'identity id', field: 'field name' }, answers: { 200: object({ field: string(), value: string() }) }, errors: ['IDT_NOT_FOUND', 'IDT_TOKENIZATION_DISABLED', 'IDT_FIELD_NOT_TOKENIZED', 'IDT_FIELD_NOT_FOUND', 'IDT_FIELD_NOT_TOKENIZABLE', 'IDT_VALIDATION_ERROR'] }), async (request) => {
-    const { field } = request.params;
-    const values = await detokenizeFields(ctx.db, tokenizer, request.params.id, [field]);
-    return { field, value: values[field] };
-  });
+  app.get<IdentityField>(
+    '/identities/:id/detokenize/:field',
+    described({
+      tags: ['Identities'],
+      summary: 'Detokenize one field',
+      params: { id: 'identity id', field: 'field name' },
+      answers: { 200: object({ field: string(), value: string() }) },
+      errors: [
+        'IDT_NOT_FOUND',
+        'IDT_TOKENIZATION_DISABLED',
+        'IDT_FIELD_NOT_TOKENIZED',
+        'IDT_FIELD_NOT_FOUND',
+        'IDT_FIELD_NOT_TOKENIZABLE',
+        'IDT_VALIDATION_ERROR',
+      ],
+    }),
+    async (request) => {
+      const { field } = request.params;
+      const values = await detokenizeFields(ctx.db, tokenizer, request.params.id, [field]);
+      return { field, value: values[field] };
+    },
+  );
 
-  app.post<{ Params: { id: string } }>('/identities/:id/detokenize', described({ tags: ['Identities'], summary: 'Detokenize fields (all tokenized fields when none are named)', params: { id: 'identity id' }, body: object({ fields: { type: 'array', items: string() } }, []), answers: { 200: object({ fields: { type: 'object', additionalProperties: string() } }) }, errors: ['IDT_NOT_FOUND', 'IDT_TOKENIZATION_DISABLED', 'IDT_FIELD_NOT_TOKENIZED', 'IDT_FIELD_NOT_FOUND', 'IDT_FIELD_NOT_TOKENIZABLE', 'IDT_VALIDATION_ERROR'] }), async (request) => ({
-    fields: await detokenizeFields(ctx.db, tokenizer, request.params.id, fieldList(request.body)),
-  }));
+  app.post<{ Params: { id: string } }>(
+    '/identities/:id/detokenize',
+    described({
+      tags: ['Identities'],
+      summary: 'Detokenize fields (all tokenized fields when none are named)',
+      params: { id: 'identity id' },
+      body: object({ fields: { type: 'array', items: string() } }, []),
+      answers: { 200: object({ fields: { type: 'object', additionalProperties: string() } }) },
+      errors: [
+        'IDT_NOT_FOUND',
+        'IDT_TOKENIZATION_DISABLED',
+        'IDT_FIELD_NOT_TOKENIZED',
+        'IDT_FIELD_NOT_FOUND',
+        'IDT_FIELD_NOT_TOKENIZABLE',
+        'IDT_VALIDATION_ERROR',
+      ],
+    }),
+    async (request) => ({
+      fields: await detokenizeFields(ctx.db, tokenizer, request.params.id, fieldList(request.body)),
+    }),
+  );
 }

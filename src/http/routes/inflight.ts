@@ -6,11 +6,7 @@ import { groupPrecision } from '../../db/holds.js';
 import { ApiError, INTERNAL_ERROR_MESSAGE } from '../../errors.js';
 import { queueSettlement, settleDirect } from '../../engine/inflight.js';
 import { previewBulkSettlements, previewSettlement, type SettlementRequest } from '../../engine/preview-inflight.js';
-import {
-  invalidStatusAction,
-  preciseAmountNotPositive,
-  type InflightAction,
-} from '../../ledger/inflight.js';
+import { invalidStatusAction, preciseAmountNotPositive, type InflightAction } from '../../ledger/inflight.js';
 import { toPreciseAmount } from '../../ledger/money.js';
 import { transactionView } from '../../ledger/transaction-view.js';
 import type { AppContext } from '../context.js';
@@ -86,7 +82,10 @@ function bulkCode(error: unknown): { code: string; message: string } {
 
 /** An amount was sent with the item (a void ignores it). */
 function amountSent(item: Record<string, unknown>): boolean {
-  return (item.precise_amount !== undefined && item.precise_amount !== null) || (item.amount !== undefined && item.amount !== null && item.amount !== 0);
+  return (
+    (item.precise_amount !== undefined && item.precise_amount !== null) ||
+    (item.amount !== undefined && item.amount !== null && item.amount !== 0)
+  );
 }
 
 export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -95,7 +94,11 @@ export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): v
   const preview = { ...direct, enable_queued_checks: ctx.config.transaction.enable_queued_checks };
 
   /** Dry run of a list: each item's amount refusal becomes that item's rejection. */
-  const previewItems = async (items: { id: string; body: Record<string, unknown> }[], action: InflightAction, skip_queue: boolean) => {
+  const previewItems = async (
+    items: { id: string; body: Record<string, unknown> }[],
+    action: InflightAction,
+    skip_queue: boolean,
+  ) => {
     const requests: SettlementRequest[] = [];
     for (const { id, body } of items) {
       const request: SettlementRequest = { id, action, requested: null, amount_sent: amountSent(body) };
@@ -110,25 +113,57 @@ export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): v
     return previewBulkSettlements(ctx.db, requests, (error) => bulkCode(error).code, { ...preview, skip_queue });
   };
 
-  app.put<{ Params: { id: string } }>('/transactions/inflight/:id', described({ tags: ['Transactions'], summary: 'Commit or void a hold', params: { id: 'a hold, its queued request, a split parent or a bulk batch id' }, body: object({ status: { type: 'string', enum: ['commit', 'void'] }, amount: { type: 'number' }, precise_amount: money(), skip_queue: boolean(), dry_run: boolean() }, ['status']), answers: { 200: ref('Transaction') }, errors: ['TXN_NOT_FOUND', 'TXN_NOT_INFLIGHT', 'TXN_ALREADY_COMMITTED', 'TXN_ALREADY_VOIDED', 'TXN_COMMIT_AMOUNT_EXCEEDED', 'TXN_INVALID_STATUS_ACTION', 'TXN_INVALID_AMOUNT', 'TXN_VALIDATION_ERROR', 'GEN_CONFLICT', 'GEN_RESOURCE_LOCKED', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const body = bodyObject(request.body);
-    const action = parseAction(body.status);
-    const id = request.params.id;
-    const requested = await requestedAmount(ctx.db, id, body, action);
-    if (optionalBoolean(body.dry_run, 'dry_run')) {
-      return previewSettlement(
-        ctx.db,
-        { id, action, requested, amount_sent: amountSent(body) },
-        { ...preview, skip_queue: optionalBoolean(body.skip_queue, 'skip_queue') },
-      );
-    }
-    if (optionalBoolean(body.skip_queue, 'skip_queue')) {
-      return transactionView(await settleDirect(ctx.db, id, action, requested, direct));
-    }
-    const target = await queueSettlement(ctx.db, id, action, requested);
-    wakeWorker();
-    return { ...transactionView(target), queued: true };
-  });
+  app.put<{ Params: { id: string } }>(
+    '/transactions/inflight/:id',
+    described({
+      tags: ['Transactions'],
+      summary: 'Commit or void a hold',
+      params: { id: 'a hold, its queued request, a split parent or a bulk batch id' },
+      body: object(
+        {
+          status: { type: 'string', enum: ['commit', 'void'] },
+          amount: { type: 'number' },
+          precise_amount: money(),
+          skip_queue: boolean(),
+          dry_run: boolean(),
+        },
+        ['status'],
+      ),
+      answers: { 200: ref('Transaction') },
+      errors: [
+        'TXN_NOT_FOUND',
+        'TXN_NOT_INFLIGHT',
+        'TXN_ALREADY_COMMITTED',
+        'TXN_ALREADY_VOIDED',
+        'TXN_COMMIT_AMOUNT_EXCEEDED',
+        'TXN_INVALID_STATUS_ACTION',
+        'TXN_INVALID_AMOUNT',
+        'TXN_VALIDATION_ERROR',
+        'GEN_CONFLICT',
+        'GEN_RESOURCE_LOCKED',
+        'GEN_VALIDATION_ERROR',
+      ],
+    }),
+    async (request) => {
+      const body = bodyObject(request.body);
+      const action = parseAction(body.status);
+      const id = request.params.id;
+      const requested = await requestedAmount(ctx.db, id, body, action);
+      if (optionalBoolean(body.dry_run, 'dry_run')) {
+        return previewSettlement(
+          ctx.db,
+          { id, action, requested, amount_sent: amountSent(body) },
+          { ...preview, skip_queue: optionalBoolean(body.skip_queue, 'skip_queue') },
+        );
+      }
+      if (optionalBoolean(body.skip_queue, 'skip_queue')) {
+        return transactionView(await settleDirect(ctx.db, id, action, requested, direct));
+      }
+      const target = await queueSettlement(ctx.db, id, action, requested);
+      wakeWorker();
+      return { ...transactionView(target), queued: true };
+    },
+  );
 
   const bulk = async (
     log: FastifyBaseLogger,
@@ -163,43 +198,75 @@ export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): v
     return { succeeded, failed: items.length - succeeded, results };
   };
 
-  app.post('/transactions/inflight/bulk/commit', described({ tags: ['Transactions'], summary: 'Commit up to 100 holds', body: object({ transactions: { type: 'array', items: object({ transaction_id: string(), amount: { type: 'number' }, precise_amount: money() }, ['transaction_id']) }, skip_queue: boolean(), dry_run: boolean() }, ['transactions']), answers: { 200: object({ succeeded: { type: 'integer' }, failed: { type: 'integer' }, results: { type: 'array' } }) }, errors: ['TXN_BULK_EMPTY', 'TXN_BULK_LIMIT_EXCEEDED', 'TXN_INVALID_AMOUNT', 'TXN_VALIDATION_ERROR', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const body = bodyObject(request.body);
-    const list = body.transactions;
-    if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed();
-    if (!Array.isArray(list) || list.length === 0) throw new ApiError('TXN_BULK_EMPTY', 'transactions cannot be empty');
-    if (list.length > BULK_INFLIGHT_MAX) {
-      throw new ApiError('TXN_BULK_LIMIT_EXCEEDED', `too many transactions; max is ${BULK_INFLIGHT_MAX}`);
-    }
-    const items = list.map((item) => {
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) throw malformed();
-      const entry = item as Record<string, unknown>;
-      if (typeof entry.transaction_id !== 'string' || entry.transaction_id === '') {
-        throw malformed('transaction_id is required');
+  app.post(
+    '/transactions/inflight/bulk/commit',
+    described({
+      tags: ['Transactions'],
+      summary: 'Commit up to 100 holds',
+      body: object(
+        {
+          transactions: {
+            type: 'array',
+            items: object({ transaction_id: string(), amount: { type: 'number' }, precise_amount: money() }, ['transaction_id']),
+          },
+          skip_queue: boolean(),
+          dry_run: boolean(),
+        },
+        ['transactions'],
+      ),
+      answers: { 200: object({ succeeded: { type: 'integer' }, failed: { type: 'integer' }, results: { type: 'array' } }) },
+      errors: ['TXN_BULK_EMPTY', 'TXN_BULK_LIMIT_EXCEEDED', 'TXN_INVALID_AMOUNT', 'TXN_VALIDATION_ERROR', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const body = bodyObject(request.body);
+      const list = body.transactions;
+      if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed();
+      if (!Array.isArray(list) || list.length === 0) throw new ApiError('TXN_BULK_EMPTY', 'transactions cannot be empty');
+      if (list.length > BULK_INFLIGHT_MAX) {
+        throw new ApiError('TXN_BULK_LIMIT_EXCEEDED', `too many transactions; max is ${BULK_INFLIGHT_MAX}`);
       }
-      return { id: entry.transaction_id, body: entry };
-    });
-    const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
-    if (optionalBoolean(body.dry_run, 'dry_run')) return previewItems(items, 'commit', skip_queue);
-    return bulk(request.log, items, 'commit', skip_queue);
-  });
+      const items = list.map((item) => {
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) throw malformed();
+        const entry = item as Record<string, unknown>;
+        if (typeof entry.transaction_id !== 'string' || entry.transaction_id === '') {
+          throw malformed('transaction_id is required');
+        }
+        return { id: entry.transaction_id, body: entry };
+      });
+      const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
+      if (optionalBoolean(body.dry_run, 'dry_run')) return previewItems(items, 'commit', skip_queue);
+      return bulk(request.log, items, 'commit', skip_queue);
+    },
+  );
 
-  app.post('/transactions/inflight/bulk/void', described({ tags: ['Transactions'], summary: 'Void up to 100 holds', body: object({ transaction_ids: { type: 'array', items: string() }, skip_queue: boolean(), dry_run: boolean() }, ['transaction_ids']), answers: { 200: object({ succeeded: { type: 'integer' }, failed: { type: 'integer' }, results: { type: 'array' } }) }, errors: ['TXN_BULK_EMPTY', 'TXN_BULK_LIMIT_EXCEEDED', 'TXN_VALIDATION_ERROR', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const body = bodyObject(request.body);
-    const list = body.transaction_ids;
-    if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed();
-    if (!Array.isArray(list) || list.length === 0) {
-      throw new ApiError('TXN_BULK_EMPTY', 'transaction_ids cannot be empty');
-    }
-    if (list.length > BULK_INFLIGHT_MAX) {
-      throw new ApiError('TXN_BULK_LIMIT_EXCEEDED', `too many transaction_ids; max is ${BULK_INFLIGHT_MAX}`);
-    }
-    const items = list.map((id) => {
-      if (typeof id !== 'string' || id === '') throw malformed('transaction_ids must be strings');
-      return { id, body: {} };
-    });
-    const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
-    if (optionalBoolean(body.dry_run, 'dry_run')) return previewItems(items, 'void', skip_queue);
-    return bulk(request.log, items, 'void', skip_queue);
-  });
+  app.post(
+    '/transactions/inflight/bulk/void',
+    described({
+      tags: ['Transactions'],
+      summary: 'Void up to 100 holds',
+      body: object({ transaction_ids: { type: 'array', items: string() }, skip_queue: boolean(), dry_run: boolean() }, [
+        'transaction_ids',
+      ]),
+      answers: { 200: object({ succeeded: { type: 'integer' }, failed: { type: 'integer' }, results: { type: 'array' } }) },
+      errors: ['TXN_BULK_EMPTY', 'TXN_BULK_LIMIT_EXCEEDED', 'TXN_VALIDATION_ERROR', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const body = bodyObject(request.body);
+      const list = body.transaction_ids;
+      if (list !== undefined && list !== null && !Array.isArray(list)) throw malformed();
+      if (!Array.isArray(list) || list.length === 0) {
+        throw new ApiError('TXN_BULK_EMPTY', 'transaction_ids cannot be empty');
+      }
+      if (list.length > BULK_INFLIGHT_MAX) {
+        throw new ApiError('TXN_BULK_LIMIT_EXCEEDED', `too many transaction_ids; max is ${BULK_INFLIGHT_MAX}`);
+      }
+      const items = list.map((id) => {
+        if (typeof id !== 'string' || id === '') throw malformed('transaction_ids must be strings');
+        return { id, body: {} };
+      });
+      const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
+      if (optionalBoolean(body.dry_run, 'dry_run')) return previewItems(items, 'void', skip_queue);
+      return bulk(request.log, items, 'void', skip_queue);
+    },
+  );
 }

@@ -26,40 +26,91 @@ function requiredName(body: Record<string, unknown>): string {
 const notFound = () => new ApiError('LGR_NOT_FOUND', 'ledger not found');
 
 export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.post('/ledgers', described({ tags: ['Ledgers'], summary: 'Create a ledger', body: object({ name: string(), meta_data: metaData }, ['name']), answers: { 201: ref('Ledger') }, errors: ['GEN_VALIDATION_ERROR'] }), async (request, reply) => {
-    const body = bodyObject(request.body, { legacyKey: 'errors' });
-    const name = requiredName(body);
-    const meta_data = optionalMetaData(body.meta_data);
-    const view = await ctx.db.transaction(async (tx) => {
-      const ledger = ledgerView(await insertLedger(tx, { ledger_id: newId('ldg'), name, meta_data }));
-      await recordEvent(tx, 'ledger.created', ledger);
-      return ledger;
-    });
-    return reply.status(201).send(view);
-  });
+  app.post(
+    '/ledgers',
+    described({
+      tags: ['Ledgers'],
+      summary: 'Create a ledger',
+      body: object({ name: string(), meta_data: metaData }, ['name']),
+      answers: { 201: ref('Ledger') },
+      errors: ['GEN_VALIDATION_ERROR'],
+    }),
+    async (request, reply) => {
+      const body = bodyObject(request.body, { legacyKey: 'errors' });
+      const name = requiredName(body);
+      const meta_data = optionalMetaData(body.meta_data);
+      const view = await ctx.db.transaction(async (tx) => {
+        const ledger = ledgerView(await insertLedger(tx, { ledger_id: newId('ldg'), name, meta_data }));
+        await recordEvent(tx, 'ledger.created', ledger);
+        return ledger;
+      });
+      return reply.status(201).send(view);
+    },
+  );
 
-  app.get('/ledgers', described({ tags: ['Ledgers'], summary: 'List ledgers, newest first', query: listQuery, answers: { 200: arrayOf('Ledger') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const query = request.query as Record<string, unknown>;
-    const page = parsePage(query, { default_limit: 10, strict: true });
-    return filterReply(await filterLedgers(ctx.db, listRequest('ledgers', query, page)), ledgerView, false);
-  });
+  app.get(
+    '/ledgers',
+    described({
+      tags: ['Ledgers'],
+      summary: 'List ledgers, newest first',
+      query: listQuery,
+      answers: { 200: arrayOf('Ledger') },
+      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const query = request.query as Record<string, unknown>;
+      const page = parsePage(query, { default_limit: 10, strict: true });
+      return filterReply(await filterLedgers(ctx.db, listRequest('ledgers', query, page)), ledgerView, false);
+    },
+  );
 
-  app.post('/ledgers/filter', described({ tags: ['Ledgers'], summary: 'Filter ledgers', body: ref('FilterRequest'), answers: { 200: listOf('Ledger') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const filter = parseFilterBody('ledgers', request.body);
-    return filterReply(await filterLedgers(ctx.db, filter), ledgerView, filter.include_count);
-  });
+  app.post(
+    '/ledgers/filter',
+    described({
+      tags: ['Ledgers'],
+      summary: 'Filter ledgers',
+      body: ref('FilterRequest'),
+      answers: { 200: listOf('Ledger') },
+      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const filter = parseFilterBody('ledgers', request.body);
+      return filterReply(await filterLedgers(ctx.db, filter), ledgerView, filter.include_count);
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/ledgers/:id', described({ tags: ['Ledgers'], summary: 'Read a ledger', params: { id: 'ledger id' }, answers: { 200: ref('Ledger') }, errors: ['LGR_NOT_FOUND'] }), async (request) => {
-    const ledger = await findLedger(ctx.db, request.params.id);
-    if (!ledger) throw notFound();
-    return ledgerView(ledger);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/ledgers/:id',
+    described({
+      tags: ['Ledgers'],
+      summary: 'Read a ledger',
+      params: { id: 'ledger id' },
+      answers: { 200: ref('Ledger') },
+      errors: ['LGR_NOT_FOUND'],
+    }),
+    async (request) => {
+      const ledger = await findLedger(ctx.db, request.params.id);
+      if (!ledger) throw notFound();
+      return ledgerView(ledger);
+    },
+  );
 
-  app.put<{ Params: { id: string } }>('/ledgers/:id', described({ tags: ['Ledgers'], summary: 'Rename a ledger', params: { id: 'ledger id' }, body: object({ name: string() }), answers: { 200: ref('Ledger') }, errors: ['GEN_VALIDATION_ERROR', 'LGR_NOT_FOUND'] }), async (request) => {
-    const body = bodyObject(request.body, { legacyKey: 'errors' });
-    const name = requiredName(body);
-    const ledger = await renameLedger(ctx.db, request.params.id, name);
-    if (!ledger) throw notFound();
-    return ledgerView(ledger);
-  });
+  app.put<{ Params: { id: string } }>(
+    '/ledgers/:id',
+    described({
+      tags: ['Ledgers'],
+      summary: 'Rename a ledger',
+      params: { id: 'ledger id' },
+      body: object({ name: string() }),
+      answers: { 200: ref('Ledger') },
+      errors: ['GEN_VALIDATION_ERROR', 'LGR_NOT_FOUND'],
+    }),
+    async (request) => {
+      const body = bodyObject(request.body, { legacyKey: 'errors' });
+      const name = requiredName(body);
+      const ledger = await renameLedger(ctx.db, request.params.id, name);
+      if (!ledger) throw notFound();
+      return ledgerView(ledger);
+    },
+  );
 }

@@ -30,8 +30,18 @@ function checkBearer(request: FastifyRequest, server: Config['server']): void {
 }
 
 export function registerMetricsRoute(app: FastifyInstance, config: Config, metrics: Metrics): void {
-  app.get('/metrics', described({ tags: ['System'], summary: 'Prometheus metrics (when enable_observability; bearer token when configured)', public: true, answers: { 200: string('Prometheus text format') }, errors: ['AUTH_METRICS_TOKEN_REQUIRED', 'AUTH_INVALID_BEARER_TOKEN', 'AUTH_METRICS_DISABLED'] }), async (request, reply) => {
-    checkBearer(request, config.server);
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render());
-  });
+  app.get(
+    '/metrics',
+    described({
+      tags: ['System'],
+      summary: 'Prometheus metrics (when enable_observability; bearer token when configured)',
+      public: true,
+      answers: { 200: string('Prometheus text format') },
+      errors: ['AUTH_METRICS_TOKEN_REQUIRED', 'AUTH_INVALID_BEARER_TOKEN', 'AUTH_METRICS_DISABLED'],
+    }),
+    async (request, reply) => {
+      checkBearer(request, config.server);
+      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render());
+    },
+  );
 }

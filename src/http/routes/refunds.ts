@@ -14,16 +14,37 @@ export function registerRefundRoutes(app: FastifyInstance, ctx: AppContext): voi
     enable_queued_checks: ctx.config.transaction.enable_queued_checks,
   };
 
-  app.post<{ Params: { id: string } }>('/refund-transaction/:id', described({ tags: ['Transactions'], summary: 'Refund a transaction (every settled row the id names)', params: { id: 'transaction, split parent or bulk batch id' }, body: object({ skip_queue: boolean(), dry_run: boolean(), description: string(), meta_data: metaData }, []), answers: { 201: ref('Transaction'), 200: object({}, []) }, errors: ['TXN_NOT_FOUND', 'GEN_CONFLICT', 'TXN_DUPLICATE_REFERENCE', 'GEN_RESOURCE_LOCKED', 'GEN_VALIDATION_ERROR', 'TXN_VALIDATION_ERROR'] }), async (request, reply) => {
-    // An empty body (or JSON null) is allowed.
-    const body = request.body === undefined || request.body === null ? {} : bodyObject(request.body);
-    const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
-    const overrides = { description: optionalString(body.description, 'description'), meta_data: optionalMetaData(body.meta_data) };
-    if (optionalBoolean(body.dry_run, 'dry_run')) {
-      return reply.status(200).send(await previewRefund(ctx.db, request.params.id, overrides, direct));
-    }
-    const row = await refund(ctx.db, request.params.id, { skip_queue, ...overrides }, direct);
-    if (!skip_queue) ctx.onTransactionsQueued?.();
-    return reply.status(201).send(transactionView(row));
-  });
+  app.post<{ Params: { id: string } }>(
+    '/refund-transaction/:id',
+    described({
+      tags: ['Transactions'],
+      summary: 'Refund a transaction (every settled row the id names)',
+      params: { id: 'transaction, split parent or bulk batch id' },
+      body: object({ skip_queue: boolean(), dry_run: boolean(), description: string(), meta_data: metaData }, []),
+      answers: { 201: ref('Transaction'), 200: object({}, []) },
+      errors: [
+        'TXN_NOT_FOUND',
+        'GEN_CONFLICT',
+        'TXN_DUPLICATE_REFERENCE',
+        'GEN_RESOURCE_LOCKED',
+        'GEN_VALIDATION_ERROR',
+        'TXN_VALIDATION_ERROR',
+      ],
+    }),
+    async (request, reply) => {
+      // An empty body (or JSON null) is allowed.
+      const body = request.body === undefined || request.body === null ? {} : bodyObject(request.body);
+      const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
+      const overrides = {
+        description: optionalString(body.description, 'description'),
+        meta_data: optionalMetaData(body.meta_data),
+      };
+      if (optionalBoolean(body.dry_run, 'dry_run')) {
+        return reply.status(200).send(await previewRefund(ctx.db, request.params.id, overrides, direct));
+      }
+      const row = await refund(ctx.db, request.params.id, { skip_queue, ...overrides }, direct);
+      if (!skip_queue) ctx.onTransactionsQueued?.();
+      return reply.status(201).send(transactionView(row));
+    },
+  );
 }

@@ -17,15 +17,35 @@ import { arrayOf, listOf, ref, listQuery } from '../openapi/components.js';
 export const TRANSACTIONS_PAGE_MAX = 1000;
 
 export function registerTransactionListRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/transactions', described({ tags: ['Transactions'], summary: 'List transactions, newest first', query: listQuery, answers: { 200: arrayOf('Transaction') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const query = request.query as Record<string, unknown>;
-    // A bad limit or offset is not an error here: Blnk falls back to 20 and 0.
-    const page = parsePage(query, { default_limit: 20, strict: false, limit_max: TRANSACTIONS_PAGE_MAX });
-    return filterReply(await filterTransactions(ctx.db, listRequest('transactions', query, page)), transactionView, false);
-  });
+  app.get(
+    '/transactions',
+    described({
+      tags: ['Transactions'],
+      summary: 'List transactions, newest first',
+      query: listQuery,
+      answers: { 200: arrayOf('Transaction') },
+      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const query = request.query as Record<string, unknown>;
+      // A bad limit or offset is not an error here: Blnk falls back to 20 and 0.
+      const page = parsePage(query, { default_limit: 20, strict: false, limit_max: TRANSACTIONS_PAGE_MAX });
+      return filterReply(await filterTransactions(ctx.db, listRequest('transactions', query, page)), transactionView, false);
+    },
+  );
 
-  app.post('/transactions/filter', described({ tags: ['Transactions'], summary: 'Filter transactions', body: ref('FilterRequest'), answers: { 200: listOf('Transaction') }, errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'] }), async (request) => {
-    const filter = parseFilterBody('transactions', request.body);
-    return filterReply(await filterTransactions(ctx.db, filter), transactionView, filter.include_count);
-  });
+  app.post(
+    '/transactions/filter',
+    described({
+      tags: ['Transactions'],
+      summary: 'Filter transactions',
+      body: ref('FilterRequest'),
+      answers: { 200: listOf('Transaction') },
+      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const filter = parseFilterBody('transactions', request.body);
+      return filterReply(await filterTransactions(ctx.db, filter), transactionView, filter.include_count);
+    },
+  );
 }

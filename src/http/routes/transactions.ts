@@ -22,49 +22,102 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
     enable_queued_checks: ctx.config.transaction.enable_queued_checks,
   };
   const acceptDirect = directAcceptor(ctx.db, directOptions);
-  app.post('/transactions', described({ tags: ['Transactions'], summary: 'Record a transaction (queued unless skip_queue)', description: 'A split (sources or destinations) answers with its parent and each leg id. dry_run answers 200 with the projection and changes nothing.', body: ref('TransactionRequest'), answers: { 201: ref('Transaction'), 200: object({}, []) }, errors: ['TXN_VALIDATION_ERROR', 'TXN_INVALID_AMOUNT', 'TXN_PRECISION_NOT_INTEGER', 'TXN_INVALID_DISTRIBUTION', 'TXN_INSUFFICIENT_FUNDS', 'TXN_DUPLICATE_REFERENCE', 'GEN_RESOURCE_LOCKED', 'GEN_VALIDATION_ERROR', 'GEN_BAD_REQUEST', 'BAL_NOT_FOUND'] }), async (request, reply) => {
-    const txn = parseTransactionRequest(request.body);
-    if (txn.dry_run) return reply.status(200).send(await previewTransaction(ctx.db, txn, directOptions));
-    if (isSplit(txn)) {
-      if (txn.skip_queue) return reply.status(201).send(await recordDirectSplit(ctx.db, txn, directOptions));
-      const view = await recordQueuedSplit(ctx.db, txn);
+  app.post(
+    '/transactions',
+    described({
+      tags: ['Transactions'],
+      summary: 'Record a transaction (queued unless skip_queue)',
+      description:
+        'A split (sources or destinations) answers with its parent and each leg id. dry_run answers 200 with the projection and changes nothing.',
+      body: ref('TransactionRequest'),
+      answers: { 201: ref('Transaction'), 200: object({}, []) },
+      errors: [
+        'TXN_VALIDATION_ERROR',
+        'TXN_INVALID_AMOUNT',
+        'TXN_PRECISION_NOT_INTEGER',
+        'TXN_INVALID_DISTRIBUTION',
+        'TXN_INSUFFICIENT_FUNDS',
+        'TXN_DUPLICATE_REFERENCE',
+        'GEN_RESOURCE_LOCKED',
+        'GEN_VALIDATION_ERROR',
+        'GEN_BAD_REQUEST',
+        'BAL_NOT_FOUND',
+      ],
+    }),
+    async (request, reply) => {
+      const txn = parseTransactionRequest(request.body);
+      if (txn.dry_run) return reply.status(200).send(await previewTransaction(ctx.db, txn, directOptions));
+      if (isSplit(txn)) {
+        if (txn.skip_queue) return reply.status(201).send(await recordDirectSplit(ctx.db, txn, directOptions));
+        const view = await recordQueuedSplit(ctx.db, txn);
+        ctx.onTransactionsQueued?.();
+        return reply.status(201).send(view);
+      }
+      if (txn.skip_queue) {
+        const row = await acceptDirect.submit(txn);
+        return reply.status(201).send(transactionView(row));
+      }
+      const row = await acceptQueued.submit(txn);
       ctx.onTransactionsQueued?.();
+      // Blnk answers a queued create with the identifiers and amount as sent.
+      const view = transactionView(row);
+      view.source = txn.source;
+      view.destination = txn.destination;
+      if (txn.amount !== 0) view.amount = txn.amount;
       return reply.status(201).send(view);
-    }
-    if (txn.skip_queue) {
-      const row = await acceptDirect.submit(txn);
-      return reply.status(201).send(transactionView(row));
-    }
-    const row = await acceptQueued.submit(txn);
-    ctx.onTransactionsQueued?.();
-    // Blnk answers a queued create with the identifiers and amount as sent.
-    const view = transactionView(row);
-    view.source = txn.source;
-    view.destination = txn.destination;
-    if (txn.amount !== 0) view.amount = txn.amount;
-    return reply.status(201).send(view);
-  });
+    },
+  );
 
-  app.post<{ Querystring: { threshold?: string } }>('/transactions/recover', described({ tags: ['Transactions'], summary: 'Queue again the transactions stuck as QUEUED longer than threshold', query: { threshold: string('Go duration, default 2m') }, answers: { 200: object({ recovered: { type: 'integer' }, threshold: string() }) }, errors: ['GEN_VALIDATION_ERROR'] }), async (request) => {
-    const text = request.query.threshold;
-    const threshold_ms = text === undefined || text === '' ? RECOVERY_THRESHOLD_DEFAULT_MS : parseGoDuration(text);
-    if (threshold_ms === undefined) {
-      throw new ApiError('GEN_VALIDATION_ERROR', `invalid threshold duration: ${text}`);
-    }
-    const recovered = await recoverStuckQueued(ctx.db, threshold_ms);
-    if (recovered > 0) ctx.onTransactionsQueued?.();
-    return { recovered, threshold: formatGoDuration(threshold_ms) };
-  });
+  app.post<{ Querystring: { threshold?: string } }>(
+    '/transactions/recover',
+    described({
+      tags: ['Transactions'],
+      summary: 'Queue again the transactions stuck as QUEUED longer than threshold',
+      query: { threshold: string('Go duration, default 2m') },
+      answers: { 200: object({ recovered: { type: 'integer' }, threshold: string() }) },
+      errors: ['GEN_VALIDATION_ERROR'],
+    }),
+    async (request) => {
+      const text = request.query.threshold;
+      const threshold_ms = text === undefined || text === '' ? RECOVERY_THRESHOLD_DEFAULT_MS : parseGoDuration(text);
+      if (threshold_ms === undefined) {
+        throw new ApiError('GEN_VALIDATION_ERROR', `invalid threshold duration: ${text}`);
+      }
+      const recovered = await recoverStuckQueued(ctx.db, threshold_ms);
+      if (recovered > 0) ctx.onTransactionsQueued?.();
+      return { recovered, threshold: formatGoDuration(threshold_ms) };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/transactions/:id', described({ tags: ['Transactions'], summary: 'Read a transaction', params: { id: 'transaction id' }, answers: { 200: ref('Transaction') }, errors: ['TXN_NOT_FOUND'] }), async (request) => {
-    const row = await findTransaction(ctx.db, request.params.id);
-    if (!row) throw transactionNotFound();
-    return transactionView(row);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/transactions/:id',
+    described({
+      tags: ['Transactions'],
+      summary: 'Read a transaction',
+      params: { id: 'transaction id' },
+      answers: { 200: ref('Transaction') },
+      errors: ['TXN_NOT_FOUND'],
+    }),
+    async (request) => {
+      const row = await findTransaction(ctx.db, request.params.id);
+      if (!row) throw transactionNotFound();
+      return transactionView(row);
+    },
+  );
 
-  app.get<{ Params: { reference: string } }>('/transactions/reference/:reference', described({ tags: ['Transactions'], summary: 'Read a transaction by reference', params: { reference: 'the reference' }, answers: { 200: ref('Transaction') }, errors: ['TXN_NOT_FOUND'] }), async (request) => {
-    const row = await findTransactionByReference(ctx.db, request.params.reference);
-    if (!row) throw transactionNotFound();
-    return transactionView(row);
-  });
+  app.get<{ Params: { reference: string } }>(
+    '/transactions/reference/:reference',
+    described({
+      tags: ['Transactions'],
+      summary: 'Read a transaction by reference',
+      params: { reference: 'the reference' },
+      answers: { 200: ref('Transaction') },
+      errors: ['TXN_NOT_FOUND'],
+    }),
+    async (request) => {
+      const row = await findTransactionByReference(ctx.db, request.params.reference);
+      if (!row) throw transactionNotFound();
+      return transactionView(row);
+    },
+  );
 }
