@@ -1,4 +1,4 @@
-// Kassa's version, from its package.json (two levels up from both src/ and dist/).
+// Kassa's version, from its package.json (one folder up from both src/ and dist/).
 import { readFileSync } from 'node:fs';
 
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

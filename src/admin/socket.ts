@@ -1,10 +1,11 @@
 // The admin socket: a Unix socket in the embedded data folder through which the `kassa` command asks
 // the running server to create keys and to list or retry dead deliveries. The embedded database can be
-// opened by one process only, so without it the CLI could not act while the server runs. Access is
-// the folder's: the socket is created owner-only (0600), like the data beside it. PostgreSQL needs no
-// socket (any number of processes open it), so there is none.
+// opened by one process only, so without it the CLI could not act while the server runs. Only the
+// user that runs the server may connect. PostgreSQL needs no
+// socket (any number of processes open it), so there is none. The socket is created owner-only (the
+// process umask is narrowed while it binds); a server that cannot make one carries on without it.
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Database } from '../db/database.js';
 import { parseJson, stringifyJson } from '../json.js';
@@ -21,19 +22,22 @@ export function adminSocketPath(data_dir: string): string {
   return resolve(join(data_dir, SOCKET_NAME));
 }
 
-class BadRequest extends AdminError {}
-
 async function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > BODY_BYTES_MAX) throw new BadRequest('request too large');
+    if (size > BODY_BYTES_MAX) throw new AdminError('request too large');
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  const body = text === '' ? {} : parseJson(text);
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the body must be a JSON object');
+  let body: unknown = {};
+  try {
+    if (text !== '') body = parseJson(text);
+  } catch {
+    throw new AdminError('the body is not JSON');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AdminError('the body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -48,7 +52,7 @@ async function route(db: Database, request: IncomingMessage): Promise<[number, u
     const scopes = strings(body.scopes);
     const { owner, name, expires } = body;
     if (typeof owner !== 'string' || typeof name !== 'string' || typeof expires !== 'string' || !scopes) {
-      throw new BadRequest('owner, name, expires (strings) and scopes (strings) are required');
+      throw new AdminError('owner, name, expires (strings) and scopes (strings) are required');
     }
     return [201, await createKey(db, { owner, name, scopes, expires } satisfies KeyRequest)];
   }
@@ -56,10 +60,26 @@ async function route(db: Database, request: IncomingMessage): Promise<[number, u
   if (call === 'POST /events/retry') {
     const body = await readBody(request);
     const ids = body.all === true ? 'all' : strings(body.ids);
-    if (!ids) throw new BadRequest('ids (strings) or all: true is required');
+    if (!ids) throw new AdminError('ids (strings) or all: true is required');
     return [200, await retryDeliveries(db, ids)];
   }
   return [404, { error: `no such admin call: ${call}` }];
+}
+
+/** Binds with a umask that leaves the socket to its owner from its first instant (chmod follows). */
+async function listenOwnerOnly(server: Server, path: string): Promise<void> {
+  const listening = new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.once('listening', done);
+  });
+  const umask = process.umask(0o177);
+  try {
+    server.listen(path);
+  } finally {
+    process.umask(umask);
+  }
+  await listening;
+  chmodSync(path, 0o600);
 }
 
 export interface AdminSocket {
@@ -81,18 +101,19 @@ export async function startAdminSocket(data_dir: string, db: Database, logger: L
       (error: unknown) => {
         const known = error instanceof AdminError;
         if (!known) logger.error({ err: error }, 'admin call failed');
-        const status = error instanceof BadRequest || known ? 400 : 500;
+        const status = known ? 400 : 500;
         response
           .writeHead(status, { 'content-type': 'application/json' })
           .end(stringifyJson({ error: known ? error.message : 'internal error' }));
       },
     );
   });
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(path, done);
-  });
-  chmodSync(path, 0o600);
+  try {
+    await listenOwnerOnly(server, path);
+  } catch (error) {
+    logger.warn({ err: error, path }, 'admin socket not started: the CLI cannot reach this server');
+    return undefined;
+  }
   return {
     close: () =>
       new Promise<void>((done) =>

@@ -106,16 +106,23 @@ function parseEnv(spec: ConfigKey, text: string): unknown {
   }
 }
 
-/** `*`, or origins as a browser sends them: scheme, host and optional port, nothing after. */
+/** `*`, or origins as a browser sends them (scheme, host, optional port), in their lowercase form. */
 function corsOrigins(origins: string[]): string[] {
-  for (const origin of origins) {
-    if (origin !== '*' && !/^https?:\/\/[^/?#\s]+$/.test(origin)) {
+  return origins.map((origin) => {
+    if (origin === '*') return origin;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || !/^https?:\/\/[^/?#\s]+\/?$/i.test(origin)) {
       throw new ConfigError(
         `invalid value for server.cors_origins (KASSA_CORS_ORIGINS): ${JSON.stringify(origin)} is not an origin such as https://app.example.com`,
       );
     }
-  }
-  return origins;
+    return parsed.origin;
+  });
 }
 
 /** A comma-separated list, as the environment carries one. */

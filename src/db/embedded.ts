@@ -10,9 +10,10 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  rmdirSync,
 } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
 import { runStatement } from './pglite-statements.js';
@@ -50,22 +51,31 @@ function processAlive(pid: number): boolean {
 
 /**
  * PGlite keeps its files in one folder that only one process may open: a second process would
- * corrupt it. A lock file holding the owner's pid refuses the second opener with a clear message.
+ * corrupt it. A lock file holding the owner's pid, created exclusively, refuses the second opener with
+ * a clear message; a lock left by a process that is gone is taken over.
  */
 function lockDataDir(dataDir: string): () => void {
   const lockPath = join(dataDir, 'kassa.pid');
-  if (existsSync(lockPath)) {
-    const owner = Number(readFileSync(lockPath, 'utf8'));
-    if (owner !== process.pid && processAlive(owner)) {
-      throw new Error(
-        `the embedded database in ${dataDir} is in use by process ${owner}; ` +
-          'run one Kassa process per data folder, or configure data_source.dns to share PostgreSQL',
-      );
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(lockPath, 'utf8'));
+      // an empty file is a lock being written this instant
+      if (attempt > 0 || !(owner > 0) || (owner !== process.pid && processAlive(owner))) {
+        throw new Error(
+          `the embedded database in ${dataDir} is in use by process ${owner || 'starting now'}; ` +
+            'run one Kassa process per data folder, or configure data_source.dns to share PostgreSQL',
+          { cause: error },
+        );
+      }
+      unlinkSync(lockPath);
     }
   }
-  const fd = openSync(lockPath, 'w');
-  writeFileSync(fd, String(process.pid));
-  closeSync(fd);
   return () => {
     try {
       unlinkSync(lockPath);
@@ -89,6 +99,11 @@ export const PGLITE_OPTIONS = {
 /** initdb's output, made at build time by scripts/make-pgdata-template.mjs with this PGlite version. */
 const TEMPLATE_DIR = fileURLToPath(new URL('./pgdata-template/', import.meta.url));
 const TEMPLATE_STAMP = 'KASSA_PGLITE_VERSION';
+/** What a template is made with: PGlite's version and Kassa's initdb settings. */
+function templateStamp(): string {
+  return `${pgliteVersion()} ${JSON.stringify(PGLITE_OPTIONS.initDbStartParams)}`;
+}
+
 export function pgliteVersion(): string {
   const manifest = new URL('../package.json', import.meta.resolve('@electric-sql/pglite'));
   return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
@@ -101,20 +116,23 @@ export function pgliteVersion(): string {
  * template of this PGlite version, PGlite runs initdb as before.
  */
 function seedFromTemplate(pgdata: string, template_dir: string): void {
+  // Copies a crash left half made (the caller holds the folder's lock, so none is in progress).
+  const parent = dirname(pgdata);
+  for (const name of readdirSync(parent))
+    if (name.startsWith(`${basename(pgdata)}.seed-`)) rmSync(join(parent, name), { recursive: true, force: true });
   if (existsSync(pgdata) && readdirSync(pgdata).length > 0) return;
   const stamp = join(template_dir, TEMPLATE_STAMP);
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== pgliteVersion()) return;
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== templateStamp()) return;
   const staging = `${pgdata}.seed-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
   cpSync(template_dir, staging, { recursive: true, filter: (src) => !src.endsWith(TEMPLATE_STAMP) });
-  rmSync(pgdata, { recursive: true, force: true }); // empty
+  if (existsSync(pgdata)) rmdirSync(pgdata); // empty, as checked: never a database
   renameSync(staging, pgdata);
 }
 
 /** Runs initdb into `template_dir` with Kassa's settings (at build time; skipped when current). */
 export async function writePgdataTemplate(template_dir: string = TEMPLATE_DIR): Promise<void> {
   const stamp = join(template_dir, TEMPLATE_STAMP);
-  const version = pgliteVersion();
+  const version = templateStamp();
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === version) return;
   rmSync(template_dir, { recursive: true, force: true });
   const pglite = await PGlite.create({ dataDir: template_dir, ...PGLITE_OPTIONS });

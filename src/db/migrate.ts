@@ -6,7 +6,11 @@ import type { Database } from './database.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const MIGRATION_LOCK_KEY = 7_243_001;
-/** A migration still running after this long is reported again, so a long one never looks hung. */
+/**
+ * A migration still running after this long is reported again, so a long one never looks hung. On
+ * PostgreSQL only: PGlite runs a statement synchronously on the event loop, so there the line before
+ * each migration is all it can say.
+ */
 const STILL_RUNNING_EVERY_MS = 5_000;
 
 /** Where migrate reports what it is doing (a logger's info, in a server). */

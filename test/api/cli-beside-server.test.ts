@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKassa, type TestKassa } from '../support/kassa.js';
@@ -84,12 +85,26 @@ describe('the CLI beside a running server', () => {
   });
 
   test(
-    'the admin socket of the embedded database is owner-only',
+    'the admin socket of the embedded database is owner-only and refuses bad calls with 4xx',
     { skip: TEST_DATABASE_URL !== '' && 'PostgreSQL: no socket' },
     async () => {
       const socket = join(kassa.database.env.KASSA_DATA_DIR, 'admin.sock');
       assert.ok(statSync(socket).isSocket());
       assert.equal(statSync(socket).mode & 0o777, 0o600);
+      const call = (method: string, path: string, body?: string) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const req = request({ socketPath: socket, method, path }, (res) => {
+            let text = '';
+            res.on('data', (chunk) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      assert.deepEqual(await call('POST', '/keys', '{not json'), { status: 400, text: '{"error":"the body is not JSON"}' });
+      assert.equal((await call('POST', '/keys', '{"owner":"o"}')).status, 400);
+      assert.equal((await call('GET', '/events/dead?limit=0')).status, 400);
+      assert.equal((await call('DELETE', '/keys')).status, 404);
     },
   );
 });

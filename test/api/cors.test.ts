@@ -37,7 +37,7 @@ describe('CORS, configured in secure mode', () => {
       env: {
         BLNK_SERVER_SECURE: 'true',
         BLNK_SERVER_SECRET_KEY: MASTER_KEY,
-        KASSA_CORS_ORIGINS: `${ALLOWED}, http://localhost:3000`,
+        KASSA_CORS_ORIGINS: `${ALLOWED}, HTTP://LocalHost:3000/`,
       },
     });
   });
@@ -54,6 +54,7 @@ describe('CORS, configured in secure mode', () => {
 
   test('a preflight from another origin gets no allow-origin, so the browser stops there', async () => {
     const res = await kassa.http.request('OPTIONS', '/transactions', undefined, preflight('https://evil.example'));
+    assert.equal(res.status, 204);
     assert.equal(res.headers.get('access-control-allow-origin'), null);
   });
 
@@ -72,6 +73,15 @@ describe('CORS, configured in secure mode', () => {
     const res = await kassa.http.request('OPTIONS', '/ledgers');
     assert.equal(res.status, 401);
     assert.equal(res.body.error_detail.code, 'AUTH_MISSING_API_KEY');
+    // with an Origin but no Access-Control-Request-Method it is no preflight either: the envelope, not a 400
+    const withOrigin = await kassa.http.request('OPTIONS', '/ledgers', undefined, { origin: ALLOWED });
+    assert.equal(withOrigin.status, 401);
+    assert.equal(withOrigin.body.error_detail.code, 'AUTH_MISSING_API_KEY');
+  });
+
+  test('an origin configured with capitals matches what a browser sends', async () => {
+    const res = await kassa.http.request('OPTIONS', '/ledgers', undefined, preflight('http://localhost:3000', 'GET'));
+    assert.equal(res.headers.get('access-control-allow-origin'), 'http://localhost:3000');
   });
 });
 

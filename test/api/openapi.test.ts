@@ -90,7 +90,8 @@ describe('OpenAPI description', () => {
         if (!bodyless.includes(route.url)) assert.ok(operation.requestBody, `${route.method} ${route.url} documents its body`);
       }
       for (const [status, answer] of Object.entries(operation.responses)) {
-        if (Number(status) < 400) continue;
+        // a route's own answer at an error status (the 503 of /health) is no error envelope
+        if (Number(status) < 400 || answer.description === 'Success') continue;
         const codes = /^Error: (.+)$/.exec(answer.description)?.[1].split(', ') ?? [];
         assert.ok(codes.length > 0, `${route.method} ${route.url} ${status} names its codes`);
         for (const code of codes)

@@ -33,9 +33,16 @@ test(
         [],
         'no staging copy left behind',
       );
+      // Seeded, not made by initdb: two folders from one template share its system identifier.
+      const other = await openEmbedded(join(work, 'other'), { template_dir });
+      const identifier = async (opened: typeof other) =>
+        (await opened.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()'))[0].id;
+      const otherId = await identifier(other);
+      await other.close();
       const again = await openEmbedded(data_dir, { template_dir });
       try {
         assert.deepEqual(await migrate(again), []);
+        assert.equal(await identifier(again), otherId);
         assert.equal(
           (await again.query<{ name: string }>(`SELECT name FROM ledgers WHERE ledger_id = 'ldg_seeded'`))[0]?.name,
           'seeded',

@@ -21,9 +21,12 @@ export interface RouteDoc {
   public?: boolean;
 }
 
-/** What any request may meet: limits and transport, the rate limit, an outage, a bug. */
+/** What any request may meet: unknown routes, bad text, limits and transport, the rate limit, an outage, a bug. */
 const EVERY_REQUEST: ErrorCode[] = [
   'GEN_NOT_FOUND',
+  // text a path or query value may not carry (NUL, broken %-encoding)
+  'GEN_MALFORMED_REQUEST',
+  'GEN_BAD_REQUEST',
   'GEN_RATE_LIMITED',
   'GEN_URI_TOO_LONG',
   'GEN_HEADERS_TOO_LARGE',
@@ -85,7 +88,8 @@ export function routeSchema(doc: RouteDoc): JsonSchema {
   const schema: JsonSchema = {
     tags: doc.tags,
     summary: doc.summary,
-    response: { ...answers, ...errorAnswers(errorCodesOf(doc)) },
+    // a route's own answer for a status (the 503 of /health) wins over the error envelope
+    response: { ...errorAnswers(errorCodesOf(doc)), ...answers },
   };
   if (doc.description) schema.description = doc.description;
   if (doc.params) {

@@ -21,7 +21,12 @@ export function registerCors(app: FastifyInstance, origins: readonly string[]): 
     maxAge: PREFLIGHT_MAX_AGE_S,
   };
   const off: FastifyCorsOptions = { origin: false };
-  const delegate: FastifyCorsOptionsDelegateCallback = (request, done) =>
-    done(null, typeof request.headers.origin === 'string' ? options : off);
+  // CORS applies to a request with an Origin; among OPTIONS only to a real preflight (one naming its
+  // method), which the plugin answers. Any other OPTIONS goes on to auth and routing like any method.
+  const delegate: FastifyCorsOptionsDelegateCallback = (request, done) => {
+    const isCors = typeof request.headers.origin === 'string';
+    const isPreflight = typeof request.headers['access-control-request-method'] === 'string';
+    done(null, isCors && (request.method !== 'OPTIONS' || isPreflight) ? options : off);
+  };
   void app.register(cors, () => delegate);
 }
