@@ -1,6 +1,6 @@
 import type { Queryable } from './database.js';
 import { selectFiltered } from './filters.js';
-import type { FilterRequest } from '../search/filters.js';
+import type { FilterRequest } from '../filters/language.js';
 
 export interface AccountRow {
   account_id: string;

@@ -1,20 +1,7 @@
 import type { Queryable } from './database.js';
-import type { MonitorField, MonitorOperator } from '../ledger/monitor-condition.js';
+import type { BalanceMonitorRow } from '../ledger/records.js';
 
-/** A stored monitor. `value` and `precision` keep the decimal text the client sent. */
-export interface BalanceMonitorRow {
-  monitor_id: string;
-  balance_id: string;
-  field: MonitorField;
-  operator: MonitorOperator;
-  value: string;
-  precision: string;
-  precise_value: bigint;
-  description: string;
-  call_back_url: string;
-  created_at: string;
-}
-
+/** What a create or an update writes. */
 export type MonitorValues = Omit<BalanceMonitorRow, 'monitor_id' | 'created_at'>;
 
 const COLUMNS =

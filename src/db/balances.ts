@@ -1,7 +1,8 @@
 import type { Queryable } from './database.js';
 import { selectFiltered } from './filters.js';
 import { parentIs } from './transactions.js';
-import type { FilterRequest } from '../search/filters.js';
+import type { FilterRequest } from '../filters/language.js';
+import type { BalanceState } from '../ledger/records.js';
 
 /** A balance as stored; money fields are bigint. */
 export interface BalanceRow {
@@ -123,18 +124,6 @@ export async function queuedAmounts(
     [balance_id],
   );
   return { queued_debit_balance: BigInt(rows[0].debit), queued_credit_balance: BigInt(rows[0].credit) };
-}
-
-/** The money fields of a balance and its version: what the engine reads, changes and writes back. */
-export interface BalanceState {
-  balance_id: string;
-  balance: bigint;
-  credit_balance: bigint;
-  debit_balance: bigint;
-  inflight_balance: bigint;
-  inflight_credit_balance: bigint;
-  inflight_debit_balance: bigint;
-  version: number;
 }
 
 /** The subset of `balance_ids` that exist. */

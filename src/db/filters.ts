@@ -1,9 +1,9 @@
 // Filtered, sorted, paged reads (blnk-platform.md §8) as parameterised SQL. The SQL text is built
 // only from the fixed fragments in this file, chosen by whitelisted field and operator names
-// (src/search/filters.ts); every value and every meta_data key travels as a bind parameter.
+// (src/filters/language.ts); every value and every meta_data key travels as a bind parameter.
 import type { Queryable } from './database.js';
 import { stringifyJson } from '../json.js';
-import type { Condition, FieldType, FilterField, FilterRequest, FilterTable, Operator } from '../search/filters.js';
+import type { Condition, FieldType, FilterField, FilterRequest, FilterTable, Operator } from '../filters/language.js';
 
 interface TableSql<T extends FilterTable> {
   from: string;

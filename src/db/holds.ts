@@ -1,6 +1,7 @@
 // Finding holds and what has been settled of them (blnk-ledger.md §4.3-4.4).
 import type { Queryable } from './database.js';
-import { parentIs, TRANSACTION_COLUMNS, toTransactionRow, type TransactionRow } from './transactions.js';
+import { parentIs, TRANSACTION_COLUMNS, toTransactionRow } from './transactions.js';
+import type { TransactionRow } from '../ledger/records.js';
 
 /**
  * Rows reachable from an id the caller may use: the row itself, its children, or its queued group

@@ -1,6 +1,6 @@
 import type { Queryable } from './database.js';
 import { selectFiltered } from './filters.js';
-import type { FilterRequest } from '../search/filters.js';
+import type { FilterRequest } from '../filters/language.js';
 
 export interface LedgerRow {
   ledger_id: string;

@@ -1,6 +1,7 @@
 // The reads of a dry run (blnk-ledger.md §8.4): balances under a share lock held only while the
 // preview's database transaction lasts, and indicator lookups that never create a balance.
-import { toBalanceState, type BalanceState } from './balances.js';
+import { toBalanceState } from './balances.js';
+import type { BalanceState } from '../ledger/records.js';
 import type { Queryable } from './database.js';
 
 export interface SharedBalance {

@@ -1,6 +1,7 @@
 // Which settled rows a refund of an id reverses (blnk-ledger.md §8.1).
 import type { Queryable } from './database.js';
-import { parentIs, TRANSACTION_COLUMNS, toTransactionRow, type TransactionRow } from './transactions.js';
+import { parentIs, TRANSACTION_COLUMNS, toTransactionRow } from './transactions.js';
+import type { TransactionRow } from '../ledger/records.js';
 
 /**
  * Whether a row is a refund: a child whose reference starts with `<parent>_refund`. Only the server

@@ -1,44 +1,8 @@
 import type { Queryable } from './database.js';
 import { stringifyJson } from '../json.js';
 import { selectFiltered } from './filters.js';
-import type { FilterRequest } from '../search/filters.js';
-
-export type TransactionStatus = 'QUEUED' | 'SCHEDULED' | 'APPLIED' | 'INFLIGHT' | 'VOID' | 'REJECTED';
-
-/** A transaction row as stored; rows never change but for meta_data. */
-export interface TransactionRow {
-  seq: string;
-  transaction_id: string;
-  parent_transaction: string;
-  source: string | null;
-  destination: string | null;
-  reference: string;
-  /** Exact decimal text of the major-unit amount. */
-  amount: string;
-  precise_amount: bigint;
-  precision: bigint;
-  currency: string;
-  description: string;
-  status: TransactionStatus;
-  hash: string;
-  allow_overdraft: boolean;
-  inflight: boolean;
-  atomic: boolean;
-  created_at: string;
-  scheduled_for: string | null;
-  effective_date: string | null;
-  inflight_expiry_date: string | null;
-  inflight_commit_date: string | null;
-  meta_data: Record<string, unknown> | null;
-  /**
-   * The queued group the row belongs to (the id a queued create, split or batch answered with), written
-   * by the server alone: commits, voids and refunds of that id reach the row. Null outside the queue.
-   */
-  queued_group: string | null;
-}
-
-/** A row to insert; `created_at` is the database's now(), `effective_date` defaults to it. */
-export type NewTransaction = Omit<TransactionRow, 'seq' | 'created_at'>;
+import type { FilterRequest } from '../filters/language.js';
+import type { NewTransaction, TransactionRow } from '../ledger/records.js';
 
 /**
  * `<column> = <value>` on a parent_transaction column, repeating the predicate of the partial index

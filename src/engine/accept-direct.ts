@@ -4,8 +4,10 @@
 // A refused one leaves nothing behind and does not affect the others. Should the shared transaction
 // fail as a whole (a reference taken concurrently, a lock timeout), each request is retried alone.
 import type { Database, Queryable } from '../db/database.js';
-import { lockBalances, queuedAmounts, writeBalances, type BalanceState } from '../db/balances.js';
-import { existingReferences, type NewTransaction, type TransactionRow } from '../db/transactions.js';
+import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
+import type { BalanceState } from '../ledger/records.js';
+import { existingReferences } from '../db/transactions.js';
+import type { NewTransaction, TransactionRow } from '../ledger/records.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
 import { postRequest } from '../ledger/posting.js';

@@ -3,7 +3,8 @@
 // that request only. The QUEUED rows and their queue rows are committed before any caller is answered.
 import type { Database, Queryable } from '../db/database.js';
 import { enqueue } from '../db/transaction-queue.js';
-import { insertTransactionsSkippingTakenReferences, type TransactionRow } from '../db/transactions.js';
+import { insertTransactionsSkippingTakenReferences } from '../db/transactions.js';
+import type { TransactionRow } from '../ledger/records.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';

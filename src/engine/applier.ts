@@ -3,15 +3,11 @@
 // funds check, and writes all balances, outcome rows and events with a handful of statements.
 // A rejected item never blocks the rest; a crash rolls the whole batch back to the queue.
 import type { Database, Queryable } from '../db/database.js';
-import { lockBalances, writeBalances, type BalanceState } from '../db/balances.js';
+import { lockBalances, writeBalances } from '../db/balances.js';
+import type { BalanceState } from '../ledger/records.js';
 import { takeDueItems, takeGroupRemainders, type QueueItem } from '../db/transaction-queue.js';
-import {
-  existingReferences,
-  findTransactionsByIds,
-  insertTransactions,
-  type NewTransaction,
-  type TransactionRow,
-} from '../db/transactions.js';
+import { existingReferences, findTransactionsByIds, insertTransactions } from '../db/transactions.js';
+import type { NewTransaction, TransactionRow } from '../ledger/records.js';
 import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
 import { recordEvents, type PendingEvent } from '../events/outbox.js';
 import { newId } from '../ids.js';

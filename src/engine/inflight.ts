@@ -2,11 +2,13 @@
 // queued as an action the inflight worker settles later. Either way one database transaction locks
 // the holds' balances (in balance_id order, like every writer), reads what is left of each hold under
 // that lock, and writes the settlement rows, the balances and the events together.
-import { lockBalances, writeBalances, type BalanceState } from '../db/balances.js';
+import { lockBalances, writeBalances } from '../db/balances.js';
+import type { BalanceState } from '../ledger/records.js';
 import type { Database, Queryable } from '../db/database.js';
 import { findHoldLegs, findHolds, groupExists, settledAmounts } from '../db/holds.js';
 import { insertRequestedAction, otherRequestedAction } from '../db/inflight-actions.js';
-import { findTransaction, insertTransactions, type NewTransaction, type TransactionRow } from '../db/transactions.js';
+import { findTransaction, insertTransactions } from '../db/transactions.js';
+import type { NewTransaction, TransactionRow } from '../ledger/records.js';
 import { ApiError } from '../errors.js';
 import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
 import { recordEvents } from '../events/outbox.js';

@@ -1,7 +1,8 @@
 // The working set of a dry run: identifiers resolved the way a real post resolves them, without
 // creating anything. An `@indicator` that has no balance yet is projected as a zero balance marked
 // `virtual` (a real post would create it); an unknown balance id is refused as a real post refuses it.
-import { queuedAmounts, type BalanceState } from '../db/balances.js';
+import { queuedAmounts } from '../db/balances.js';
+import type { BalanceState } from '../ledger/records.js';
 import type { Database, Queryable } from '../db/database.js';
 import { findIndicatorBalanceIds, readBalancesShared } from '../db/preview-reads.js';
 import { ApiError } from '../errors.js';

@@ -4,7 +4,7 @@
 import type { Database, Queryable } from '../db/database.js';
 import { findHolds, groupExists, settledAmounts, type SettledAmounts } from '../db/holds.js';
 import { requestedActionPending } from '../db/preview-reads.js';
-import type { TransactionRow } from '../db/transactions.js';
+import type { TransactionRow } from '../ledger/records.js';
 import { ApiError } from '../errors.js';
 import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction } from '../ledger/inflight.js';
 import { toAmount } from '../ledger/money.js';

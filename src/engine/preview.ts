@@ -1,7 +1,7 @@
 // Dry runs of new transactions (blnk-ledger.md §8.4): POST /transactions (single and splits) and
 // POST /transactions/bulk. Nothing is written, queued or announced, no reference is consumed and no
 // indicator created; the projection uses the posting rule and split plan of the real paths.
-import type { BalanceState } from '../db/balances.js';
+import type { BalanceState } from '../ledger/records.js';
 import type { Database, Queryable } from '../db/database.js';
 import { ApiError } from '../errors.js';
 import {

@@ -3,7 +3,8 @@
 // The unique reference is what makes a second refund of a row impossible, also under races.
 import type { Database } from '../db/database.js';
 import { isSqlError, SQLSTATE, type Queryable } from '../db/database.js';
-import { existingReferences, type TransactionRow } from '../db/transactions.js';
+import { existingReferences } from '../db/transactions.js';
+import type { TransactionRow } from '../ledger/records.js';
 import { findRefundable, findRefunded, REFUND_ONCE_CONSTRAINT } from '../db/refunds.js';
 import { newId } from '../ids.js';
 import { ApiError } from '../errors.js';

@@ -1,7 +1,7 @@
 // Building transaction rows from a validated request, with the system keys Blnk writes into
 // meta_data (blnk-ledger.md §2.6).
 import { createHash } from 'node:crypto';
-import type { NewTransaction, TransactionRow, TransactionStatus } from '../db/transactions.js';
+import type { NewTransaction, TransactionRow, TransactionStatus } from '../ledger/records.js';
 import { hashInput, type TransactionRequest } from '../ledger/transaction-request.js';
 
 export const QUEUED_PARENT_KEY = 'QUEUED_PARENT_TRANSACTION';

@@ -4,8 +4,10 @@
 // parent_transaction (and QUEUED_PARENT_TRANSACTION). `atomic` legs are all-or-nothing in one
 // database transaction on both paths.
 import type { Database, Queryable } from '../db/database.js';
-import { lockBalances, queuedAmounts, writeBalances, type BalanceState } from '../db/balances.js';
-import { existingReferences, type TransactionRow } from '../db/transactions.js';
+import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
+import type { BalanceState } from '../ledger/records.js';
+import { existingReferences } from '../db/transactions.js';
+import type { TransactionRow } from '../ledger/records.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
 import { splitAmount, splitError } from '../ledger/distributions.js';

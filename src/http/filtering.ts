@@ -1,6 +1,6 @@
 // Shared by the list and filter routes: a GET list's query string becomes a filter request, and a
 // filter result becomes Blnk's reply (a bare array, or `{data, total_count}` with include_count).
-import { parseFilterQuery, type FilterRequest, type FilterTable } from '../search/filters.js';
+import { parseFilterQuery, type FilterRequest, type FilterTable } from '../filters/language.js';
 import type { Page } from './pagination.js';
 
 /** GET lists: query-string filters, newest first, no count (blnk-platform.md §8.4). */

@@ -1,6 +1,6 @@
 // Applying one transaction to balance states in memory (blnk-ledger.md §4.6), after the funds check
 // of §5.1. Pure: the engine locks, calls this in arrival order, then writes the states back.
-import type { BalanceState } from '../db/balances.js';
+import type { BalanceState } from './records.js';
 import { ApiError } from '../errors.js';
 import { checkFunds, INSUFFICIENT_FUNDS, rejectionText, type FundsRejection } from './funds.js';
 import type { TransactionRequest } from './transaction-request.js';

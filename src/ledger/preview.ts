@@ -1,7 +1,7 @@
 // Dry runs (blnk-ledger.md §8.4): transactions projected onto working copies of balances with the
 // very rules a real post uses (`post` of posting.ts, `settleHold` of inflight.ts), so a preview
 // cannot disagree with the real answer. Pure: the engine reads the balances, this module decides.
-import type { BalanceState } from '../db/balances.js';
+import type { BalanceState } from './records.js';
 import type { ApiError } from '../errors.js';
 import type { ExactNumber } from '../json.js';
 import { INSUFFICIENT_FUNDS, rejectionText, type FundsRejection } from './funds.js';

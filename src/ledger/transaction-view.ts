@@ -1,5 +1,5 @@
 // A transaction row -> Blnk's Transaction JSON (used by the HTTP replies and by event payloads).
-import type { TransactionRow } from '../db/transactions.js';
+import type { TransactionRow } from './records.js';
 import { ZERO_TIME } from '../time.js';
 import { exactNumber } from '../json.js';
 import { toAmountString } from './money.js';

@@ -12,7 +12,7 @@ import {
   parseFilterQuery,
   parseTimestamp,
   type FilterTable,
-} from '../../src/search/filters.js';
+} from '../../src/filters/language.js';
 
 const HOSTILE = [
   'name; DROP TABLE ledgers; --',

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { checkFunds, INSUFFICIENT_FUNDS, OVERDRAFT_LIMIT_EXCEEDED } from '../../src/ledger/funds.js';
 import { post } from '../../src/ledger/posting.js';
-import { assertBalanceInvariants, type BalanceState } from '../../src/db/balances.js';
+import { assertBalanceInvariants } from '../../src/db/balances.js';
+import type { BalanceState } from '../../src/ledger/records.js';
 
 const money = fc.bigInt({ min: 0n, max: 10n ** 30n });
 const positive = fc.bigInt({ min: 1n, max: 10n ** 30n });

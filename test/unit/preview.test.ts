@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { BalanceState } from '../../src/db/balances.js';
+import type { BalanceState } from '../../src/ledger/records.js';
 import { post } from '../../src/ledger/posting.js';
 import { projectPosting, WorkingSet } from '../../src/ledger/preview.js';
 

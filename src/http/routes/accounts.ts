@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { createAccount, readAccount, type AccountRequest } from '../../accounts/accounts.js';
 import type { AccountNumberService } from '../../accounts/number-service.js';
 import { filterAccounts, listAccounts } from '../../db/accounts.js';
-import { parseFilterBody, parseFilterQuery } from '../../search/filters.js';
+import { parseFilterBody, parseFilterQuery } from '../../filters/language.js';
 import type { AppContext } from '../context.js';
 import { filterReply, listRequest } from '../filtering.js';
 import { parsePage } from '../pagination.js';

@@ -11,9 +11,9 @@ import {
   listMonitors,
   monitorsOfBalances,
   updateMonitor,
-  type BalanceMonitorRow,
   type MonitorValues,
 } from '../../db/balance-monitors.js';
+import type { BalanceMonitorRow } from '../../ledger/records.js';
 import {
   MONITOR_FIELDS,
   MONITOR_OPERATORS,

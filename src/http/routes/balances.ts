@@ -12,7 +12,7 @@ import {
 } from '../../db/balances.js';
 import { findIdentity } from '../../db/identities.js';
 import { findLedger } from '../../db/ledgers.js';
-import { parseFilterBody } from '../../search/filters.js';
+import { parseFilterBody } from '../../filters/language.js';
 import { filterReply, listRequest } from '../filtering.js';
 import type { AppContext } from '../context.js';
 import { parsePage } from '../pagination.js';

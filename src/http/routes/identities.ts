@@ -14,7 +14,7 @@ import {
 } from '../../db/identities.js';
 import { recordEvent } from '../../events/outbox.js';
 import { isRfc3339 } from '../../time.js';
-import { FILTER_LIMITS, parseFilterBody, parseFilterQuery } from '../../search/filters.js';
+import { FILTER_LIMITS, parseFilterBody, parseFilterQuery } from '../../filters/language.js';
 import type { AppContext } from '../context.js';
 import { filterReply } from '../filtering.js';
 import { parsePage } from '../pagination.js';

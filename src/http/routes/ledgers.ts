@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { filterLedgers, findLedger, insertLedger, renameLedger } from '../../db/ledgers.js';
-import { parseFilterBody } from '../../search/filters.js';
+import { parseFilterBody } from '../../filters/language.js';
 import { filterReply, listRequest } from '../filtering.js';
 import type { AppContext } from '../context.js';
 import { parsePage } from '../pagination.js';

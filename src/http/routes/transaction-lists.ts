@@ -2,7 +2,7 @@
 // `POST /transactions/filter` (the body language), blnk-platform.md §8.
 import type { FastifyInstance } from 'fastify';
 import { filterTransactions } from '../../db/transactions.js';
-import { parseFilterBody } from '../../search/filters.js';
+import { parseFilterBody } from '../../filters/language.js';
 import type { AppContext } from '../context.js';
 import { filterReply, listRequest } from '../filtering.js';
 import { parsePage } from '../pagination.js';
