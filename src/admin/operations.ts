@@ -18,7 +18,7 @@ export interface KeyRequest {
 /** A refusal worth showing the operator as it is. */
 export class AdminError extends Error {}
 
-export function checkKeyRequest(request: KeyRequest): void {
+function checkKeyRequest(request: KeyRequest): void {
   if (!isRfc3339(request.expires) || Date.parse(request.expires) <= Date.parse(ZERO_TIME)) {
     throw new AdminError('--expires must be an RFC 3339 timestamp, e.g. 2027-01-01T00:00:00Z');
   }

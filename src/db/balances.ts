@@ -5,19 +5,11 @@ import type { FilterRequest } from '../filters/language.js';
 import type { BalanceState } from '../ledger/records.js';
 
 /** A balance as stored; money fields are bigint. */
-export interface BalanceRow {
-  balance_id: string;
+export interface BalanceRow extends BalanceState {
   indicator: string | null;
   currency: string;
   ledger_id: string;
   identity_id: string | null;
-  balance: bigint;
-  credit_balance: bigint;
-  debit_balance: bigint;
-  inflight_balance: bigint;
-  inflight_credit_balance: bigint;
-  inflight_debit_balance: bigint;
-  version: number;
   created_at: string;
   meta_data: Record<string, unknown> | null;
   track_fund_lineage: boolean;

@@ -5,6 +5,7 @@
 // child; so the remaining amount of a leg is its amount minus every child, whichever id of the group
 // (queued create, split parent, bulk batch) the caller used to reach it.
 import { ApiError } from '../errors.js';
+import type { BalanceAmounts } from './records.js';
 
 export type InflightAction = 'commit' | 'void';
 
@@ -95,16 +96,6 @@ export function planGroup(legs: readonly HoldLeg[], action: InflightAction, requ
   }
   if (settlements.length === 0) throw firstError ?? notInflight();
   return settlements;
-}
-
-/** The six money fields of a balance. */
-export interface BalanceAmounts {
-  balance: bigint;
-  credit_balance: bigint;
-  debit_balance: bigint;
-  inflight_balance: bigint;
-  inflight_credit_balance: bigint;
-  inflight_debit_balance: bigint;
 }
 
 function withNets(fields: BalanceAmounts): BalanceAmounts {

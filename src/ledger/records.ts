@@ -3,15 +3,19 @@
 // src/db/ reads and writes them.
 import type { MonitorField, MonitorOperator } from './monitor-condition.js';
 
-/** The money fields of a balance and its version: what the engine reads, changes and writes back. */
-export interface BalanceState {
-  balance_id: string;
+/** The six money fields of a balance. */
+export interface BalanceAmounts {
   balance: bigint;
   credit_balance: bigint;
   debit_balance: bigint;
   inflight_balance: bigint;
   inflight_credit_balance: bigint;
   inflight_debit_balance: bigint;
+}
+
+/** The money fields of a balance and its version: what the engine reads, changes and writes back. */
+export interface BalanceState extends BalanceAmounts {
+  balance_id: string;
   version: number;
 }
 

@@ -25,6 +25,20 @@ async function kassaCommand(env: Record<string, string>, args: string[]) {
   return { status, stdout, stderr };
 }
 
+/** `kassa keys create` for a read-only key. */
+const keysCreate = (owner: string, name: string, expires: string) => [
+  'keys',
+  'create',
+  '--owner',
+  owner,
+  '--name',
+  name,
+  '--scopes',
+  'ledgers:read',
+  '--expires',
+  expires,
+];
+
 describe('the CLI beside a running server', () => {
   let kassa: TestKassa;
   before(async () => {
@@ -39,18 +53,7 @@ describe('the CLI beside a running server', () => {
   });
 
   test('keys create works while the server runs, and the server accepts the key at once', async () => {
-    const run = await kassaCommand(kassa.database.env, [
-      'keys',
-      'create',
-      '--owner',
-      'ops',
-      '--name',
-      'beside',
-      '--scopes',
-      'ledgers:read',
-      '--expires',
-      '2099-01-01T00:00:00Z',
-    ]);
+    const run = await kassaCommand(kassa.database.env, keysCreate('ops', 'beside', '2099-01-01T00:00:00Z'));
     assert.equal(run.status, 0, run.stderr);
     const created = JSON.parse(run.stdout);
     assert.equal(created.owner_id, 'ops');
@@ -58,18 +61,7 @@ describe('the CLI beside a running server', () => {
   });
 
   test('a bad expiry is refused by the command, naming the option', async () => {
-    const run = await kassaCommand(kassa.database.env, [
-      'keys',
-      'create',
-      '--owner',
-      'o',
-      '--name',
-      'n',
-      '--scopes',
-      'ledgers:read',
-      '--expires',
-      'soon',
-    ]);
+    const run = await kassaCommand(kassa.database.env, keysCreate('o', 'n', 'soon'));
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /--expires must be an RFC 3339 timestamp/);
   });
@@ -116,18 +108,7 @@ describe('the CLI after the server stopped', () => {
     await kassa.stop();
     try {
       if (socket) assert.ok(!existsSync(socket), 'the socket is removed on stop');
-      const run = await kassaCommand(kassa.database.env, [
-        'keys',
-        'create',
-        '--owner',
-        'ops',
-        '--name',
-        'after',
-        '--scopes',
-        'ledgers:read',
-        '--expires',
-        '2099-01-01T00:00:00Z',
-      ]);
+      const run = await kassaCommand(kassa.database.env, keysCreate('ops', 'after', '2099-01-01T00:00:00Z'));
       assert.equal(run.status, 0, run.stderr);
       assert.equal(JSON.parse(run.stdout).name, 'after');
     } finally {

@@ -2,15 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ApiError } from '../../src/errors.js';
-import {
-  formatTwoDecimals,
-  planGroup,
-  planLeg,
-  remainingOf,
-  settleHold,
-  type BalanceAmounts,
-  type HoldLeg,
-} from '../../src/ledger/inflight.js';
+import { formatTwoDecimals, planGroup, planLeg, remainingOf, settleHold, type HoldLeg } from '../../src/ledger/inflight.js';
+import type { BalanceAmounts } from '../../src/ledger/records.js';
 
 function leg(precise_amount: bigint, extra: Partial<HoldLeg> = {}): HoldLeg {
   return {

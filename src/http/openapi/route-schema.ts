@@ -42,6 +42,23 @@ const SECURED: ErrorCode[] = [
   'AUTH_INSUFFICIENT_PERMISSIONS',
   'AUTH_UNKNOWN_RESOURCE',
 ];
+/** What a route that records transactions may answer (single, split, bulk item). */
+export const POSTING_ERRORS: ErrorCode[] = [
+  'TXN_VALIDATION_ERROR',
+  'TXN_INVALID_AMOUNT',
+  'TXN_PRECISION_NOT_INTEGER',
+  'TXN_INVALID_DISTRIBUTION',
+  'TXN_INSUFFICIENT_FUNDS',
+  'TXN_DUPLICATE_REFERENCE',
+  'GEN_RESOURCE_LOCKED',
+  'GEN_VALIDATION_ERROR',
+  'GEN_BAD_REQUEST',
+  'BAL_NOT_FOUND',
+];
+
+/** What a list with query-string filters or a filter body may answer. */
+export const FILTER_ERRORS: ErrorCode[] = ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'];
+
 /** What a request with a body may meet while it is read. */
 const WITH_BODY: ErrorCode[] = ['GEN_MALFORMED_REQUEST', 'GEN_PAYLOAD_TOO_LARGE'];
 

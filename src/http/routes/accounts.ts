@@ -9,7 +9,7 @@ import { filterReply, listRequest } from '../filtering.js';
 import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, optionalString, queryValues, throwIfInvalid, type FieldErrors } from '../validation.js';
 import { accountView } from '../views.js';
-import { described } from '../openapi/route-schema.js';
+import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, metaData, listQuery } from '../openapi/components.js';
 
 const TEXT_FIELDS = ['bank_name', 'number', 'currency', 'identity_id', 'ledger_id', 'balance_id'] as const;
@@ -86,7 +86,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext): vo
       summary: 'List accounts',
       query: listQuery,
       answers: { 200: arrayOf('Account') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const query = request.query as Record<string, unknown>;
@@ -106,7 +106,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AppContext): vo
       summary: 'Filter accounts',
       body: ref('FilterRequest'),
       answers: { 200: listOf('Account') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const filter = parseFilterBody('accounts', request.body);

@@ -27,7 +27,7 @@ import {
 } from '../validation.js';
 import { balanceView, identityView, ledgerView } from '../views.js';
 import { recordEvent } from '../../events/outbox.js';
-import { described } from '../openapi/route-schema.js';
+import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, boolean, metaData, messageAnswer, listQuery } from '../openapi/components.js';
 
 export const GENERAL_LEDGER_ID = 'general_ledger_id';
@@ -130,7 +130,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
       summary: 'List balances, newest first',
       query: listQuery,
       answers: { 200: arrayOf('Balance') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const query = request.query as Record<string, unknown>;
@@ -151,7 +151,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
       summary: 'Filter balances',
       body: ref('FilterRequest'),
       answers: { 200: listOf('Balance') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const filter = parseFilterBody('balances', request.body);

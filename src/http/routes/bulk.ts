@@ -9,7 +9,7 @@ import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { parseBulkRequest } from '../../ledger/bulk-request.js';
 import type { AppContext } from '../context.js';
-import { described } from '../openapi/route-schema.js';
+import { described, POSTING_ERRORS } from '../openapi/route-schema.js';
 import { object, ref, string, boolean, time } from '../openapi/components.js';
 
 /** A stored batch as a poller sees it: `processing` until it ends, as the 202 said. */
@@ -44,20 +44,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void 
         202: object({ message: string(), batch_id: string(), status: string('processing') }),
         200: object({}, []),
       },
-      errors: [
-        'TXN_BULK_EMPTY',
-        'TXN_BULK_LIMIT_EXCEEDED',
-        'TXN_VALIDATION_ERROR',
-        'TXN_INVALID_AMOUNT',
-        'TXN_PRECISION_NOT_INTEGER',
-        'TXN_INVALID_DISTRIBUTION',
-        'TXN_INSUFFICIENT_FUNDS',
-        'TXN_DUPLICATE_REFERENCE',
-        'GEN_RESOURCE_LOCKED',
-        'GEN_VALIDATION_ERROR',
-        'GEN_BAD_REQUEST',
-        'BAL_NOT_FOUND',
-      ],
+      errors: ['TXN_BULK_EMPTY', 'TXN_BULK_LIMIT_EXCEEDED', ...POSTING_ERRORS],
     }),
     async (request, reply) => {
       const bulk = parseBulkRequest(request.body);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../errors.js';
+import { ApiError, type ErrorCode } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { isSqlError, SQLSTATE } from '../../db/database.js';
 import {
@@ -22,7 +22,7 @@ import { bodyObject, optionalMetaData, optionalString } from '../validation.js';
 import { identityView } from '../views.js';
 import { Tokenizer } from '../../identities/tokenizer.js';
 import { detokenizeFields, fieldsOfColumns, tokenizedFields, tokenizeFields } from '../../identities/tokenization.js';
-import { described } from '../openapi/route-schema.js';
+import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, messageAnswer, listQuery } from '../openapi/components.js';
 
 const IDENTITY_ID_PATTERN = /^idt_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -112,7 +112,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       summary: 'List identities, newest first',
       query: listQuery,
       answers: { 200: arrayOf('Identity') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const query = request.query as Record<string, unknown>;
@@ -133,7 +133,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       summary: 'Filter identities',
       body: ref('FilterRequest'),
       answers: { 200: listOf('Identity') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const filter = parseFilterBody('identities', request.body);
@@ -208,6 +208,23 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
 
 type IdentityField = { Params: { id: string; field: string } };
 
+const TOKENIZE_ERRORS: ErrorCode[] = [
+  'IDT_NOT_FOUND',
+  'IDT_TOKENIZATION_DISABLED',
+  'IDT_FIELD_NOT_TOKENIZABLE',
+  'IDT_FIELD_ALREADY_TOKENIZED',
+  'IDT_FIELD_NOT_FOUND',
+  'IDT_VALIDATION_ERROR',
+];
+const DETOKENIZE_ERRORS: ErrorCode[] = [
+  'IDT_NOT_FOUND',
+  'IDT_TOKENIZATION_DISABLED',
+  'IDT_FIELD_NOT_TOKENIZED',
+  'IDT_FIELD_NOT_FOUND',
+  'IDT_FIELD_NOT_TOKENIZABLE',
+  'IDT_VALIDATION_ERROR',
+];
+
 function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, tokenizer: Tokenizer): void {
   app.get<{ Params: { id: string } }>(
     '/identities/:id/tokenized-fields',
@@ -230,14 +247,7 @@ function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, token
       summary: 'Tokenize one field',
       params: { id: 'identity id', field: 'field name' },
       answers: { 200: messageAnswer },
-      errors: [
-        'IDT_NOT_FOUND',
-        'IDT_TOKENIZATION_DISABLED',
-        'IDT_FIELD_NOT_TOKENIZABLE',
-        'IDT_FIELD_ALREADY_TOKENIZED',
-        'IDT_FIELD_NOT_FOUND',
-        'IDT_VALIDATION_ERROR',
-      ],
+      errors: TOKENIZE_ERRORS,
     }),
     async (request) => {
       await tokenizeFields(ctx.db, tokenizer, request.params.id, [request.params.field]);
@@ -253,15 +263,7 @@ function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, token
       params: { id: 'identity id' },
       body: object({ fields: { type: 'array', items: string() } }),
       answers: { 200: messageAnswer },
-      errors: [
-        'IDT_NOT_FOUND',
-        'IDT_TOKENIZATION_DISABLED',
-        'IDT_FIELD_NOT_TOKENIZABLE',
-        'IDT_FIELD_ALREADY_TOKENIZED',
-        'IDT_FIELD_NOT_FOUND',
-        'IDT_VALIDATION_ERROR',
-        'GEN_VALIDATION_ERROR',
-      ],
+      errors: [...TOKENIZE_ERRORS, 'GEN_VALIDATION_ERROR'],
     }),
     async (request) => {
       const fields = fieldList(request.body);
@@ -278,14 +280,7 @@ function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, token
       summary: 'Detokenize one field',
       params: { id: 'identity id', field: 'field name' },
       answers: { 200: object({ field: string(), value: string() }) },
-      errors: [
-        'IDT_NOT_FOUND',
-        'IDT_TOKENIZATION_DISABLED',
-        'IDT_FIELD_NOT_TOKENIZED',
-        'IDT_FIELD_NOT_FOUND',
-        'IDT_FIELD_NOT_TOKENIZABLE',
-        'IDT_VALIDATION_ERROR',
-      ],
+      errors: DETOKENIZE_ERRORS,
     }),
     async (request) => {
       const { field } = request.params;
@@ -302,14 +297,7 @@ function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, token
       params: { id: 'identity id' },
       body: object({ fields: { type: 'array', items: string() } }, []),
       answers: { 200: object({ fields: { type: 'object', additionalProperties: string() } }) },
-      errors: [
-        'IDT_NOT_FOUND',
-        'IDT_TOKENIZATION_DISABLED',
-        'IDT_FIELD_NOT_TOKENIZED',
-        'IDT_FIELD_NOT_FOUND',
-        'IDT_FIELD_NOT_TOKENIZABLE',
-        'IDT_VALIDATION_ERROR',
-      ],
+      errors: DETOKENIZE_ERRORS,
     }),
     async (request) => ({
       fields: await detokenizeFields(ctx.db, tokenizer, request.params.id, fieldList(request.body)),

@@ -9,7 +9,7 @@ import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, throwIfInvalid, type FieldErrors } from '../validation.js';
 import { ledgerView } from '../views.js';
 import { recordEvent } from '../../events/outbox.js';
-import { described } from '../openapi/route-schema.js';
+import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, metaData, listQuery } from '../openapi/components.js';
 
 function requiredName(body: Record<string, unknown>): string {
@@ -55,7 +55,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): voi
       summary: 'List ledgers, newest first',
       query: listQuery,
       answers: { 200: arrayOf('Ledger') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const query = request.query as Record<string, unknown>;
@@ -71,7 +71,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): voi
       summary: 'Filter ledgers',
       body: ref('FilterRequest'),
       answers: { 200: listOf('Ledger') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const filter = parseFilterBody('ledgers', request.body);

@@ -7,7 +7,7 @@ import type { AppContext } from '../context.js';
 import { filterReply, listRequest } from '../filtering.js';
 import { parsePage } from '../pagination.js';
 import { transactionView } from '../views.js';
-import { described } from '../openapi/route-schema.js';
+import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, ref, listQuery } from '../openapi/components.js';
 
 /**
@@ -24,7 +24,7 @@ export function registerTransactionListRoutes(app: FastifyInstance, ctx: AppCont
       summary: 'List transactions, newest first',
       query: listQuery,
       answers: { 200: arrayOf('Transaction') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const query = request.query as Record<string, unknown>;
@@ -41,7 +41,7 @@ export function registerTransactionListRoutes(app: FastifyInstance, ctx: AppCont
       summary: 'Filter transactions',
       body: ref('FilterRequest'),
       answers: { 200: listOf('Transaction') },
-      errors: ['GEN_BAD_REQUEST', 'GEN_VALIDATION_ERROR'],
+      errors: FILTER_ERRORS,
     }),
     async (request) => {
       const filter = parseFilterBody('transactions', request.body);

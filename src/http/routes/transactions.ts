@@ -10,7 +10,7 @@ import { ApiError } from '../../errors.js';
 import { parseTransactionRequest } from '../../ledger/transaction-request.js';
 import type { AppContext } from '../context.js';
 import { transactionView } from '../views.js';
-import { described } from '../openapi/route-schema.js';
+import { described, POSTING_ERRORS } from '../openapi/route-schema.js';
 import { object, ref, string } from '../openapi/components.js';
 
 const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not found');
@@ -31,18 +31,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
         'A split (sources or destinations) answers with its parent and each leg id. dry_run answers 200 with the projection and changes nothing.',
       body: ref('TransactionRequest'),
       answers: { 201: ref('Transaction'), 200: object({}, []) },
-      errors: [
-        'TXN_VALIDATION_ERROR',
-        'TXN_INVALID_AMOUNT',
-        'TXN_PRECISION_NOT_INTEGER',
-        'TXN_INVALID_DISTRIBUTION',
-        'TXN_INSUFFICIENT_FUNDS',
-        'TXN_DUPLICATE_REFERENCE',
-        'GEN_RESOURCE_LOCKED',
-        'GEN_VALIDATION_ERROR',
-        'GEN_BAD_REQUEST',
-        'BAL_NOT_FOUND',
-      ],
+      errors: POSTING_ERRORS,
     }),
     async (request, reply) => {
       const txn = parseTransactionRequest(request.body);
