@@ -33,6 +33,11 @@ export const ERROR_STATUS = {
   APIKEY_NOT_FOUND: 404,
   APIKEY_OWNER_REQUIRED: 400,
   APIKEY_INVALID: 400,
+  /** Kassa's own: rotating a key that is revoked, expired or already rotated. */
+  APIKEY_NOT_ROTATABLE: 409,
+
+  /** Kassa's own: a bad filter on GET /audit-events. */
+  AUDIT_INVALID_QUERY: 400,
 
   TXN_NOT_FOUND: 404,
   TXN_INSUFFICIENT_FUNDS: 400,

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// The `kassa` command: start | workers | migrate | events dead | events retry | keys create | --version.
+// The `kassa` command: start | workers | migrate | events dead | events retry | keys create | audit | secret | --version.
 import { Command } from 'commander';
-import { AdminError, createKey, deadDeliveries, retryDeliveries, type KeyRequest, type RetryResult } from './admin/operations.js';
+import {
+  AdminError,
+  auditEvents,
+  createKey,
+  deadDeliveries,
+  retryDeliveries,
+  type KeyRequest,
+  type RetryResult,
+} from './admin/operations.js';
+import { randomSecret } from './config/hygiene.js';
 import { callAdminSocket, startAdminSocket } from './admin/socket.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './log.js';
@@ -165,6 +174,33 @@ program
     const created = await adminCall({ method: 'POST', path: '/keys', body: request }, (db) => createKey(db, request));
     console.log(JSON.stringify(created, null, 2));
     console.error('kassa: store the key now: it is not shown again');
+  });
+
+program
+  .command('audit')
+  .description('print the audit log, newest first, one JSON object per line')
+  .option('--action <action>', 'only this action, e.g. api_key.created, master_key.used, auth.failure')
+  .option('--actor <actor>', 'only this actor: master, an API key id, anonymous or cli')
+  .option('--owner <owner>', 'only rows of this owner')
+  .option('--from <rfc3339>', 'from this time (inclusive)')
+  .option('--to <rfc3339>', 'until this time (exclusive)')
+  .option('--limit <n>', 'at most this many', '50')
+  .action(async (options: Record<string, string | undefined>) => {
+    const filters = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Record<
+      string,
+      string
+    >;
+    const rows = await adminCall({ method: 'GET', path: `/audit?${new URLSearchParams(filters)}` }, (db) =>
+      auditEvents(db, filters),
+    );
+    for (const row of rows) process.stdout.write(stringifyJson(row) + '\n');
+  });
+
+program
+  .command('secret')
+  .description('print a strong random key (for server.secret_key, a metrics token, ...)')
+  .action(() => {
+    process.stdout.write(randomSecret() + '\n');
   });
 
 program.parseAsync().catch((error: unknown) => {

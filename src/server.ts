@@ -10,7 +10,9 @@ import { InflightWorker } from './engine/inflight-worker.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { buildApp } from './http/app.js';
 import { startAdminSocket } from './admin/socket.js';
+import { configurationWarnings } from './config/hygiene.js';
 import { createLogger, type Logger } from './log.js';
+import { Metrics } from './metrics.js';
 import { DEFAULT_WORKER_OPTIONS, TransactionWorker } from './engine/worker.js';
 
 export interface RunningServer {
@@ -36,8 +38,13 @@ export function logStartWarnings(config: Config, logger: Logger): void {
       'SECURITY: authentication is disabled (server.secure=false): every request acts with master authority. ' +
         'Set BLNK_SERVER_SECURE=true and BLNK_SERVER_SECRET_KEY for production.',
     );
-  } else if (config.server.secret_key.length < 32) {
-    logger.warn('SECURITY: server.secret_key is shorter than 32 characters; use a longer master key');
+  }
+  for (const warning of configurationWarnings(config)) logger.warn(`SECURITY: ${warning}`);
+  if (config.server.previous_secret_keys.length > 0) {
+    logger.warn(
+      { previous_master_keys: config.server.previous_secret_keys.length },
+      'SECURITY: previous master keys are still accepted; remove them once kassa_master_key_uses_total{key="previous"} stops growing',
+    );
   }
   if (config.tokenization_secret && Buffer.byteLength(config.tokenization_secret, 'utf8') !== 32) {
     logger.warn('tokenization_secret is not exactly 32 bytes: identity tokenization is disabled');
@@ -64,9 +71,10 @@ export async function openMigratedDatabase(config: Config, logger?: Logger): Pro
 
 const EMBEDDED_IDLE_POLL_MS = 250;
 
-export function createWorker(config: Config, db: Database, logger: Logger): TransactionWorker {
+export function createWorker(config: Config, db: Database, logger: Logger, metrics?: Metrics): TransactionWorker {
   return new TransactionWorker(db, logger, {
     ...DEFAULT_WORKER_OPTIONS,
+    onBatchApplied: metrics && ((processed) => metrics.transactionBatchSize.observe(processed)),
     batch_size_max: Math.max(1, config.transaction.batch_size),
     // The embedded database has one process: nobody else enqueues, so accepts wake the worker and
     // the poll only has to notice scheduled items coming due.
@@ -94,7 +102,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? createLogger();
   logStartWarnings(config, logger);
   const db = await openMigratedDatabase(config, logger);
-  const worker = config.worker.enabled ? createWorker(config, db, logger) : undefined;
+  const metrics = new Metrics();
+  const worker = config.worker.enabled ? createWorker(config, db, logger, metrics) : undefined;
   const inflightWorker = config.worker.enabled ? new InflightWorker(db, logger) : undefined;
   // Asynchronous bulk batches are processed by the API process, as in Blnk (and by `kassa workers`).
   const bulkRunner = createBulkRunner(config, db, logger, worker && (() => worker.wake()));
@@ -106,6 +115,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     {
       config,
       db,
+      metrics,
       onTransactionsQueued: worker && (() => worker.wake()),
       onInflightActionsQueued: inflightWorker && (() => inflightWorker.wake()),
       onBulkBatchStored: () => bulkRunner.wake(),

@@ -1,6 +1,10 @@
-// What the operator's commands do (`kassa keys create`, `kassa events dead|retry`), on a database:
+// What the operator's commands do (`kassa keys create`, `kassa events dead|retry`, `kassa audit`), on a database:
 // the CLI runs them on the database it opens itself, or asks the running server to run them through
 // its admin socket (src/admin/socket.ts) when the server holds the embedded data folder.
+import { CLI_ACTOR } from '../audit/audit-log.js';
+import { parseAuditQuery } from '../audit/audit-query.js';
+import { listAuditEvents, type AuditEventRow } from '../db/audit-events.js';
+import { ApiError } from '../errors.js';
 import { createApiKey } from '../auth/api-keys.js';
 import type { Database, Queryable } from '../db/database.js';
 import { listDeadDeliveries, requeueDeadDeliveries, type DeadDelivery } from '../db/deliveries.js';
@@ -27,12 +31,16 @@ function checkKeyRequest(request: KeyRequest): void {
 
 export async function createKey(db: Database, request: KeyRequest): Promise<Record<string, unknown>> {
   checkKeyRequest(request);
-  const { row, key } = await createApiKey(db, {
-    name: request.name,
-    owner_id: request.owner,
-    scopes: request.scopes,
-    expires_at: request.expires,
-  });
+  const { row, key } = await createApiKey(
+    db,
+    {
+      name: request.name,
+      owner_id: request.owner,
+      scopes: request.scopes,
+      expires_at: request.expires,
+    },
+    CLI_ACTOR,
+  );
   return createdApiKeyView(row, key, request.expires);
 }
 
@@ -55,4 +63,14 @@ export async function retryDeliveries(db: Queryable, ids: readonly string[] | 'a
   const requeued = await requeueDeadDeliveries(db, ids);
   const done = new Set(requeued);
   return { requeued, unknown: ids === 'all' ? [] : [...new Set(ids)].filter((id) => !done.has(id)) };
+}
+
+/** The audit log for `kassa audit`: `filters` as GET /audit-events takes them (action, actor, owner, from, to, limit, offset). */
+export async function auditEvents(db: Queryable, filters: Record<string, string | undefined>): Promise<AuditEventRow[]> {
+  try {
+    return await listAuditEvents(db, parseAuditQuery(undefined, filters));
+  } catch (error) {
+    if (error instanceof ApiError) throw new AdminError(error.message);
+    throw error;
+  }
 }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Database } from '../db/database.js';
 import { parseJson, stringifyJson } from '../json.js';
 import type { Logger } from '../log.js';
-import { AdminError, createKey, deadDeliveries, retryDeliveries, type KeyRequest } from './operations.js';
+import { AdminError, auditEvents, createKey, deadDeliveries, retryDeliveries, type KeyRequest } from './operations.js';
 
 const SOCKET_NAME = 'admin.sock';
 /** Unix socket paths are limited to 107 bytes on Linux. */
@@ -63,6 +63,7 @@ async function route(db: Database, request: IncomingMessage): Promise<[number, u
     if (!ids) throw new AdminError('ids (strings) or all: true is required');
     return [200, await retryDeliveries(db, ids)];
   }
+  if (call === 'GET /audit') return [200, await auditEvents(db, Object.fromEntries(url.searchParams))];
   return [404, { error: `no such admin call: ${call}` }];
 }
 

@@ -3,7 +3,12 @@
 
 export type Principal =
   /** The master key, or any request when secure mode is off (`open`). */
-  | { kind: 'master'; open: boolean }
+  | {
+      kind: 'master';
+      open: boolean;
+      /** A previous master key (server.previous_secret_keys) was presented. */
+      previous?: boolean;
+    }
   | { kind: 'api_key'; api_key_id: string; owner_id: string; scopes: readonly string[]; expires_at?: string };
 
 /** Hook management is master-only (blnk-auth.md §6); the auth plugin enforces it by path for /hooks*. */

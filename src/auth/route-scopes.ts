@@ -16,6 +16,8 @@ export const RESOURCES = [
   'reconciliation',
   'metadata',
   'backup',
+  // Kassa's own: the audit log (GET /audit-events needs audit:read).
+  'audit',
 ] as const;
 
 export type Resource = (typeof RESOURCES)[number];
@@ -40,6 +42,7 @@ export const RESOURCE_BY_SEGMENT: Readonly<Record<string, Resource>> = {
   // Kassa deviations: Blnk leaves these to the master key by accident.
   'balances-snapshots': 'balances',
   'backup-s3': 'backup',
+  'audit-events': 'audit',
 };
 
 /** Paths that skip X-Blnk-Key (exact match, query string aside). `/metrics` has its own bearer token. */

@@ -1,6 +1,7 @@
 // blnk.json (current folder, or --config PATH) plus BLNK_* variables, environment winning;
 // validated once at start into one frozen Config. A bad value names its key.
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { CONFIG_KEYS, type ConfigKey } from './keys.js';
 import { parseGoDuration } from './duration.js';
 
@@ -26,6 +27,8 @@ export interface Config {
     port: number;
     secure: boolean;
     secret_key: string;
+    /** Master keys before a rotation: still accepted (each use audited) and still signing deliveries. */
+    previous_secret_keys: string[];
     metrics_bearer_token: string;
     max_request_body_size_mb: number;
     max_upload_size_mb: number;
@@ -51,8 +54,14 @@ export interface Config {
   queue: { max_retry_attempts: number; webhook_concurrency: number };
   /** Kassa's own: whether `kassa start` also runs the queue worker (`kassa workers` always does). */
   worker: { enabled: boolean };
+  /** Failed authentications per source address: over the threshold in the window, an alert and a block. */
+  security: { auth_failure_threshold: number; auth_failure_window_ms: number; auth_failure_block_ms: number };
+  /** Audit rows older than this are pruned; nothing else deletes one. */
+  audit: { retention_ms: number };
   /** Keys present in the file or environment that Kassa accepts and does not use. */
   ignored_keys: string[];
+  /** Where the configuration came from, for the start-time hygiene checks (src/config/hygiene.ts). */
+  source: { file: string | null; secrets_in_file: string[] };
 }
 
 type Raw = Record<string, unknown>;
@@ -83,6 +92,10 @@ function parseEnv(spec: ConfigKey, text: string): unknown {
     case 'string':
       return text.trim();
     case 'strings':
+      // A list of secrets with an empty entry is a slip (a stray comma), not something to guess at.
+      if (spec.secret && text.trim() !== '' && text.split(',').some((item) => item.trim() === '')) {
+        throw new ConfigError(`invalid value for ${spec.env} (${spec.path}): an entry is empty`);
+      }
       return splitList(text);
     case 'bool':
       if (GO_TRUE.has(text)) return true;
@@ -189,6 +202,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
   const values = new Map<string, unknown>();
   const ignored: string[] = [];
+  const secretsInFile: string[] = [];
   const known = new Map(CONFIG_KEYS.map((spec) => [spec.path, spec]));
   for (const [path, value] of Object.entries(file)) {
     const spec = known.get(path);
@@ -198,11 +212,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
     if (value === null) continue;
     values.set(path, checkFileValue(spec, value));
+    if (spec.secret && value !== '' && !(Array.isArray(value) && value.length === 0)) secretsInFile.push(path);
     if (!spec.used) ignored.push(path);
   }
   for (const spec of CONFIG_KEYS) {
     if (!spec.env) continue;
-    const text = env[spec.env];
+    const text = envText(spec, env);
     if (text === undefined) continue;
     values.set(spec.path, parseEnv(spec, text));
     if (!spec.used && !ignored.includes(spec.path)) ignored.push(spec.path);
@@ -253,6 +268,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       port,
       secure: get('server.secure'),
       secret_key: get('server.secret_key'),
+      previous_secret_keys: previousSecretKeys(get('server.previous_secret_keys'), get('server.secret_key')),
       metrics_bearer_token: get('server.metrics_bearer_token'),
       max_request_body_size_mb: maxBody > 0 ? maxBody : 5,
       max_upload_size_mb: get('server.max_upload_size_mb'),
@@ -285,7 +301,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
       webhook_concurrency: atLeast(get('queue.webhook_concurrency'), 1, 'queue.webhook_concurrency'),
     },
     worker: { enabled: get('worker.enabled') },
+    security: {
+      auth_failure_threshold: atLeast(get('security.auth_failure_threshold'), 1, 'security.auth_failure_threshold'),
+      auth_failure_window_ms: atLeast(get('security.auth_failure_window'), 1, 'security.auth_failure_window'),
+      auth_failure_block_ms: atLeast(get('security.auth_failure_block'), 0, 'security.auth_failure_block'),
+    },
+    audit: { retention_ms: atLeast(get('audit.retention'), 3_600_000, 'audit.retention') },
     ignored_keys: ignored,
+    source: { file: path !== null && existsSync(path) ? resolve(path) : null, secrets_in_file: secretsInFile },
   };
   if (config.server.secure && !config.server.secret_key) {
     throw new ConfigError(
@@ -293,6 +316,39 @@ export function loadConfig(options: LoadOptions = {}): Config {
     );
   }
   return deepFreeze(config);
+}
+
+/**
+ * The value of a variable, or for a secret the content of the file `<VAR>_FILE` names (the container
+ * secrets convention; one trailing newline dropped). Setting both is ambiguous: refuse to start.
+ */
+function envText(spec: ConfigKey, env: NodeJS.ProcessEnv): string | undefined {
+  const fileVariable = `${spec.env}_FILE`;
+  const file = spec.secret ? env[fileVariable] : undefined;
+  if (file === undefined || file === '') return env[spec.env!];
+  if (env[spec.env!] !== undefined) {
+    throw new ConfigError(`both ${spec.env} and ${fileVariable} are set (${spec.path}): set only one`);
+  }
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(`cannot read ${fileVariable} (${spec.path}): ${reason}`);
+  }
+}
+
+/** Each previous master key must be a real, distinct key beside a current one: a slip here locks operators out. */
+function previousSecretKeys(keys: string[], current: string): string[] {
+  const fail = (why: string) => {
+    throw new ConfigError(`invalid value for server.previous_secret_keys (BLNK_SERVER_PREVIOUS_SECRET_KEYS): ${why}`);
+  };
+  if (keys.length > 0 && current === '') fail('previous keys need a current server.secret_key');
+  for (const [index, key] of keys.entries()) {
+    if (key === current) fail(`entry ${index + 1} is the current secret key`);
+    if (keys.indexOf(key) !== index) fail(`entry ${index + 1} repeats an earlier entry`);
+    if (/[\s,]/.test(key)) fail(`entry ${index + 1} holds whitespace or a comma`);
+  }
+  return keys;
 }
 
 /** A previous secret that could never have made a token is a typo: refuse to start. */

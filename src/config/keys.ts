@@ -8,6 +8,8 @@ export interface ConfigKey {
   type: KeyType;
   default?: string | number | boolean | string[] | Record<string, string>;
   used: boolean;
+  /** A secret: also read from the file named by `<env>_FILE`, and never logged. */
+  secret?: boolean;
 }
 
 const key = (
@@ -18,6 +20,10 @@ const key = (
   used = true,
 ): ConfigKey => ({ path, env, type, default: defaultValue, used });
 const ignored = (path: string, env: string | undefined, type: KeyType): ConfigKey => key(path, env, type, undefined, false);
+const secret = (path: string, env: string, type: KeyType, defaultValue: ConfigKey['default']): ConfigKey => ({
+  ...key(path, env, type, defaultValue),
+  secret: true,
+});
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('project_name', 'BLNK_PROJECT_NAME', 'string', 'Blnk Server'),
@@ -25,14 +31,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   // Kassa's own: the pg_dump to run (its major version must be at least the server's).
   key('pg_dump_path', 'KASSA_PG_DUMP_PATH', 'string', 'pg_dump'),
   key('aws_access_key_id', 'BLNK_AWS_ACCESS_KEY_ID', 'string', ''),
-  key('aws_secret_access_key', 'BLNK_AWS_SECRET_ACCESS_KEY', 'string', ''),
+  secret('aws_secret_access_key', 'BLNK_AWS_SECRET_ACCESS_KEY', 'string', ''),
   key('s3_endpoint', 'BLNK_S3_ENDPOINT', 'string', ''),
   key('s3_bucket_name', 'BLNK_S3_BUCKET_NAME', 'string', ''),
   key('s3_region', 'BLNK_S3_REGION', 'string', ''),
   ignored('type_sense_key', 'BLNK_TYPESENSE_KEY', 'string'),
-  key('tokenization_secret', 'BLNK_TOKENIZATION_SECRET', 'string', ''),
+  secret('tokenization_secret', 'BLNK_TOKENIZATION_SECRET', 'string', ''),
   // Kassa's own: secrets used before a rotation, still tried when a token is opened (docs/operations.md).
-  key('tokenization_previous_secrets', 'KASSA_TOKENIZATION_PREVIOUS_SECRETS', 'strings', []),
+  secret('tokenization_previous_secrets', 'KASSA_TOKENIZATION_PREVIOUS_SECRETS', 'strings', []),
   ignored('enable_telemetry', 'BLNK_ENABLE_TELEMETRY', 'bool'),
   key('enable_observability', 'BLNK_ENABLE_OBSERVABILITY', 'bool', false),
   ignored('monitoring_dsn', 'BLNK_MONITORING_DSN', 'string'),
@@ -42,9 +48,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   ignored('server.domain', 'BLNK_SERVER_SSL_DOMAIN', 'string'),
   ignored('server.ssl_email', 'BLNK_SERVER_SSL_EMAIL', 'string'),
   key('server.secure', 'BLNK_SERVER_SECURE', 'bool', false),
-  key('server.secret_key', 'BLNK_SERVER_SECRET_KEY', 'string', ''),
+  secret('server.secret_key', 'BLNK_SERVER_SECRET_KEY', 'string', ''),
+  // Kassa's own: master keys before a rotation, still accepted and still signing (docs/operations.md).
+  secret('server.previous_secret_keys', 'BLNK_SERVER_PREVIOUS_SECRET_KEYS', 'strings', []),
   key('server.port', 'BLNK_SERVER_PORT', 'string', '5001'),
-  key('server.metrics_bearer_token', 'BLNK_METRICS_BEARER_TOKEN', 'string', ''),
+  secret('server.metrics_bearer_token', 'BLNK_METRICS_BEARER_TOKEN', 'string', ''),
   key('server.max_upload_size_mb', 'BLNK_SERVER_MAX_UPLOAD_SIZE_MB', 'int', 256),
   key('server.max_request_body_size_mb', 'BLNK_SERVER_MAX_REQUEST_BODY_SIZE_MB', 'int', 5),
   // Kassa's own: browser origins allowed to call the API (CORS); none by default.
@@ -52,7 +60,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   ignored('server.upload_whitelist', 'BLNK_UPLOAD_DOMAIN_WHITELIST', 'string'),
   ignored('server.upload_url_timeout_sec', 'BLNK_UPLOAD_URL_TIMEOUT_SEC', 'int'),
 
-  key('data_source.dns', 'BLNK_DATA_SOURCE_DNS', 'string', ''),
+  secret('data_source.dns', 'BLNK_DATA_SOURCE_DNS', 'string', ''),
   key('data_source.data_dir', 'KASSA_DATA_DIR', 'string', './.kassa'),
   key('worker.enabled', 'KASSA_WORKER_ENABLED', 'bool', true),
   key('data_source.max_open_conns', 'BLNK_DATABASE_MAX_OPEN_CONNS', 'int', 50),
@@ -76,6 +84,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('notification.retry_base_ms', 'KASSA_EVENTS_RETRY_BASE_MS', 'int', 1000),
   key('notification.retry_delay_max_ms', 'KASSA_EVENTS_RETRY_DELAY_MAX_MS', 'int', 3_600_000),
   key('notification.poll_interval_ms', 'KASSA_EVENTS_POLL_INTERVAL_MS', 'int', 200),
+
+  // Kassa's own: noticing attacks and keeping the audit log (docs/operations.md "Security operations").
+  key('security.auth_failure_threshold', 'KASSA_AUTH_FAILURE_THRESHOLD', 'int', 50),
+  key('security.auth_failure_window', 'KASSA_AUTH_FAILURE_WINDOW', 'duration_ms', 60_000),
+  key('security.auth_failure_block', 'KASSA_AUTH_FAILURE_BLOCK', 'duration_ms', 300_000),
+  key('audit.retention', 'KASSA_AUDIT_RETENTION', 'duration_ms', 365 * 24 * 3_600_000),
 
   key('rate_limit.requests_per_second', 'BLNK_RATE_LIMIT_RPS', 'float'),
   key('rate_limit.burst', 'BLNK_RATE_LIMIT_BURST', 'int'),
@@ -127,7 +141,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('account_number_generation.http_service.url', 'BLNK_ACCOUNTNUMBERGENERATION_HTTPSERVICE_URL', 'string', ''),
   // seconds, as Blnk's int; Kassa applies it (Blnk's client has none) with a default of 10.
   key('account_number_generation.http_service.timeout', 'BLNK_ACCOUNTNUMBERGENERATION_HTTPSERVICE_TIMEOUT', 'int', 10),
-  key(
+  secret(
     'account_number_generation.http_service.headers.Authorization',
     'BLNK_ACCOUNTNUMBERGENERATION_HTTPSERVICE_HEADERS_AUTHORIZATION',
     'string',

@@ -13,10 +13,15 @@ export interface ApiKeyRow {
   last_used_at: string | null;
   is_revoked: boolean;
   revoked_at: string | null;
+  /** Set when the key was rotated: it works until expires_at (the end of its grace period). */
+  rotated_at: string | null;
+  replaced_by: string | null;
+  last_source_address: string | null;
 }
 
 const COLUMNS =
-  'api_key_id, key_hash, key_prefix, name, owner_id, scopes, expires_at, created_at, last_used_at, is_revoked, revoked_at';
+  'api_key_id, key_hash, key_prefix, name, owner_id, scopes, expires_at, created_at, last_used_at, is_revoked, revoked_at, ' +
+  'rotated_at, replaced_by, last_source_address';
 
 export interface NewApiKey {
   api_key_id: string;
@@ -50,7 +55,7 @@ export async function listApiKeys(db: Queryable, owner_id: string): Promise<ApiK
 }
 
 /** Revokes the key only when it belongs to `owner_id`; false when no such key. Re-revoking moves revoked_at. */
-export async function revokeApiKey(db: Queryable, api_key_id: string, owner_id: string): Promise<boolean> {
+export async function markApiKeyRevoked(db: Queryable, api_key_id: string, owner_id: string): Promise<boolean> {
   const rows = await db.query(
     `UPDATE api_keys SET is_revoked = true, revoked_at = now() WHERE api_key_id = $1 AND owner_id = $2 RETURNING api_key_id`,
     [api_key_id, owner_id],
@@ -58,14 +63,59 @@ export async function revokeApiKey(db: Queryable, api_key_id: string, owner_id: 
   return rows.length > 0;
 }
 
-export async function touchApiKeys(db: Queryable, api_key_ids: readonly string[]): Promise<void> {
-  await db.query(`UPDATE api_keys SET last_used_at = now() WHERE api_key_id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [
-    JSON.stringify(api_key_ids),
+/** The key `api_key_id` of `owner_id`, locked for a change in this transaction; undefined when none. */
+export async function lockApiKey(tx: Queryable, api_key_id: string, owner_id: string): Promise<ApiKeyRow | undefined> {
+  const rows = await tx.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE api_key_id = $1 AND owner_id = $2 FOR UPDATE`, [
+    api_key_id,
+    owner_id,
   ]);
+  return rows[0];
+}
+
+/** Marks a key replaced by `replaced_by`, working for `grace_ms` more at most (never past its own expiry). */
+export async function markApiKeyRotated(
+  tx: Queryable,
+  api_key_id: string,
+  replaced_by: string,
+  grace_ms: number,
+): Promise<ApiKeyRow> {
+  const rows = await tx.query<ApiKeyRow>(
+    `UPDATE api_keys SET rotated_at = now(), replaced_by = $2,
+            expires_at = LEAST(expires_at, now() + make_interval(secs => $3))
+      WHERE api_key_id = $1 RETURNING ${COLUMNS}`,
+    [api_key_id, replaced_by, grace_ms / 1000],
+  );
+  return rows[0];
+}
+
+export interface KeyUse {
+  api_key_id: string;
+  source_address: string;
+}
+
+/** Writes when and from where each key was last used. */
+export async function touchApiKeys(db: Queryable, uses: readonly KeyUse[]): Promise<void> {
+  await db.query(
+    `UPDATE api_keys k SET last_used_at = now(), last_source_address = u.source_address
+       FROM jsonb_to_recordset($1::jsonb) AS u(api_key_id text, source_address text)
+      WHERE k.api_key_id = u.api_key_id`,
+    [JSON.stringify(uses)],
+  );
+}
+
+/** Records the sources; answers those never seen before for their key (by any process). */
+export async function addApiKeySources(tx: Queryable, uses: readonly KeyUse[]): Promise<KeyUse[]> {
+  return tx.query<KeyUse>(
+    `INSERT INTO api_key_sources (api_key_id, source_address)
+     SELECT u.api_key_id, u.source_address FROM jsonb_to_recordset($1::jsonb) AS u(api_key_id text, source_address text)
+      WHERE EXISTS (SELECT 1 FROM api_keys k WHERE k.api_key_id = u.api_key_id)
+     ON CONFLICT DO NOTHING RETURNING api_key_id, source_address`,
+    [JSON.stringify(uses)],
+  );
 }
 
 /**
- * Keys revoked at or after `since` minus `lookback_s` (database time; no `since`: the last
+ * Keys revoked or rotated at or after `since` minus `lookback_s` (database time; no `since`: the last
  * `lookback_s` seconds), and the database's current time to pass as the next `since`.
  */
 export async function recentlyRevokedApiKeys(
@@ -76,7 +126,8 @@ export async function recentlyRevokedApiKeys(
   const rows = await db.query<{ db_now: string; api_key_ids: string[] | null }>(
     `SELECT now() AS db_now,
             (SELECT jsonb_agg(api_key_id) FROM api_keys
-              WHERE is_revoked AND revoked_at >= COALESCE($1::timestamptz, now()) - make_interval(secs => $2)) AS api_key_ids`,
+              WHERE (is_revoked AND revoked_at >= COALESCE($1::timestamptz, now()) - make_interval(secs => $2))
+                 OR rotated_at >= COALESCE($1::timestamptz, now()) - make_interval(secs => $2)) AS api_key_ids`,
     [since, lookback_s],
   );
   return { db_now: rows[0].db_now, api_key_ids: rows[0].api_key_ids ?? [] };

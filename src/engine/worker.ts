@@ -14,6 +14,8 @@ export interface WorkerOptions {
   failure_backoff_ms: number;
   /** Consecutive non-transient failures of a single-item batch before that item is rejected. */
   poison_failures_max: number;
+  /** Told the size of each applied batch (the blnk_transaction_batch_size metric). */
+  onBatchApplied?: (processed: number) => void;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -109,6 +111,7 @@ export class TransactionWorker {
       }
       try {
         result = await applyDueBatch(this.db, this.batchSize);
+        if (result.processed > 0) this.options.onBatchApplied?.(result.processed);
         this.failures = 0;
         this.headFailures = 0;
         this.batchSize = this.options.batch_size_max;

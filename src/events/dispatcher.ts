@@ -57,9 +57,10 @@ export class Dispatcher {
     this.config = options.config;
     this.logger = options.logger.child({ component: 'dispatcher' });
     const { url, headers, timeout_ms } = options.config.notification.webhook;
-    this.webhook = { url, headers, timeout_ms, secret_key: options.config.server.secret_key };
+    const { secret_key, previous_secret_keys } = options.config.server;
+    this.webhook = { url, headers, timeout_ms, keys: { current: secret_key, previous: previous_secret_keys } };
     this.concurrency_max = options.config.queue.webhook_concurrency;
-    this.signing_key_id = signingKeyId(this.webhook.secret_key);
+    this.signing_key_id = signingKeyId(secret_key);
   }
 
   /** Registers this dispatcher (so that every process records events for it), then starts delivering. */
@@ -72,7 +73,7 @@ export class Dispatcher {
       HEARTBEAT_INTERVAL_MS,
     );
     this.heartbeatTimer.unref();
-    if (this.webhook.url && !this.webhook.secret_key) {
+    if (this.webhook.url && !this.webhook.keys.current) {
       this.logger.warn('server.secret_key is empty: webhooks are sent unsigned (no X-Blnk-Signature)');
     }
     if (!this.webhook.url) {
@@ -178,7 +179,7 @@ export class Dispatcher {
   }
 
   private async attemptHook(delivery: ClaimedHookDelivery): Promise<void> {
-    const result = await deliverHook(this.webhook.secret_key, delivery, this.abort.signal);
+    const result = await deliverHook(this.webhook.keys, delivery, this.abort.signal);
     const retries = Math.min(Math.max(delivery.retry_count, 0), HOOK_RETRIES_MAX);
     const outcome = this.outcome(result, delivery.attempts, 1 + retries);
     if (!(outcome.status === 'pending' && outcome.error === ABORTED)) {

@@ -5,7 +5,7 @@ import type { Queryable } from '../db/database.js';
 import { activeHookTypes, insertHookDeliveries, type ClaimedHookDelivery, type HookType } from '../db/hooks.js';
 import { stringifyJson } from '../json.js';
 import { describeFailure, postJson } from './post.js';
-import { signPayload, unixSeconds } from './signature.js';
+import { signatureHeaders, unixSeconds, type SigningKeys } from './signature.js';
 import { signalDeliveriesRecorded } from './signal.js';
 import type { AttemptResult } from './webhook.js';
 
@@ -94,7 +94,7 @@ export function hookAnswerSucceeded(status: number, body: string): boolean {
 }
 
 export async function deliverHook(
-  secret_key: string,
+  keys: SigningKeys,
   delivery: ClaimedHookDelivery,
   abort: AbortSignal,
 ): Promise<AttemptResult & { status?: number }> {
@@ -106,7 +106,7 @@ export async function deliverHook(
     'Content-Type': 'application/json',
     'X-Blnk-Timestamp': timestamp,
     // Hooks are always signed; an empty secret is an empty HMAC key (Blnk's rule).
-    'X-Blnk-Signature': signPayload(secret_key, timestamp, body),
+    ...signatureHeaders(keys, timestamp, body),
     'X-Hook-ID': delivery.hook_id,
     'X-Hook-Type': delivery.type,
     'X-Blnk-Delivery-Id': delivery.delivery_id,

@@ -19,7 +19,9 @@ export type EventName =
   | 'bulk_transaction.inflight'
   | 'bulk_transaction.failed'
   /** A queued commit or void that was answered 2xx and then refused or dropped by the worker. */
-  | 'inflight_action.refused';
+  | 'inflight_action.refused'
+  /** Kassa's own: failed authentications from one source address reached the threshold. */
+  | 'security.auth_failures';
 
 export interface PendingEvent {
   event: EventName;

@@ -2,13 +2,13 @@
 // signed afresh on every attempt, custom headers last so they may override. 2xx is success.
 import { stringifyJson } from '../json.js';
 import { describeFailure, postJson } from './post.js';
-import { signPayload, unixSeconds } from './signature.js';
+import { signatureHeaders, unixSeconds, type SigningKeys } from './signature.js';
 
 export interface WebhookSettings {
   url: string;
   headers: Readonly<Record<string, string>>;
-  /** Empty: deliveries go unsigned (Blnk's rule; the dispatcher warns at start). */
-  secret_key: string;
+  /** An empty current key: deliveries go unsigned (Blnk's rule; the dispatcher warns at start). */
+  keys: SigningKeys;
   timeout_ms: number;
 }
 
@@ -26,10 +26,10 @@ export function webhookBody(event: WebhookEvent): string {
 
 export function webhookHeaders(settings: WebhookSettings, event: WebhookEvent, body: string): Headers {
   const headers = new Headers({ 'Content-Type': 'application/json', 'X-Blnk-Delivery-Id': event.event_id });
-  if (settings.secret_key) {
+  if (settings.keys.current) {
     const timestamp = unixSeconds();
     headers.set('X-Blnk-Timestamp', timestamp);
-    headers.set('X-Blnk-Signature', signPayload(settings.secret_key, timestamp, body));
+    for (const [name, value] of Object.entries(signatureHeaders(settings.keys, timestamp, body))) headers.set(name, value);
   }
   // Set, not appended: a custom header replaces a signature header of the same name (as in Blnk).
   for (const [name, value] of Object.entries(settings.headers)) headers.set(name, value);

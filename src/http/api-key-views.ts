@@ -17,6 +17,12 @@ function record(row: ApiKeyRow, key: string, expires_at: string): Record<string,
     is_revoked: row.is_revoked,
   };
   if (row.revoked_at) view.revoked_at = row.revoked_at;
+  // Kassa's own: where the key was last used from, and its successor after a rotation.
+  if (row.last_source_address) view.last_source_address = row.last_source_address;
+  if (row.rotated_at) {
+    view.rotated_at = row.rotated_at;
+    view.replaced_by = row.replaced_by;
+  }
   return view;
 }
 

@@ -1,8 +1,8 @@
 // The Fastify app. Plugins in the order they act on a request, then one routes file per resource.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { AuditLog } from '../audit/audit-log.js';
 import { ApiKeyStore } from '../auth/api-keys.js';
 import type { Logger } from '../log.js';
-import { Metrics } from '../metrics.js';
 import type { AppContext } from './context.js';
 import { KASSA_VERSION } from '../version.js';
 import { registerOpenApi } from './openapi/plugin.js';
@@ -18,6 +18,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerServerMeta } from './plugins/server-meta.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerAuditRoutes } from './routes/audit-events.js';
 import { registerBackupRoutes } from './routes/backups.js';
 import { registerBalanceMonitorRoutes } from './routes/balance-monitors.js';
 import { registerBalanceHistoryRoutes } from './routes/balance-history.js';
@@ -49,9 +50,10 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
     frameworkErrors,
     clientErrorHandler,
   });
-  const metrics = new Metrics();
+  const { metrics } = ctx;
   const apiKeys = new ApiKeyStore(ctx.db, logger);
-  app.addHook('onClose', () => apiKeys.close());
+  const audit = new AuditLog(ctx.db, logger, ctx.config.audit.retention_ms);
+  app.addHook('onClose', () => Promise.all([apiKeys.close(), audit.close()]).then(() => undefined));
   registerRequestId(app);
   registerAccessLog(app);
   registerRequestMetrics(app, metrics);
@@ -64,7 +66,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerCors(app, ctx.config.server.cors_origins);
   const limiter = registerRateLimit(app, ctx.config.rate_limit, metrics);
   registerServerMeta(app);
-  registerAuth(app, { config: ctx.config, apiKeys, metrics, limiter });
+  registerAuth(app, { config: ctx.config, db: ctx.db, apiKeys, metrics, limiter, audit });
   // Before the routes: @fastify/swagger learns of each route as it is added.
   await registerOpenApi(app, KASSA_VERSION);
 
@@ -80,7 +82,8 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerTransactionListRoutes(app, ctx);
   registerBulkRoutes(app, ctx);
   registerApiKeyRoutes(app, ctx, apiKeys);
-  if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, metrics);
+  registerAuditRoutes(app, ctx);
+  if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, ctx.db, metrics);
   registerMetadataRoutes(app, ctx);
   registerBalanceHistoryRoutes(app, ctx);
   registerInflightRoutes(app, ctx);

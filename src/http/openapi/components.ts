@@ -190,8 +190,30 @@ const apiKey = object(
     last_used_at: time(),
     is_revoked: boolean(),
     revoked_at: time(),
+    last_source_address: string('Kassa: the address of the latest use'),
+    rotated_at: time('Kassa: when the key was rotated'),
+    replaced_by: string('Kassa: the key that replaced this one'),
+    rotated_from: string('Kassa, in a rotate answer: the key replaced'),
+    grace_period: string('Kassa, in a rotate answer: how long the replaced key keeps working'),
+    previous_key_expires_at: time('Kassa, in a rotate answer: when the replaced key stops working'),
   },
   ['api_key_id', 'key', 'name', 'owner_id', 'scopes', 'expires_at', 'created_at', 'is_revoked'],
+);
+
+const auditEvent = object(
+  {
+    audit_id: string('aud_ followed by a UUID'),
+    created_at: time('when the act happened; for a counted row, the first time in its minute'),
+    action: string('e.g. api_key.created, master_key.used, auth.failure'),
+    actor: string('master, an API key id, anonymous, or cli'),
+    owner_id: { type: ['string', 'null'] },
+    source_address: { type: ['string', 'null'] },
+    route: { type: ['string', 'null'], description: 'method and route pattern' },
+    outcome: string('success, an HTTP status, an error code, or alert'),
+    details: { type: 'object', description: 'ids and names only, never a secret' },
+    count: { type: 'integer', description: 'how many times in this row (counted rows grow during their minute)' },
+  },
+  ['audit_id', 'created_at', 'action', 'actor', 'outcome', 'details', 'count'],
 );
 
 const hook = object(
@@ -273,6 +295,7 @@ export const COMPONENTS = {
   Identity: identity,
   Account: account,
   ApiKey: apiKey,
+  AuditEvent: auditEvent,
   Hook: hook,
   BalanceMonitor: monitor,
   Error: errorEnvelope,

@@ -2,10 +2,18 @@
 // order (blnk-auth.md §2.2): public path -> open mode -> missing key -> master -> unknown key ->
 // expired or revoked -> unknown resource -> missing scope -> hooks are master-only -> principal.
 // The resource comes from the raw path before routing (src/auth/route-scopes.ts).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Kassa's own around it (docs/operations.md "Security operations"): previous master keys still
+// work and say so; every refusal and every master-key use is counted into the audit log; an address
+// with too many failed authentications raises security.auth_failures and may be blocked with 429.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf, auditActor, routeOf, type AuditLog } from '../../audit/audit-log.js';
+import { recordAudit } from '../../audit/audit-log.js';
 import type { ApiKeyStore } from '../../auth/api-keys.js';
-import { digestKey, isMasterDigest, masterDigest } from '../../auth/keys.js';
+import { AuthFailureWatch, type Crossing } from '../../auth/failure-watch.js';
+import { digestKey, isMasterDigest, KEY_HINT_LENGTH, masterDigest } from '../../auth/keys.js';
 import { HOOKS_MASTER_ONLY_MESSAGE, type Principal } from '../../auth/principal.js';
+import type { Database } from '../../db/database.js';
+import { recordEvent } from '../../events/outbox.js';
 import { isReadLikePost, requiredScope } from '../../auth/route-scopes.js';
 import { hasPermission } from '../../auth/scopes.js';
 import type { Config } from '../../config/config.js';
@@ -24,7 +32,17 @@ declare module 'fastify' {
 export const GENERATED_BY_FIELD = 'BLNK_GENERATED_BY';
 const METADATA_ROUTE = '/:id/metadata';
 const MASTER: Principal = { kind: 'master', open: false };
+const PREVIOUS_MASTER: Principal = { kind: 'master', open: false, previous: true };
 const OPEN_MASTER: Principal = { kind: 'master', open: true };
+const BLOCKED_MESSAGE = 'Too many failed authentications from this address; try again later';
+/** The shape of a Kassa API key: only such a key's first characters are kept as a hint of a failure. */
+const API_KEY_SHAPE = /^[A-Za-z0-9_-]{43}=$/;
+/** 401s: a key missing, unknown or no longer valid. What the failure watch counts. */
+const AUTHENTICATION_FAILURES: ReadonlySet<ErrorCode> = new Set([
+  'AUTH_MISSING_API_KEY',
+  'AUTH_INVALID_API_KEY',
+  'AUTH_EXPIRED_API_KEY',
+]);
 
 export interface RegisteredRoute {
   method: string;
@@ -40,24 +58,70 @@ export function routesOf(app: FastifyInstance): readonly RegisteredRoute[] {
 
 export interface AuthDependencies {
   config: Config;
+  db: Database;
   apiKeys: ApiKeyStore;
   metrics: Metrics;
   limiter: RequestLimiter;
+  audit: AuditLog;
 }
 
-export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics, limiter }: AuthDependencies): void {
-  const failures = metrics.counter(
-    'kassa_auth_failures_total',
-    'Requests refused by authentication or authorization, by error code.',
-  );
+/** The first characters of a presented key that looks like an API key; nothing of any other text. */
+function keyHintOf(presented: unknown): string | undefined {
+  return typeof presented === 'string' && API_KEY_SHAPE.test(presented) ? presented.slice(0, KEY_HINT_LENGTH) : undefined;
+}
+
+export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void {
+  const { config, apiKeys, metrics, limiter, audit } = deps;
+  const watch = new AuthFailureWatch({
+    threshold: config.security.auth_failure_threshold,
+    window_ms: config.security.auth_failure_window_ms,
+    block_ms: config.security.auth_failure_block_ms,
+  });
+  const alert = (request: FastifyRequest, crossing: Crossing) => {
+    metrics.authFailureAlerts.inc();
+    const data = {
+      source_address: request.ip,
+      failures: crossing.failures,
+      window_seconds: config.security.auth_failure_window_ms / 1000,
+      blocked_until: crossing.blocked_until_ms > 0 ? new Date(crossing.blocked_until_ms).toISOString() : null,
+      detected_at: new Date().toISOString(),
+    };
+    request.log.warn(data, 'SECURITY: failed authentications from one address reached the threshold');
+    const who = { actor: 'anonymous', owner_id: null, source_address: request.ip, route: null };
+    deps.db
+      .transaction(async (tx) => {
+        await recordAudit(tx, who, 'security.auth_failures', data, 'alert');
+        await recordEvent(tx, 'security.auth_failures', data);
+      })
+      .catch((error: unknown) => request.log.error({ err: error }, 'security alert not recorded'));
+  };
   const refuse = (request: FastifyRequest, path: string, code: ErrorCode, message: string): ApiError => {
-    failures.inc({ code });
+    metrics.authFailures.inc({ code });
     // Never the key: only what identifies the request.
     request.log.warn({ code, method: request.method, path, client_ip: request.ip }, 'authentication failed');
+    const who = { ...actorOf(request.principal), source_address: request.ip, route: routeOf(request) };
+    if (code === 'AUTH_INSUFFICIENT_PERMISSIONS') {
+      audit.count(who, 'api_key.scope_denied', code);
+    } else {
+      const key_hint = keyHintOf(request.headers['x-blnk-key']);
+      audit.count(who, 'auth.failure', code, key_hint ? { key_hint } : {});
+    }
+    if (AUTHENTICATION_FAILURES.has(code)) {
+      const crossing = watch.note(request.ip, Date.now());
+      if (crossing) alert(request, crossing);
+    }
     return new ApiError(code, message);
+  };
+  const refuseIfBlocked = (request: FastifyRequest, reply: FastifyReply) => {
+    const blocked_ms = watch.blockedFor(request.ip, Date.now());
+    if (blocked_ms === 0) return;
+    metrics.blockedRequests.inc();
+    reply.header('retry-after', String(Math.ceil(blocked_ms / 1000)));
+    throw new ApiError('GEN_RATE_LIMITED', BLOCKED_MESSAGE);
   };
 
   const master = masterDigest(config.server.secret_key);
+  const previousMasters = config.server.previous_secret_keys.map((key) => masterDigest(key));
   app.decorateRequest('principal', undefined);
   const routes: RegisteredRoute[] = [];
   registeredRoutes.set(app, routes);
@@ -74,6 +138,7 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics, l
       if (required.kind !== 'public') request.principal = OPEN_MASTER;
       return;
     }
+    refuseIfBlocked(request, reply);
     const presented = request.headers['x-blnk-key'];
     if (typeof presented !== 'string' || presented === '') {
       limiter.take(address, reply);
@@ -83,6 +148,13 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics, l
     if (isMasterDigest(digest, master)) {
       limiter.take('master', reply);
       request.principal = MASTER;
+      return;
+    }
+    const previous = previousMasters.findIndex((candidate) => isMasterDigest(digest, candidate));
+    if (previous >= 0) {
+      limiter.take('master', reply);
+      request.principal = PREVIOUS_MASTER;
+      request.log.warn({ previous_key: previous + 1 }, 'SECURITY: a previous master key was used; the current key replaces it');
       return;
     }
     const hash = digest.toString('hex');
@@ -96,8 +168,18 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics, l
       throw refuse(request, path, 'AUTH_EXPIRED_API_KEY', 'API key is expired or revoked');
     }
     limiter.take(`key:${verification.row.api_key_id}`, reply);
-    if (required.kind === 'unknown_resource') throw refuse(request, path, 'AUTH_UNKNOWN_RESOURCE', 'Unknown resource type');
     const { row } = verification;
+    // Set before the checks below so that their refusals name the key that was refused.
+    request.principal = {
+      kind: 'api_key',
+      api_key_id: row.api_key_id,
+      owner_id: row.owner_id,
+      scopes: row.scopes,
+      expires_at: row.expires_at,
+    };
+    metrics.apiKeyRequests.inc({ api_key_id: row.api_key_id });
+    apiKeys.noteUsed(row.api_key_id, auditActor(request));
+    if (required.kind === 'unknown_resource') throw refuse(request, path, 'AUTH_UNKNOWN_RESOURCE', 'Unknown resource type');
     if (!hasPermission(row.scopes, required.resource, required.action)) {
       throw refuse(
         request,
@@ -107,14 +189,19 @@ export function registerAuth(app: FastifyInstance, { config, apiKeys, metrics, l
       );
     }
     if (required.resource === 'hooks') throw refuse(request, path, 'AUTH_MASTER_KEY_REQUIRED', HOOKS_MASTER_ONLY_MESSAGE);
-    request.principal = {
-      kind: 'api_key',
-      api_key_id: row.api_key_id,
-      owner_id: row.owner_id,
-      scopes: row.scopes,
-      expires_at: row.expires_at,
-    };
-    apiKeys.noteUsed(row.api_key_id);
+  });
+
+  // Every use of the master key is counted into the audit log with its route and outcome.
+  app.addHook('onResponse', async (request, reply) => {
+    const principal = request.principal;
+    if (principal?.kind !== 'master' || principal.open) return;
+    const key = principal.previous ? 'previous' : 'current';
+    metrics.masterKeyUses.inc({ key });
+    audit.count(
+      auditActor(request),
+      principal.previous ? 'master_key.previous_used' : 'master_key.used',
+      String(reply.statusCode),
+    );
   });
 
   // What an API key creates says so: meta_data.BLNK_GENERATED_BY on every POST body it sends

@@ -31,7 +31,6 @@ export function registerRateLimit(app: FastifyInstance, settings: Config['rate_l
     idle_ttl_ms,
     buckets_max: BUCKETS_MAX,
   });
-  const limited = metrics.counter('kassa_rate_limited_total', 'Requests refused with 429 GEN_RATE_LIMITED.');
   const sweeper = setInterval(
     () => limiter.sweep(Date.now()),
     Math.min(Math.max(idle_ttl_ms, SWEEP_INTERVAL_MIN_MS), SWEEP_INTERVAL_MAX_MS),
@@ -40,7 +39,7 @@ export function registerRateLimit(app: FastifyInstance, settings: Config['rate_l
   app.addHook('onClose', async () => clearInterval(sweeper));
 
   const refuse = (bucket: string, reply: FastifyReply, now_ms: number): never => {
-    limited.inc();
+    metrics.rateLimited.inc();
     const retry_after_s = Math.max(1, limiter.retryAfterS(bucket, now_ms));
     reply.header('retry-after', String(retry_after_s));
     reply.header('ratelimit-limit', String(limiter.burst));

@@ -1,11 +1,13 @@
 // API key management (blnk-auth.md §4, §5). The endpoint scope was checked by the auth plugin;
 // here: body validation -> principal -> owner -> escalation -> storage, in that order.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createApiKey, type ApiKeyStore } from '../../auth/api-keys.js';
+import { auditActor } from '../../audit/audit-log.js';
+import { createApiKey, revokeApiKey, rotateApiKey, type ApiKeyStore } from '../../auth/api-keys.js';
 import { checkNoEscalation, effectiveOwner } from '../../auth/owners.js';
 import { isKnownScope } from '../../auth/scopes.js';
 import type { Principal } from '../../auth/principal.js';
-import { listApiKeys, revokeApiKey } from '../../db/api-keys.js';
+import { formatGoDuration, parseGoDuration } from '../../config/duration.js';
+import { listApiKeys } from '../../db/api-keys.js';
 import { ApiError } from '../../errors.js';
 import { isRfc3339, ZERO_TIME } from '../../time.js';
 import { createdApiKeyView, listedApiKeyView } from '../api-key-views.js';
@@ -52,10 +54,31 @@ function checkKeyTerms(principal: Principal, { scopes, expires_at }: CreateKeyBo
       `scopes: unknown scope ${JSON.stringify(unknown)}; use <resource>:<read|write|delete|*> with a known resource or *`,
     );
   }
+  checkNotOutlived(principal, expires_at);
+}
+
+/** A key minted by another key may not outlive it. */
+function checkNotOutlived(principal: Principal, expires_at: string): void {
   if (principal.kind !== 'api_key' || principal.expires_at === undefined) return;
   if (Date.parse(expires_at) > Date.parse(principal.expires_at)) {
     throw invalidKey(`expires_at: cannot be later than the creating key's expires_at (${principal.expires_at})`);
   }
+}
+
+/** Kassa's own default: the replaced key keeps working this long unless the body says otherwise. */
+export const DEFAULT_GRACE_PERIOD_MS = 24 * 3_600_000;
+
+/** `{"grace_period": "<Go duration>"}`, optional, zero or more; no body at all is the default. */
+export function parseRotateBody(raw: unknown): number {
+  if (raw === undefined || raw === null) return DEFAULT_GRACE_PERIOD_MS;
+  const body = bodyObject(raw);
+  if (body.grace_period === undefined) return DEFAULT_GRACE_PERIOD_MS;
+  const grace_ms = typeof body.grace_period === 'string' ? parseGoDuration(body.grace_period) : undefined;
+  if (grace_ms === undefined || !Number.isFinite(grace_ms)) {
+    throw invalidKey('grace_period: must be a duration such as "24h", "90m" or "0s"');
+  }
+  if (grace_ms < 0) throw invalidKey('grace_period: must not be negative');
+  return grace_ms;
 }
 
 function principalOf(request: FastifyRequest): Principal {
@@ -91,12 +114,11 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext, apiK
       const owner_id = effectiveOwner(principal, body.owner);
       checkNoEscalation(principal, body.scopes);
       checkKeyTerms(principal, body);
-      const { row, key } = await createApiKey(ctx.db, {
-        name: body.name,
-        owner_id,
-        scopes: body.scopes,
-        expires_at: body.expires_at,
-      });
+      const { row, key } = await createApiKey(
+        ctx.db,
+        { name: body.name, owner_id, scopes: body.scopes, expires_at: body.expires_at },
+        auditActor(request),
+      );
       return reply.status(201).send(createdApiKeyView(row, key, body.expires_at));
     },
   );
@@ -128,11 +150,53 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext, apiK
     }),
     async (request, reply) => {
       const owner_id = effectiveOwner(principalOf(request), ownerQuery(request));
-      if (!(await revokeApiKey(ctx.db, request.params.id, owner_id))) {
+      if (!(await revokeApiKey(ctx.db, request.params.id, owner_id, auditActor(request)))) {
         throw new ApiError('APIKEY_NOT_FOUND', 'API key not found');
       }
       apiKeys.forget(request.params.id);
       return reply.status(204).send();
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api-keys/:id/rotate',
+    described({
+      tags: ['API keys'],
+      summary: 'Rotate an API key: a new key with the same terms; the old one works for the grace period (Kassa)',
+      params: { id: 'api key id' },
+      query: { owner: string() },
+      body: object({ grace_period: string('Go duration, default 24h; 0s ends the old key now') }),
+      answers: { 201: ref('ApiKey') },
+      errors: [
+        'APIKEY_NOT_FOUND',
+        'APIKEY_INVALID',
+        'APIKEY_NOT_ROTATABLE',
+        'APIKEY_OWNER_REQUIRED',
+        'AUTH_CROSS_OWNER_ACCESS',
+        'AUTH_SCOPE_ESCALATION',
+        'AUTH_MISSING_PRINCIPAL',
+      ],
+    }),
+    async (request, reply) => {
+      const grace_ms = parseRotateBody(request.body);
+      const principal = principalOf(request);
+      const owner_id = effectiveOwner(principal, ownerQuery(request));
+      const rotation = await rotateApiKey(
+        ctx.db,
+        { api_key_id: request.params.id, owner_id, grace_ms },
+        auditActor(request),
+        (old) => {
+          checkNoEscalation(principal, old.scopes);
+          checkNotOutlived(principal, old.expires_at);
+        },
+      );
+      apiKeys.forget(rotation.old.api_key_id);
+      return reply.status(201).send({
+        ...createdApiKeyView(rotation.row, rotation.key, rotation.row.expires_at),
+        rotated_from: rotation.old.api_key_id,
+        grace_period: formatGoDuration(grace_ms),
+        previous_key_expires_at: rotation.old.expires_at,
+      });
     },
   );
 }

@@ -3,6 +3,7 @@ import { Backups } from '../../backups/backup.js';
 import { BackupError } from '../../backups/errors.js';
 import { ApiError } from '../../errors.js';
 import type { AppContext } from '../context.js';
+import { auditActor, recordAudit } from '../../audit/audit-log.js';
 import { described } from '../openapi/route-schema.js';
 import { string } from '../openapi/components.js';
 
@@ -39,12 +40,15 @@ export function registerBackupRoutes(app: FastifyInstance, ctx: AppContext): voi
       errors: ['ADMIN_BACKUP_FAILED', 'GEN_CONFLICT', 'GEN_BAD_REQUEST'],
     });
     app.get(path, doc, async (request, reply) => {
+      const destination = path === '/backup' ? 'disk' : 's3';
       try {
         await run();
       } catch (error) {
+        await recordAudit(ctx.db, auditActor(request), 'backup.created', { destination }, 'failed').catch(() => undefined);
         if (error instanceof ApiError) throw error;
         throw backupFailed(error, request.log);
       }
+      await recordAudit(ctx.db, auditActor(request), 'backup.created', { destination });
       // Blnk answers the JSON string
       return reply.type('application/json; charset=utf-8').send('"backup successful"');
     });

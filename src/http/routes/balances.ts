@@ -110,6 +110,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
           await recordEvent(tx, 'balance.created', balance);
           return balance;
         });
+        ctx.metrics.balanceCreated.inc();
         return reply.status(201).send(view);
       } catch (error) {
         if (isSqlError(error, SQLSTATE.foreignKeyViolation)) {

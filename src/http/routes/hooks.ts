@@ -8,6 +8,7 @@ import { deleteHook, findHook, insertHook, listHooks, replaceHook, type HookFiel
 import { HOOK_TYPES, registrationProblem, withRegistrationDefaults } from '../../events/hook-rules.js';
 import { ZERO_TIME, isRfc3339 } from '../../time.js';
 import type { AppContext } from '../context.js';
+import { audited, auditActor } from '../../audit/audit-log.js';
 import { isPlainObject } from '../validation.js';
 import { described } from '../openapi/route-schema.js';
 import { arrayOf, object, ref, string, boolean, messageAnswer } from '../openapi/components.js';
@@ -74,6 +75,18 @@ function parseHook(body: unknown): HookFields {
   };
 }
 
+/** What the audit log keeps of a hook: never its full URL, whose path or query may hold a token. */
+function hookAudit(row: HookRow | undefined): Record<string, unknown> | undefined {
+  if (!row) return undefined;
+  let origin: string | undefined;
+  try {
+    origin = new URL(row.url).origin;
+  } catch {
+    origin = undefined;
+  }
+  return { hook_id: row.id, name: row.name, type: row.type, active: row.active, url_origin: origin };
+}
+
 export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.register(async (scope) => {
     // A malformed body is HOOK_INVALID here, not the generic GEN_MALFORMED_REQUEST.
@@ -103,7 +116,13 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void 
         // Our deviation: Blnk answers these 500 HOOK_OPERATION_FAILED; they are the client's input, so 4xx.
         const problem = registrationProblem(fields);
         if (problem) throw hookError('HOOK_INVALID', 'INVALID_INPUT', `failed to register hook: ${problem}`);
-        const row = await insertHook(ctx.db, { ...fields, id: fields.id || newId('hook') });
+        const row = await audited(
+          ctx.db,
+          auditActor(request),
+          'hook.created',
+          (tx) => insertHook(tx, { ...fields, id: fields.id || newId('hook') }),
+          hookAudit,
+        );
         // A client-supplied id that is taken is refused (Blnk would overwrite that hook).
         if (!row) throw hookError('GEN_CONFLICT', 'INVALID_INPUT', 'failed to register hook: a hook with this id exists');
         return reply.status(201).send(hookView(row));
@@ -122,7 +141,13 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void 
       }),
       async (request) => {
         const fields = parseHook(request.body);
-        const row = await replaceHook(ctx.db, { ...fields, id: request.params.id });
+        const row = await audited(
+          ctx.db,
+          auditActor(request),
+          'hook.updated',
+          (tx) => replaceHook(tx, { ...fields, id: request.params.id }),
+          hookAudit,
+        );
         if (!row) throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to update hook');
         return hookView(row);
       },
@@ -171,7 +196,15 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void 
         errors: ['HOOK_NOT_FOUND', 'AUTH_MASTER_KEY_REQUIRED'],
       }),
       async (request) => {
-        if (!(await deleteHook(ctx.db, request.params.id))) {
+        const id = request.params.id;
+        const deleted = await audited(
+          ctx.db,
+          auditActor(request),
+          'hook.deleted',
+          (tx) => deleteHook(tx, id),
+          (done) => (done ? { hook_id: id } : undefined),
+        );
+        if (!deleted) {
           throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to delete hook');
         }
         return { message: 'hook deleted successfully' };

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { isSqlError, SQLSTATE } from '../../db/database.js';
@@ -21,6 +21,7 @@ import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, optionalString } from '../validation.js';
 import { identityView } from '../views.js';
 import { Tokenizer } from '../../identities/tokenizer.js';
+import { audited, auditActor } from '../../audit/audit-log.js';
 import { detokenizeFields, fieldsOfColumns, tokenizedFields, tokenizeFields } from '../../identities/tokenization.js';
 import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, messageAnswer, listQuery } from '../openapi/components.js';
@@ -226,6 +227,15 @@ const DETOKENIZE_ERRORS: ErrorCode[] = [
 ];
 
 function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, tokenizer: Tokenizer): void {
+  // Every detokenization is in the audit log (the field names, never a value) before the answer leaves.
+  const detokenizeAudited = (request: FastifyRequest<{ Params: { id: string } }>, fields: readonly string[]) =>
+    audited(
+      ctx.db,
+      auditActor(request),
+      'identity.detokenized',
+      (tx) => detokenizeFields(tx, tokenizer, request.params.id, fields),
+      (values) => ({ identity_id: request.params.id, fields: Object.keys(values) }),
+    );
   app.get<{ Params: { id: string } }>(
     '/identities/:id/tokenized-fields',
     described({
@@ -284,7 +294,7 @@ function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, token
     }),
     async (request) => {
       const { field } = request.params;
-      const values = await detokenizeFields(ctx.db, tokenizer, request.params.id, [field]);
+      const values = await detokenizeAudited(request, [field]);
       return { field, value: values[field] };
     },
   );
@@ -299,8 +309,6 @@ function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, token
       answers: { 200: object({ fields: { type: 'object', additionalProperties: string() } }) },
       errors: DETOKENIZE_ERRORS,
     }),
-    async (request) => ({
-      fields: await detokenizeFields(ctx.db, tokenizer, request.params.id, fieldList(request.body)),
-    }),
+    async (request) => ({ fields: await detokenizeAudited(request, fieldList(request.body)) }),
   );
 }

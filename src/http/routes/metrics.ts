@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
 import { secretMatches } from '../../auth/keys.js';
 import { ApiError } from '../../errors.js';
+import type { Database } from '../../db/database.js';
 import type { Metrics } from '../../metrics.js';
 import { described } from '../openapi/route-schema.js';
 import { string } from '../openapi/components.js';
@@ -29,7 +30,7 @@ function checkBearer(request: FastifyRequest, server: Config['server']): void {
   }
 }
 
-export function registerMetricsRoute(app: FastifyInstance, config: Config, metrics: Metrics): void {
+export function registerMetricsRoute(app: FastifyInstance, config: Config, db: Database, metrics: Metrics): void {
   app.get(
     '/metrics',
     described({
@@ -41,7 +42,11 @@ export function registerMetricsRoute(app: FastifyInstance, config: Config, metri
     }),
     async (request, reply) => {
       checkBearer(request, config.server);
-      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render());
+      // A database that does not answer leaves its gauges at their last values: the rest still shows.
+      await metrics
+        .readDatabase(db)
+        .catch((error: unknown) => request.log.warn({ err: error }, 'metrics: database gauges not read'));
+      return reply.type(metrics.registry.contentType).send(await metrics.render());
     },
   );
 }
