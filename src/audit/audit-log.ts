@@ -4,6 +4,7 @@
 // scope denials) are counted in memory and added every second to one row per action, actor, source,
 // route, outcome and minute, so a flood of requests cannot flood the table. Details never hold a
 // secret, a key or PII: callers pass names and ids only.
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.js';
 import type { Database, Queryable } from '../db/database.js';
@@ -113,9 +114,10 @@ export class AuditLog {
     const overflow = this.pending.size >= PENDING_BUCKETS_MAX;
     const bucketWho = overflow ? { actor: who.actor, owner_id: null, source_address: null, route: null } : who;
     const bucketDetails = overflow ? { overflow: true } : details;
-    const bucket = [minute, action, outcome, bucketWho.actor, bucketWho.owner_id, bucketWho.source_address, bucketWho.route]
-      .concat(JSON.stringify(bucketDetails))
-      .join('\u0000');
+    // A digest names the row: fixed length, whatever the route or details hold.
+    const bucket = createHash('sha256')
+      .update(JSON.stringify([minute, action, outcome, bucketWho, bucketDetails]))
+      .digest('hex');
     const existing = this.pending.get(bucket);
     if (existing) existing.count += 1;
     else
