@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { spawnKassa, startKassa, type KassaProcess } from '../support/kassa.js';
-import { MASTER_KEY, SECURE_ENV, assertAuthError } from '../support/keys.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { MASTER_KEY, SECURE_ENV, assertAuthError, createKey } from '../support/keys.js';
 
 const TOKEN = 'metrics-token-0123456789';
 
@@ -62,6 +64,69 @@ describe('/metrics with a bearer token, in a separate process', () => {
     const output = kassa.output();
     assert.match(output, logged);
     for (const secret of [secretish, MASTER_KEY, TOKEN, 'query-secret']) assert.ok(!output.includes(secret), secret);
+  });
+});
+
+describe('what /metrics shows (prom-client)', () => {
+  test('latency by route, auth and key use, batches, queue, outbox and process metrics; alert rules use only these', async () => {
+    const kassa = await startKassa({
+      env: { ...SECURE_ENV, BLNK_ENABLE_OBSERVABILITY: 'true', BLNK_METRICS_BEARER_TOKEN: TOKEN },
+    });
+    try {
+      const master = kassa.http.with({ 'X-Blnk-Key': MASTER_KEY });
+      const key = await createKey(master, { owner: 'm', scopes: ['ledgers:read'] });
+      assert.equal((await key.http.get('/ledgers')).status, 200);
+      assert.equal((await master.get('/no/such/route/secret-path')).status, 404);
+      const ledger = (await master.post('/ledgers', { name: 'm' })).body.ledger_id;
+      const balance = (await master.post('/balances', { ledger_id: ledger, currency: 'USD' })).body.balance_id;
+      const queued = await master.post('/transactions', {
+        amount: 1,
+        precision: 1,
+        currency: 'USD',
+        reference: 'metrics-queued',
+        description: 'queued',
+        source: '@world',
+        destination: balance,
+        allow_overdraft: true,
+      });
+      assert.equal(queued.status, 201, queued.text);
+      const read = async () => (await kassa.http.get('/metrics', { Authorization: `Bearer ${TOKEN}` })).text;
+      let text = await read();
+      for (let waited_ms = 0; !/^blnk_transaction_batch_size_count [1-9]/m.test(text) && waited_ms < 10_000; waited_ms += 200) {
+        await sleep(200);
+        text = await read();
+      }
+      assert.match(text, /^blnk_transaction_batch_size_count [1-9]\d*$/m);
+      assert.match(text, /^blnk_balance_created_total 1$/m);
+      assert.match(
+        text,
+        /^kassa_http_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/ledgers",status="200"\} \d+$/m,
+      );
+      assert.match(text, /^kassa_http_request_duration_seconds_count\{method="GET",route="\(unmatched\)",status="404"\} 1$/m);
+      assert.match(text, new RegExp(`^kassa_api_key_requests_total\\{api_key_id="${key.api_key_id}"\\} 1$`, 'm'));
+      assert.match(text, /^kassa_master_key_uses_total\{key="current"\} [1-9]\d*$/m);
+      assert.match(text, /^kassa_queue_depth \d+$/m);
+      assert.match(text, /^kassa_queue_oldest_age_seconds [\d.e-]+$/m);
+      assert.match(text, /^kassa_outbox_backlog\{kind="webhook"\} \d+$/m);
+      assert.match(text, /^kassa_dead_deliveries\{kind="hook"\} 0$/m);
+      for (const name of ['nodejs_eventloop_lag_p99_seconds', 'process_resident_memory_bytes', 'nodejs_gc_duration_seconds']) {
+        assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
+      }
+      for (const secret of [MASTER_KEY, TOKEN, key.key, 'secret-path']) assert.ok(!text.includes(secret), secret);
+
+      // Every metric the example alert rules use is one Kassa serves.
+      const rules = parseYaml(readFileSync('docs/prometheus-alerts.yml', 'utf8'));
+      const expressions: string[] = rules.groups.flatMap((group: any) => group.rules.map((rule: any) => rule.expr));
+      assert.ok(expressions.length >= 5);
+      const served = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]));
+      for (const expression of expressions) {
+        const names = [...expression.matchAll(/\b((?:kassa|blnk|nodejs|process)_[a-z0-9_]+)/g)].map((match) => match[1]);
+        assert.ok(names.length > 0, expression);
+        for (const name of names) assert.ok(served.has(name), `${name} in "${expression}" is not served`);
+      }
+    } finally {
+      await kassa.close();
+    }
   });
 });
 

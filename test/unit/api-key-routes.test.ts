@@ -31,6 +31,7 @@ test('R7: no principal, no key management', async () => {
     app.inject({ method: 'POST', url: '/api-keys', payload: body }),
     app.inject({ method: 'GET', url: '/api-keys?owner=o' }),
     app.inject({ method: 'DELETE', url: '/api-keys/api_key_x?owner=o' }),
+    app.inject({ method: 'POST', url: '/api-keys/api_key_x/rotate?owner=o', payload: {} }),
   ];
   for (const res of await Promise.all(requests)) {
     assert.equal(res.statusCode, 401, res.body);

@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isReadLikePost, requiredScope } from '../../src/auth/route-scopes.js';
+import { isKnownScope } from '../../src/auth/scopes.js';
 
 function scopeOf(method: string, path: string): string {
   const required = requiredScope(method, path);
@@ -44,6 +45,9 @@ const TABLE: [string, string, string][] = [
   ['POST', '/accounts/filter', 'accounts:write'],
   ['GET', '/backup', 'backup:read'],
   ['GET', '/backup-s3', 'backup:read'],
+  ['GET', '/audit-events', 'audit:read'],
+  ['POST', '/audit-events', 'audit:write'],
+  ['POST', '/api-keys/api_key_1/rotate', 'api-keys:write'],
   ['POST', '/search/ledgers', 'search:write'],
   ['POST', '/multi-search', 'search:write'],
   ['GET', '/search/reindex', 'search:read'],
@@ -103,4 +107,9 @@ describe('read-like POSTs (no BLNK_GENERATED_BY)', () => {
       assert.ok(!isReadLikePost(path), path);
     }
   });
+});
+
+test('audit:read is a scope a key can be given; audit:* and *:read cover it', () => {
+  for (const scope of ['audit:read', 'audit:*']) assert.ok(isKnownScope(scope), scope);
+  assert.ok(!isKnownScope('audit-events:read'), 'the resource is audit, not the path segment');
 });

@@ -57,7 +57,10 @@ function drain(raw: IncomingMessage): Promise<void> {
 }
 
 async function send(apiError: ApiError, error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  if (apiError.status === 503 || apiError.status === 429) reply.header('retry-after', String(RETRY_AFTER_S));
+  // A default only: the rate limiter and the failure block know better when to come back.
+  if ((apiError.status === 503 || apiError.status === 429) && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', String(RETRY_AFTER_S));
+  }
   if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') await drain(request.raw);
   return reply.status(apiError.status).send(apiError.body());
 }
