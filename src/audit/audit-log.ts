@@ -39,12 +39,12 @@ export interface AuditActor {
 
 export const CLI_ACTOR: AuditActor = { actor: 'cli', owner_id: null, source_address: null, route: null };
 
-export function actorOf(principal: Principal | undefined): Pick<AuditActor, 'actor' | 'owner_id'> {
+function actorOf(principal: Principal | undefined): Pick<AuditActor, 'actor' | 'owner_id'> {
   if (principal?.kind === 'api_key') return { actor: principal.api_key_id, owner_id: principal.owner_id };
   return { actor: principal?.kind === 'master' ? 'master' : 'anonymous', owner_id: null };
 }
 
-export function routeOf(request: FastifyRequest): string {
+function routeOf(request: FastifyRequest): string {
   return `${request.method} ${request.routeOptions.url ?? '(unmatched)'}`;
 }
 

@@ -3,6 +3,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseJson } from '../../src/json.js';
+import { verifyKassaSignature } from '../../src/events/signature.js';
 
 export interface ReceivedRequest {
   path: string;
@@ -101,4 +102,19 @@ export async function eventually<T>(
 /** Waits `ms` so that something that should not happen has a chance to (only for negative checks). */
 export function settle(ms = 1_000): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Would a receiver holding `secret` accept this delivery? From X-Blnk-Signature, and with `previous`
+ * also from X-Blnk-Signature-Previous (a master-key rotation).
+ */
+export function signedBy(secret: string, request: ReceivedRequest, options: { previous?: boolean } = {}): boolean {
+  return verifyKassaSignature({
+    secret,
+    timestamp: request.headers['x-blnk-timestamp'] as string | undefined,
+    signature: request.headers['x-blnk-signature'] as string | undefined,
+    previous_signatures: options.previous ? (request.headers['x-blnk-signature-previous'] as string | undefined) : undefined,
+    rawBody: request.rawBody,
+    tolerance_s: 300,
+  });
 }

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { signPayload, verifyKassaSignature } from '../../src/events/signature.js';
+import { signatureHeaders, signPayload, verifyKassaSignature } from '../../src/events/signature.js';
 import { hookAnswerSucceeded } from '../../src/events/hooks.js';
 import { retryDelayMs } from '../../src/events/backoff.js';
 import { registrationProblem, withRegistrationDefaults } from '../../src/events/hook-rules.js';
@@ -28,6 +28,45 @@ describe('signature', () => {
         assert.ok(!verifyKassaSignature({ ...check, now_s: ts - 301 }), 'from the future');
       }),
     );
+  });
+
+  test('during a rotation, a receiver holding any of the keys verifies through either header', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1 }),
+        fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 3 }),
+        fc.string(),
+        fc.string({ minLength: 1 }),
+        (current, previous, body, stranger) => {
+          fc.pre(!previous.includes(current) && stranger !== current && !previous.includes(stranger));
+          const headers = signatureHeaders({ current, previous }, '1000', body);
+          const check = (secret: string, previous_signatures?: string) =>
+            verifyKassaSignature({
+              secret,
+              timestamp: '1000',
+              signature: headers['X-Blnk-Signature'],
+              previous_signatures,
+              rawBody: body,
+              tolerance_s: 300,
+              now_s: 1000,
+            });
+          assert.equal(headers['X-Blnk-Signature'], signPayload(current, '1000', body));
+          assert.equal(headers['X-Blnk-Signature-Previous'].split(',').length, previous.length);
+          assert.ok(check(current));
+          for (const key of previous) {
+            assert.ok(check(key, headers['X-Blnk-Signature-Previous']), 'an old key matches its previous signature');
+            assert.ok(!check(key), 'without the previous header, an old key matches nothing');
+          }
+          assert.ok(!check(stranger, headers['X-Blnk-Signature-Previous']));
+          assert.ok(
+            !check(stranger, `zz,,${headers['X-Blnk-Signature-Previous']},not-hex`),
+            'junk entries are skipped, not trusted',
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+    assert.deepEqual(Object.keys(signatureHeaders({ current: 'k', previous: [] }, '1', 'b')), ['X-Blnk-Signature']);
   });
 
   test('refuses missing or malformed headers without throwing', () => {

@@ -34,3 +34,7 @@ CREATE TABLE api_key_sources (
   first_seen_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (api_key_id, source_address)
 );
+
+-- /metrics counts dead deliveries at every scrape: an index keeps that off the delivered rows.
+CREATE INDEX outbox_events_dead_idx ON outbox_events (seq) WHERE status = 'dead';
+CREATE INDEX hook_deliveries_dead_idx ON hook_deliveries (seq) WHERE status = 'dead';

@@ -6,8 +6,7 @@
 // work and say so; every refusal and every master-key use is counted into the audit log; an address
 // with too many failed authentications raises security.auth_failures and may be blocked with 429.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { actorOf, auditActor, routeOf, type AuditLog } from '../../audit/audit-log.js';
-import { recordAudit } from '../../audit/audit-log.js';
+import { auditActor, recordAudit, type AuditLog } from '../../audit/audit-log.js';
 import type { ApiKeyStore } from '../../auth/api-keys.js';
 import { AuthFailureWatch, type Crossing } from '../../auth/failure-watch.js';
 import { digestKey, isMasterDigest, KEY_HINT_LENGTH, masterDigest } from '../../auth/keys.js';
@@ -99,7 +98,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void
     metrics.authFailures.inc({ code });
     // Never the key: only what identifies the request.
     request.log.warn({ code, method: request.method, path, client_ip: request.ip }, 'authentication failed');
-    const who = { ...actorOf(request.principal), source_address: request.ip, route: routeOf(request) };
+    const who = auditActor(request);
     if (code === 'AUTH_INSUFFICIENT_PERMISSIONS') {
       audit.count(who, 'api_key.scope_denied', code);
     } else {
