@@ -28,7 +28,11 @@ test('flags in meta_data.tokenized_fields become the tokenized_fields column', a
          ('idt_d', 'Ada', '{"tokenized_fields": "not a map"}')`,
     );
     const said: string[] = [];
-    const applied = await migrate(db, migrations, ({ migration }, message) => said.push(`${message} ${migration}`));
+    const applied = await migrate(
+      db,
+      migrations.filter((m) => m.version < '013'),
+      ({ migration }, message) => said.push(`${message} ${migration}`),
+    );
     assert.ok(applied.some((version) => version.startsWith('012')));
     // what a long migration prints while it runs
     assert.deepEqual(said, [`applying migration ${applied[0]}`, `migration applied ${applied[0]}`]);

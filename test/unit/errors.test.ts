@@ -2,12 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, ERROR_STATUS } from '../../src/errors.js';
 
-test("the catalogue holds Blnk's 78 canonical codes and Kassa's four transport codes, each with a domain prefix", () => {
+test("the catalogue holds Blnk's 78 canonical codes, Kassa's four transport codes and two security codes, each with a domain prefix", () => {
   const codes = Object.keys(ERROR_STATUS);
-  assert.equal(codes.length, 82);
+  assert.equal(codes.length, 84);
+  assert.equal(ERROR_STATUS.APIKEY_NOT_ROTATABLE, 409);
+  assert.equal(ERROR_STATUS.AUDIT_INVALID_QUERY, 400);
   assert.equal(ERROR_STATUS.GEN_SERVICE_UNAVAILABLE, 503);
   for (const code of codes) {
-    assert.match(code, /^(GEN|AUTH|APIKEY|TXN|BAL|LGR|ACC|IDT|RECON|META|HOOK|QUEUE|SRCH|ADMIN)_/);
+    assert.match(code, /^(GEN|AUTH|APIKEY|AUDIT|TXN|BAL|LGR|ACC|IDT|RECON|META|HOOK|QUEUE|SRCH|ADMIN)_/);
   }
 });
 
