@@ -31,6 +31,7 @@ import { registerLedgerRoutes } from './routes/ledgers.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerMetadataRoutes } from './routes/metadata.js';
 import { registerRefundRoutes } from './routes/refunds.js';
+import { registerSearchRoutes } from './routes/search.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 import { registerTransactionListRoutes } from './routes/transaction-lists.js';
@@ -83,6 +84,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerBulkRoutes(app, ctx);
   registerApiKeyRoutes(app, ctx, apiKeys);
   registerAuditRoutes(app, ctx);
+  registerSearchRoutes(app, ctx);
   if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, ctx.db, metrics);
   registerMetadataRoutes(app, ctx);
   registerBalanceHistoryRoutes(app, ctx);
