@@ -15,6 +15,7 @@ import {
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, Queryable } from './database.js';
 import { runStatement } from './pglite-statements.js';
 import { TYPE_PARSERS, toSqlParams } from './types.js';
@@ -151,7 +152,8 @@ export async function openEmbedded(dataDir: string, options: EmbeddedOptions = {
   const unlock = lockDataDir(dataDir);
   const pgdata = join(dataDir, 'pgdata');
   seedFromTemplate(pgdata, options.template_dir ?? TEMPLATE_DIR);
-  const pglite = await PGlite.create({ dataDir: pgdata, parsers: TYPE_PARSERS, ...PGLITE_OPTIONS });
+  // pg_trgm for search's word matching and typo tolerance (migration 014).
+  const pglite = await PGlite.create({ dataDir: pgdata, parsers: TYPE_PARSERS, extensions: { pg_trgm }, ...PGLITE_OPTIONS });
   await pglite.exec("SET TIME ZONE 'UTC'");
   const direct = queryable(pglite);
   return {

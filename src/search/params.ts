@@ -40,6 +40,8 @@ export interface SearchPlan {
   q: string;
   /** Empty for a wildcard query (`*`). */
   tokens: string[];
+  /** Words may match with typos (num_typos other than 0), where the database has pg_trgm. */
+  typos: boolean;
   query_by: QueryField[];
   filter: FilterNode | undefined;
   sort: SortKey[];
@@ -210,6 +212,8 @@ export function parseSearchParams(collection: SearchCollection, body: Record<str
     throw new SearchQueryError(`Query has more than ${SEARCH_LIMITS.q_tokens_max} words.`);
   }
   const query_by = queryBy(collection, body, wildcard);
+  const num_typos = list(stringParam(body, 'num_typos'));
+  if (!num_typos.every((value) => /^[012]$/.test(value))) throw new SearchQueryError('`num_typos` must be 0, 1 or 2.');
   const filterText = stringParam(body, 'filter_by');
   const filter = filterText === undefined || filterText.trim() === '' ? undefined : parseFilterBy(filterText);
   for (const name of filter ? filterFields(filter) : []) {
@@ -230,6 +234,7 @@ export function parseSearchParams(collection: SearchCollection, body: Record<str
     collection,
     q,
     tokens,
+    typos: !num_typos.every((value) => value === '0') || num_typos.length === 0,
     query_by,
     filter,
     sort: sortBy(collection, stringParam(body, 'sort_by')),

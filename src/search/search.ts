@@ -1,7 +1,7 @@
 // Runs a search plan on the database and answers in Typesense's shape (what Blnk returns): found,
 // out_of, page, the hits with their documents, highlights and text_match, facet_counts,
 // request_params and search_time_ms.
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { exactNumber } from '../json.js';
 import type { FieldRef, SearchPlan } from './params.js';
 import { orderSql, Params, searchConditions } from './sql.js';
@@ -61,66 +61,107 @@ function facetSql(ref: FieldRef, params: Params): { value: string; numeric: bool
   return { value: ref.sql, numeric: ref.kind === 'amount' || ref.kind === 'number' };
 }
 
-async function facetCounts(db: Queryable, plan: SearchPlan, where: string, whereParams: readonly unknown[]) {
+async function facetCount(db: Queryable, plan: SearchPlan, ref: FieldRef, where: string, whereParams: readonly unknown[]) {
   const { from } = plan.collection;
-  return Promise.all(
-    plan.facets.map(async (ref) => {
-      const params = new Params();
-      params.values.push(...whereParams);
-      const { value, numeric } = facetSql(ref, params);
-      const limit = params.add(plan.max_facet_values);
-      const counts = await db.query<{ value: string; count: string }>(
-        `SELECT (${value})::text AS value, count(*) AS count FROM ${from}
-          WHERE ${where} AND (${value}) IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 ASC LIMIT ${limit}`,
-        params.values,
-      );
-      const statsParams = params.values.slice(0, -1);
-      const [stats] = await db.query<Record<string, string | null>>(
-        numeric
-          ? `SELECT min(${value})::text AS min, max(${value})::text AS max, sum(${value})::text AS sum,
-                    avg(${value})::float8::text AS avg, count(DISTINCT ${value}) AS total_values
-               FROM ${from} WHERE ${where}`
-          : `SELECT count(DISTINCT ${value}) AS total_values FROM ${from} WHERE ${where}`,
-        statsParams,
-      );
-      const total_values = Number(stats.total_values);
-      return {
-        counts: counts.map((row) => ({ count: Number(row.count), highlighted: row.value, value: row.value })),
-        field_name: ref.name,
-        stats:
-          numeric && stats.min !== null
-            ? {
-                avg: Number(stats.avg),
-                max: exactNumber(stats.max!),
-                min: exactNumber(stats.min),
-                sum: exactNumber(stats.sum!),
-                total_values,
-              }
-            : { total_values },
-      };
-    }),
+  const params = new Params();
+  params.values.push(...whereParams);
+  const { value, numeric } = facetSql(ref, params);
+  const statsParams = [...params.values];
+  const limit = params.add(plan.max_facet_values);
+  const counts = await db.query<{ value: string; count: string }>(
+    `SELECT (${value})::text AS value, count(*) AS count FROM ${from}
+      WHERE ${where} AND (${value}) IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 ASC LIMIT ${limit}`,
+    params.values,
   );
+  const [stats] = await db.query<Record<string, string | null>>(
+    numeric
+      ? `SELECT min(${value})::text AS min, max(${value})::text AS max, sum(${value})::text AS sum,
+                avg(${value})::float8::text AS avg, count(DISTINCT ${value}) AS total_values
+           FROM ${from} WHERE ${where}`
+      : `SELECT count(DISTINCT ${value}) AS total_values FROM ${from} WHERE ${where}`,
+    statsParams,
+  );
+  const total_values = Number(stats.total_values);
+  return {
+    counts: counts.map((row) => ({ count: Number(row.count), highlighted: row.value, value: row.value })),
+    field_name: ref.name,
+    stats:
+      numeric && stats.min !== null
+        ? {
+            avg: Number(stats.avg),
+            max: exactNumber(stats.max!),
+            min: exactNumber(stats.min),
+            sum: exactNumber(stats.sum!),
+            total_values,
+          }
+        : { total_values },
+  };
 }
 
-export async function runSearch(db: Queryable, plan: SearchPlan): Promise<Record<string, unknown>> {
+async function facetCounts(db: Queryable, plan: SearchPlan, where: string, whereParams: readonly unknown[]) {
+  const facets = [];
+  for (const ref of plan.facets) facets.push(await facetCount(db, plan, ref, where, whereParams));
+  return facets;
+}
+
+/** Runs the thunks one at a time, in order. */
+async function sequence<T extends unknown[]>(thunks: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  const results: unknown[] = [];
+  for (const thunk of thunks) results.push(await thunk());
+  return results as T;
+}
+
+const trigramPresence = new WeakMap<Queryable, Promise<boolean>>();
+
+/** Does the database have pg_trgm (migration 014 creates it where the user may)? Asked once per database. */
+function hasTrigram(db: Queryable): Promise<boolean> {
+  let present = trigramPresence.get(db);
+  if (!present) {
+    present = db
+      .query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') AS present`)
+      .then(([row]) => row.present);
+    present.catch(() => trigramPresence.delete(db));
+    trigramPresence.set(db, present);
+  }
+  return present;
+}
+
+/**
+ * pg_trgm's word similarity a typo match needs (its default, 0.6, misses one deleted letter in a
+ * seven-letter word); set for the search's own transaction only.
+ */
+const TYPO_SIMILARITY_MIN = 0.5;
+
+export async function runSearch(db: Database, plan: SearchPlan): Promise<Record<string, unknown>> {
+  const typos = plan.tokens.length > 0 && plan.typos && (await hasTrigram(db));
+  if (!typos) return search(db, plan, false);
+  return db.transaction(async (tx) => {
+    await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${TYPO_SIMILARITY_MIN}`);
+    return search(tx, plan, true);
+  });
+}
+
+async function search(db: Queryable, plan: SearchPlan, trigram: boolean): Promise<Record<string, unknown>> {
   const started_ms = performance.now();
   const { collection } = plan;
   const params = new Params();
-  const { where, score } = searchConditions(plan, params);
+  const { where, score } = searchConditions(plan, params, trigram);
   const whereParams = [...params.values];
   const limit = params.add(plan.per_page);
   const offset = params.add((plan.page - 1) * plan.per_page);
-  const [rows, [{ found }], [{ out_of }], facet_counts] = await Promise.all([
-    plan.per_page === 0
-      ? Promise.resolve([])
-      : db.query<Record<string, unknown>>(
-          `SELECT ${collection.select}, ${score} AS _text_match FROM ${collection.from}
-            WHERE ${where} ORDER BY ${orderSql(plan)} LIMIT ${limit} OFFSET ${offset}`,
-          params.values,
-        ),
-    db.query<{ found: string }>(`SELECT count(*) AS found FROM ${collection.from} WHERE ${where}`, whereParams),
-    db.query<{ out_of: string }>(`SELECT count(*) AS out_of FROM ${collection.from}`),
-    facetCounts(db, plan, where, whereParams),
+  // One after another: inside a transaction they share one connection anyway.
+  const [rows, [{ found }], [{ out_of }], facet_counts] = await sequence([
+    () =>
+      plan.per_page === 0
+        ? Promise.resolve([])
+        : db.query<Record<string, unknown>>(
+            `SELECT ${collection.select}, ${score} AS _text_match FROM ${collection.from}
+              WHERE ${where} ORDER BY ${orderSql(plan)} LIMIT ${limit} OFFSET ${offset}`,
+            params.values,
+          ),
+    () => db.query<{ found: string }>(`SELECT count(*) AS found FROM ${collection.from} WHERE ${where}`, whereParams),
+    () => db.query<{ out_of: string }>(`SELECT count(*) AS out_of FROM ${collection.from}`),
+    () => facetCounts(db, plan, where, whereParams),
   ]);
   const hits = rows.map(({ _text_match, ...raw }) => {
     const document = collection.document(raw);

@@ -123,17 +123,34 @@ export function filterSql(plan: SearchPlan, node: FilterNode, params: Params): s
   return `(${filterSql(plan, node.left, params)} ${node.kind === 'and' ? 'AND' : 'OR'} ${filterSql(plan, node.right, params)})`;
 }
 
-/** The WHERE clause and the text-match score of a plan. */
-export function searchConditions(plan: SearchPlan, params: Params): { where: string; score: string } {
+/** Typesense's min_len_1typo: shorter words match exactly. */
+export const TYPO_WORD_LENGTH_MIN = 4;
+
+/**
+ * The WHERE clause and the text-match score of a plan. With `trigram` (the database has pg_trgm),
+ * a word of four or more characters also matches a word of a column it is similar to (pg_trgm's
+ * word similarity, `<%`, which the trigram indexes serve); an exact match scores twice a typo's.
+ */
+export function searchConditions(plan: SearchPlan, params: Params, trigram = false): { where: string; score: string } {
   const conditions: string[] = [];
   const scores: string[] = [];
   plan.tokens.forEach((token, index) => {
     const last = index === plan.tokens.length - 1;
+    const typos = trigram && plan.typos && token.length >= TYPO_WORD_LENGTH_MIN;
+    // Added when first used: PostgreSQL refuses a statement with a parameter it cannot type.
+    let typoWord: string | undefined;
     const matches = plan.query_by.map((field) => {
       const pattern = params.add(wordPattern(token, last && field.prefix));
-      const match = matchSql(field.ref, pattern, params);
-      scores.push(`(CASE WHEN ${match} THEN ${field.weight + 1} ELSE 0 END)`);
-      return match;
+      const exact = matchSql(field.ref, pattern, params);
+      const weight = field.weight + 1;
+      if (!typos || field.ref.kind !== 'string') {
+        scores.push(`(CASE WHEN ${exact} THEN ${2 * weight} ELSE 0 END)`);
+        return exact;
+      }
+      typoWord ??= params.add(token);
+      const typo = `${typoWord}::text <% ${field.ref.sql}`;
+      scores.push(`(CASE WHEN ${exact} THEN ${2 * weight} WHEN ${typo} THEN ${weight} ELSE 0 END)`);
+      return `(${exact} OR ${typo})`;
     });
     conditions.push(`(${matches.join(' OR ')})`);
   });

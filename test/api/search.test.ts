@@ -128,6 +128,17 @@ describe('search', () => {
     );
   });
 
+  test('typo tolerance: a word of four or more letters matches a similar word, ranked below exact matches; num_typos 0 turns it off', async () => {
+    const typo = await ok('transactions', { q: 'invoce', query_by: 'description', filter_by: `meta_data.tag:=${tag}` });
+    assert.deepEqual(refs(typo.hits), [`${tag}-invoice-2024-001`, `${tag}-invoice-2024-002`]);
+    const exact = await ok('transactions', { q: 'invoice', query_by: 'description', filter_by: `meta_data.tag:=${tag}` });
+    assert.ok(exact.hits[0].text_match > typo.hits[0].text_match);
+    assert.equal((await ok('transactions', { q: 'globx', query_by: 'description' })).found, 1);
+    const strict = await ok('transactions', { q: 'invoce', query_by: 'description', num_typos: '0' });
+    assert.equal(strict.found, 0);
+    assertEnvelope(await search('transactions', { q: 'x', query_by: 'reference', num_typos: '3' }), 400, 'SRCH_QUERY_INVALID');
+  });
+
   test('filter_by: exact, lists, numeric ranges, negation, bools, times, meta_data paths, && || and parentheses', async () => {
     const mine = `meta_data.tag:=${tag}`;
     const cases: [string, string[]][] = [
