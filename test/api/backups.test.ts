@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
 import { startKassa, type TestKassa } from '../support/kassa.js';
 import { startS3, type TestS3 } from '../support/s3-server.js';
@@ -32,7 +33,8 @@ async function restore(file: string): Promise<TestDatabase> {
   }
   // not the test template: the dump holds the schema and the migration records itself
   const dir = mkdtempSync(join(tmpdir(), 'kassa-restore-'));
-  const db = await PGlite.create({ dataDir: join(dir, 'pgdata') });
+  // The dump creates pg_trgm (search, migration 014): the restoring PGlite loads it.
+  const db = await PGlite.create({ dataDir: join(dir, 'pgdata'), extensions: { pg_trgm } });
   await db.exec(readFileSync(file, 'utf8'));
   await db.close();
   return { env: { KASSA_DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
