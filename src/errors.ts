@@ -85,6 +85,10 @@ export const ERROR_STATUS = {
   RECON_MATCHING_RULES_REQUIRED: 400,
   RECON_EXTERNAL_TXNS_REQUIRED: 400,
   RECON_START_FAILED: 500,
+  // Kassa's own: a file or record an upload cannot store (Blnk: 500 RECON_UPLOAD_PROCESSING_FAILED),
+  // and a run naming an upload that does not exist (Blnk completes it with 0/0).
+  RECON_UPLOAD_INVALID: 400,
+  RECON_UPLOAD_NOT_FOUND: 404,
 
   META_ENTITY_NOT_FOUND: 404,
   META_UNSUPPORTED_ENTITY: 400,

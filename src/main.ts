@@ -17,6 +17,7 @@ import { createLogger } from './log.js';
 import type { Database } from './db/database.js';
 import { KASSA_VERSION } from './version.js';
 import { InflightWorker } from './engine/inflight-worker.js';
+import { ReconciliationRunner } from './reconciliation/runner.js';
 import { createBulkRunner, createWorker, logStartWarnings, openMigratedDatabase, startServer } from './server.js';
 import { stringifyJson } from './json.js';
 import { Dispatcher } from './events/dispatcher.js';
@@ -68,9 +69,11 @@ program
     const dispatcher = new Dispatcher({ db, config, logger });
     const inflightWorker = new InflightWorker(db, logger);
     const bulkRunner = createBulkRunner(config, db, logger, () => worker.wake());
+    const reconciliationRunner = new ReconciliationRunner(db, logger);
     const admin = db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger) : undefined;
     worker.start();
     bulkRunner.start();
+    reconciliationRunner.start();
     await dispatcher.start();
     inflightWorker.start();
     logger.info({ database: db.kind }, 'kassa worker running');
@@ -78,7 +81,7 @@ program
       logger.info({ signal }, 'shutting down: finishing the current batch');
       const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
       force.unref();
-      Promise.all([worker.stop(), inflightWorker.stop(), bulkRunner.stop()])
+      Promise.all([worker.stop(), inflightWorker.stop(), bulkRunner.stop(), reconciliationRunner.stop()])
         .then(() => dispatcher.close())
         .then(() => admin?.close())
         .then(() => db.close())

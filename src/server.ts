@@ -6,6 +6,7 @@ import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { BulkRunner } from './engine/bulk-runner.js';
+import { ReconciliationRunner } from './reconciliation/runner.js';
 import { InflightWorker } from './engine/inflight-worker.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { buildApp } from './http/app.js';
@@ -107,6 +108,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const inflightWorker = config.worker.enabled ? new InflightWorker(db, logger) : undefined;
   // Asynchronous bulk batches are processed by the API process, as in Blnk (and by `kassa workers`).
   const bulkRunner = createBulkRunner(config, db, logger, worker && (() => worker.wake()));
+  // Reconciliation runs, like bulk batches, are carried by API processes (and by `kassa workers`).
+  const reconciliationRunner = new ReconciliationRunner(db, logger);
   // Deliveries are background work: an API-only process (worker.enabled off) neither claims nor signs
   // any. The dispatcher registers before the first request can record an event.
   const dispatcher = config.worker.enabled ? new Dispatcher({ db, config, logger }) : undefined;
@@ -119,6 +122,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       onTransactionsQueued: worker && (() => worker.wake()),
       onInflightActionsQueued: inflightWorker && (() => inflightWorker.wake()),
       onBulkBatchStored: () => bulkRunner.wake(),
+      onReconciliationStarted: () => reconciliationRunner.wake(),
     },
     logger,
   );
@@ -136,6 +140,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   worker?.start();
   inflightWorker?.start();
   bulkRunner.start();
+  reconciliationRunner.start();
   logger.info({ port, database: db.kind }, 'kassa listening');
   let closing: Promise<void> | undefined;
   return {
@@ -147,7 +152,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     close() {
       closing ??= (async () => {
         await app.close();
-        await bulkRunner.stop();
+        await Promise.all([bulkRunner.stop(), reconciliationRunner.stop()]);
         await Promise.all([worker?.stop(), inflightWorker?.stop()]);
         await dispatcher?.close();
         await admin?.close();

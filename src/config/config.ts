@@ -32,6 +32,9 @@ export interface Config {
     metrics_bearer_token: string;
     max_request_body_size_mb: number;
     max_upload_size_mb: number;
+    /** Hosts a reconciliation upload may be fetched from (exact names); empty: none. */
+    upload_whitelist: string[];
+    upload_url_timeout_ms: number;
     /** Origins whose browsers may call the API (`*` for any); empty: no CORS headers at all. */
     cors_origins: string[];
   };
@@ -271,7 +274,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
       previous_secret_keys: previousSecretKeys(get('server.previous_secret_keys'), get('server.secret_key')),
       metrics_bearer_token: get('server.metrics_bearer_token'),
       max_request_body_size_mb: maxBody > 0 ? maxBody : 5,
-      max_upload_size_mb: get('server.max_upload_size_mb'),
+      max_upload_size_mb: atLeast(get('server.max_upload_size_mb'), 1, 'server.max_upload_size_mb'),
+      upload_whitelist: get<string[]>('server.upload_whitelist').map((host) => host.toLowerCase()),
+      upload_url_timeout_ms: atLeast(get('server.upload_url_timeout_sec'), 1, 'server.upload_url_timeout_sec') * 1000,
       cors_origins: corsOrigins(get('server.cors_origins')),
     },
     data_source: { dns, data_dir: get('data_source.data_dir'), max_open_conns: get('data_source.max_open_conns') },

@@ -57,8 +57,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('server.max_request_body_size_mb', 'BLNK_SERVER_MAX_REQUEST_BODY_SIZE_MB', 'int', 5),
   // Kassa's own: browser origins allowed to call the API (CORS); none by default.
   key('server.cors_origins', 'KASSA_CORS_ORIGINS', 'strings', []),
-  ignored('server.upload_whitelist', 'BLNK_UPLOAD_DOMAIN_WHITELIST', 'string'),
-  ignored('server.upload_url_timeout_sec', 'BLNK_UPLOAD_URL_TIMEOUT_SEC', 'int'),
+  key('server.upload_whitelist', 'BLNK_UPLOAD_DOMAIN_WHITELIST', 'strings', []),
+  key('server.upload_url_timeout_sec', 'BLNK_UPLOAD_URL_TIMEOUT_SEC', 'int', 30),
 
   secret('data_source.dns', 'BLNK_DATA_SOURCE_DNS', 'string', ''),
   key('data_source.data_dir', 'KASSA_DATA_DIR', 'string', './.kassa'),

@@ -21,7 +21,10 @@ export type EventName =
   /** A queued commit or void that was answered 2xx and then refused or dropped by the worker. */
   | 'inflight_action.refused'
   /** Kassa's own: failed authentications from one source address reached the threshold. */
-  | 'security.auth_failures';
+  | 'security.auth_failures'
+  /** A reconciliation run finished (documented by Blnk from 0.15.0; carries the run as GET shows it). */
+  | 'reconciliation.completed'
+  | 'reconciliation.failed';
 
 export interface PendingEvent {
   event: EventName;

@@ -31,6 +31,8 @@ import { registerLedgerRoutes } from './routes/ledgers.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerMetadataRoutes } from './routes/metadata.js';
 import { registerRefundRoutes } from './routes/refunds.js';
+import { registerReconciliationUploadRoute } from './routes/reconciliation-upload.js';
+import { registerReconciliationRoutes } from './routes/reconciliation.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
@@ -85,6 +87,8 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerApiKeyRoutes(app, ctx, apiKeys);
   registerAuditRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
+  registerReconciliationUploadRoute(app, ctx);
+  registerReconciliationRoutes(app, ctx);
   if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, ctx.db, metrics);
   registerMetadataRoutes(app, ctx);
   registerBalanceHistoryRoutes(app, ctx);

@@ -14,4 +14,6 @@ export interface AppContext {
   onInflightActionsQueued?: () => void;
   /** Tells this process's bulk runner that an asynchronous batch was stored. */
   onBulkBatchStored?: () => void;
+  /** Tells this process's reconciliation runner that a run was stored. */
+  onReconciliationStarted?: () => void;
 }

@@ -21,6 +21,8 @@ export interface Answer {
   hang?: boolean;
   /** Answer after this long. */
   delay_ms?: number;
+  /** Extra response headers (a redirect's Location, a file's content type). */
+  headers?: Record<string, string>;
 }
 
 export type Responder = (request: ReceivedRequest, received: readonly ReceivedRequest[]) => Answer;
@@ -53,7 +55,7 @@ export class Receiver {
         if (answer.hang) return;
         const send = () => {
           request.answered = answer.status;
-          res.writeHead(answer.status, { 'content-type': 'application/json' });
+          res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
           res.end(answer.body ?? '');
         };
         if (answer.delay_ms) setTimeout(send, answer.delay_ms);

@@ -4,7 +4,7 @@ import { ApiError, ERROR_STATUS } from '../../src/errors.js';
 
 test("the catalogue holds Blnk's 78 canonical codes, Kassa's four transport codes and two security codes, each with a domain prefix", () => {
   const codes = Object.keys(ERROR_STATUS);
-  assert.equal(codes.length, 84);
+  assert.equal(codes.length, 86);
   assert.equal(ERROR_STATUS.APIKEY_NOT_ROTATABLE, 409);
   assert.equal(ERROR_STATUS.AUDIT_INVALID_QUERY, 400);
   assert.equal(ERROR_STATUS.GEN_SERVICE_UNAVAILABLE, 503);

@@ -61,7 +61,7 @@ async function send(apiError: ApiError, error: unknown, request: FastifyRequest,
   if ((apiError.status === 503 || apiError.status === 429) && !reply.hasHeader('retry-after')) {
     reply.header('retry-after', String(RETRY_AFTER_S));
   }
-  if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') await drain(request.raw);
+  if (apiError.status === 413) await drain(request.raw);
   return reply.status(apiError.status).send(apiError.body());
 }
 

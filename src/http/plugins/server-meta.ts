@@ -1,13 +1,20 @@
-// Meta keys the server writes itself (group membership, attribution, rejection reasons) are never
+// Meta keys the server writes itself (group membership, attribution, rejection reasons, reconciliation) are never
 // taken from a client: a body that sets one, on any create or on a metadata merge, is 400 naming the
 // key (our deviation: Blnk stores or overwrites them). Runs before auth adds BLNK_GENERATED_BY.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { QUEUED_PARENT_KEY, REJECTION_REASON_KEY } from '../../engine/rows.js';
 import { isPlainObject } from '../validation.js';
+import { RECONCILED_META_KEYS } from '../../db/reconciliations.js';
 import { GENERATED_BY_FIELD } from './auth.js';
 
-const SERVER_META_KEYS: readonly string[] = [QUEUED_PARENT_KEY, GENERATED_BY_FIELD, REJECTION_REASON_KEY];
+const SERVER_META_KEYS: readonly string[] = [
+  QUEUED_PARENT_KEY,
+  GENERATED_BY_FIELD,
+  REJECTION_REASON_KEY,
+  // written by a reconciliation run to the transactions it matched
+  ...RECONCILED_META_KEYS,
+];
 
 function checkMeta(meta: unknown, field: string): void {
   if (!isPlainObject(meta)) return;
