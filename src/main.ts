@@ -69,7 +69,7 @@ program
     const dispatcher = new Dispatcher({ db, config, logger });
     const inflightWorker = new InflightWorker(db, logger);
     const bulkRunner = createBulkRunner(config, db, logger, () => worker.wake());
-    const reconciliationRunner = new ReconciliationRunner(db, logger);
+    const reconciliationRunner = new ReconciliationRunner(db, logger, config.reconciliation);
     const admin = db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger) : undefined;
     worker.start();
     bulkRunner.start();

@@ -109,7 +109,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Asynchronous bulk batches are processed by the API process, as in Blnk (and by `kassa workers`).
   const bulkRunner = createBulkRunner(config, db, logger, worker && (() => worker.wake()));
   // Reconciliation runs, like bulk batches, are carried by API processes (and by `kassa workers`).
-  const reconciliationRunner = new ReconciliationRunner(db, logger);
+  const reconciliationRunner = new ReconciliationRunner(db, logger, config.reconciliation);
   // Deliveries are background work: an API-only process (worker.enabled off) neither claims nor signs
   // any. The dispatcher registers before the first request can record an event.
   const dispatcher = config.worker.enabled ? new Dispatcher({ db, config, logger }) : undefined;

@@ -61,6 +61,7 @@ export interface Config {
   security: { auth_failure_threshold: number; auth_failure_window_ms: number; auth_failure_block_ms: number };
   /** Audit rows older than this are pruned; nothing else deletes one. */
   audit: { retention_ms: number };
+  reconciliation: { batch_size: number; attempts_max: number; retry_delay_ms: number; lease_ms: number };
   /** Keys present in the file or environment that Kassa accepts and does not use. */
   ignored_keys: string[];
   /** Where the configuration came from, for the start-time hygiene checks (src/config/hygiene.ts). */
@@ -306,6 +307,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
       webhook_concurrency: atLeast(get('queue.webhook_concurrency'), 1, 'queue.webhook_concurrency'),
     },
     worker: { enabled: get('worker.enabled') },
+    reconciliation: {
+      batch_size: atLeast(get('reconciliation.progress_interval'), 1, 'reconciliation.progress_interval'),
+      attempts_max: atLeast(get('reconciliation.max_retries'), 1, 'reconciliation.max_retries'),
+      retry_delay_ms: get('reconciliation.retry_delay'),
+      lease_ms: atLeast(get('reconciliation.lease'), 1000, 'reconciliation.lease'),
+    },
     security: {
       auth_failure_threshold: atLeast(get('security.auth_failure_threshold'), 1, 'security.auth_failure_threshold'),
       auth_failure_window_ms: atLeast(get('security.auth_failure_window'), 1, 'security.auth_failure_window'),

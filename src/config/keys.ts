@@ -110,9 +110,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   ignored('transaction.hash_chain.trailing_delay', 'BLNK_TRANSACTION_HASHCHAIN_TRAILING_DELAY', 'duration_ms'),
 
   ignored('reconciliation.default_strategy', 'BLNK_RECONCILIATION_DEFAULT_STRATEGY', 'string'),
-  ignored('reconciliation.progress_interval', 'BLNK_RECONCILIATION_PROGRESS_INTERVAL', 'int'),
-  ignored('reconciliation.max_retries', 'BLNK_RECONCILIATION_MAX_RETRIES', 'int'),
-  ignored('reconciliation.retry_delay', 'BLNK_RECONCILIATION_RETRY_DELAY', 'duration_ms'),
+  // Records matched per database transaction (a run's progress is written with each batch).
+  key('reconciliation.progress_interval', 'BLNK_RECONCILIATION_PROGRESS_INTERVAL', 'int', 500),
+  key('reconciliation.max_retries', 'BLNK_RECONCILIATION_MAX_RETRIES', 'int', 5),
+  key('reconciliation.retry_delay', 'BLNK_RECONCILIATION_RETRY_DELAY', 'duration_ms', 1000),
+  // Kassa's own: how long a process's claim on a run lasts without progress before another takes it.
+  key('reconciliation.lease', 'KASSA_RECONCILIATION_LEASE', 'duration_ms', 30_000),
 
   ignored('queue.transaction_queue', 'BLNK_QUEUE_TRANSACTION', 'string'),
   ignored('queue.webhook_queue', 'BLNK_QUEUE_WEBHOOK', 'string'),

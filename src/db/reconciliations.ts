@@ -169,7 +169,12 @@ export async function listUnmatched(db: Queryable, reconciliation_id: string, li
 }
 
 /** Stores a batch's match rows, numbered after the `after` rows already stored. */
-export async function insertMatches(tx: Queryable, reconciliation_id: string, after: bigint, matches: readonly MatchRow[]): Promise<void> {
+export async function insertMatches(
+  tx: Queryable,
+  reconciliation_id: string,
+  after: bigint,
+  matches: readonly MatchRow[],
+): Promise<void> {
   if (matches.length === 0) return;
   await tx.query(
     `INSERT INTO reconciliation_matches (reconciliation_id, ordinal, external_transaction_id, internal_transaction_id, amount, date)
@@ -186,7 +191,12 @@ export async function insertMatches(tx: Queryable, reconciliation_id: string, af
   );
 }
 
-export async function insertUnmatched(tx: Queryable, reconciliation_id: string, after: bigint, ids: readonly string[]): Promise<void> {
+export async function insertUnmatched(
+  tx: Queryable,
+  reconciliation_id: string,
+  after: bigint,
+  ids: readonly string[],
+): Promise<void> {
   if (ids.length === 0) return;
   await tx.query(
     `INSERT INTO reconciliation_unmatched (reconciliation_id, ordinal, transaction_id)
@@ -196,13 +206,24 @@ export async function insertUnmatched(tx: Queryable, reconciliation_id: string, 
 }
 
 /** The keys markReconciled writes (clients cannot set them: src/http/plugins/server-meta.ts). */
-export const RECONCILED_META_KEYS = ['reconciled', 'reconciliation_id', 'reconciled_at', 'external_txn_id', 'reconciliation_amount'] as const;
+export const RECONCILED_META_KEYS = [
+  'reconciled',
+  'reconciliation_id',
+  'reconciled_at',
+  'external_txn_id',
+  'reconciliation_amount',
+] as const;
 
 /**
  * Blnk's reconciliation keys, merged into the meta_data of each matched transaction and the rows
  * derived from it, from the match rows numbered after `after` (one match per transaction: the last).
  */
-export async function markReconciled(tx: Queryable, reconciliation_id: string, after: bigint, reconciled_at: string): Promise<void> {
+export async function markReconciled(
+  tx: Queryable,
+  reconciliation_id: string,
+  after: bigint,
+  reconciled_at: string,
+): Promise<void> {
   await tx.query(
     `UPDATE transactions t
      SET meta_data = CASE WHEN jsonb_typeof(t.meta_data) = 'object' THEN t.meta_data ELSE '{}'::jsonb END

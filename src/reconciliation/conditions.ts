@@ -23,7 +23,8 @@ function parts(text: string): string {
 
 function textCondition(operator: Criterion['operator'], ext: string, int: string, drift: () => string): string {
   if (operator === 'equals') return `EXISTS (SELECT 1 FROM ${parts(int)} WHERE lower(part) = lower(${ext}))`;
-  if (operator === 'contains') return `EXISTS (SELECT 1 FROM ${parts(int)} WHERE reconciliation_contains(${ext}, part, ${drift()}))`;
+  if (operator === 'contains')
+    return `EXISTS (SELECT 1 FROM ${parts(int)} WHERE reconciliation_contains(${ext}, part, ${drift()}))`;
   return 'false';
 }
 
@@ -65,7 +66,10 @@ export function rulesCondition(rules: readonly (readonly Criterion[])[], ext: Si
  */
 export function candidateWindows(rules: readonly (readonly Criterion[])[], ext: Side, int: Side, bind: Bind): string[] {
   const widest = (field: 'amount' | 'date'): string | undefined => {
-    const drifts = rules.flat().filter((c) => c.field === field && c.operator === 'equals').map((c) => c.allowable_drift);
+    const drifts = rules
+      .flat()
+      .filter((c) => c.field === field && c.operator === 'equals')
+      .map((c) => c.allowable_drift);
     if (drifts.length === 0) return undefined;
     return drifts.reduce((a, b) => (Number(b) > Number(a) ? b : a));
   };

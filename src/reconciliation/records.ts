@@ -68,7 +68,8 @@ function text(value: unknown, row: number, field: RecordField): string {
   if (trimmed === '') throw new RecordError(row, field, 'is required');
   const problem = textProblem(trimmed);
   if (problem) throw new RecordError(row, field, problem);
-  if (trimmed.length > RECORD_TEXT_CHARS_MAX) throw new RecordError(row, field, `must have at most ${RECORD_TEXT_CHARS_MAX} characters`);
+  if (trimmed.length > RECORD_TEXT_CHARS_MAX)
+    throw new RecordError(row, field, `must have at most ${RECORD_TEXT_CHARS_MAX} characters`);
   return trimmed;
 }
 

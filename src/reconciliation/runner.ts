@@ -25,7 +25,6 @@ import { beginRun, matchBatch } from './strategies.js';
 export interface RunnerOptions {
   /** Records (many_to_one: internal transactions) matched per database transaction. */
   batch_size: number;
-  idle_poll_ms: number;
   /** How long a claim lasts without progress before another process may take the run over. */
   lease_ms: number;
   /** Claims of a run that end in unexpected errors before it is failed. */
@@ -33,13 +32,8 @@ export interface RunnerOptions {
   retry_delay_ms: number;
 }
 
-export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
-  batch_size: 500,
-  idle_poll_ms: 1_000,
-  lease_ms: 30_000,
-  attempts_max: 5,
-  retry_delay_ms: 1_000,
-};
+/** The runner wakes when this process stores a run; polling finds runs of other processes and expired claims. */
+const IDLE_POLL_MS = 1_000;
 
 /** Another process holds the run now (this one's lease ran out). */
 class RunLost extends Error {}
@@ -62,7 +56,7 @@ export class ReconciliationRunner {
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
-    private readonly options: RunnerOptions = DEFAULT_RUNNER_OPTIONS,
+    private readonly options: RunnerOptions,
   ) {}
 
   start(): void {
@@ -150,7 +144,9 @@ export class ReconciliationRunner {
         const run = await holdRun(tx, claimed);
         if (run) await finish(tx, run, 'failed');
       })
-      .catch((failure: unknown) => this.logger.error({ err: failure, reconciliation_id }, 'could not record a failed reconciliation'));
+      .catch((failure: unknown) =>
+        this.logger.error({ err: failure, reconciliation_id }, 'could not record a failed reconciliation'),
+      );
   }
 
   private sleep(ms: number): Promise<void> {
@@ -174,7 +170,7 @@ export class ReconciliationRunner {
       } catch (error) {
         this.logger.error({ err: error }, 'reconciliation runner failed to claim a run');
       }
-      if (!claimed) await this.sleep(this.options.idle_poll_ms);
+      if (!claimed) await this.sleep(IDLE_POLL_MS);
     }
   }
 }

@@ -111,11 +111,7 @@ export async function startRun(db: Database, upload_id: string, start: StartRequ
 }
 
 /** Stores the records of a start-instant request as an `instant_…` upload and a run over it, together. */
-export async function startInstantRun(
-  db: Database,
-  records: readonly ExternalRecord[],
-  start: StartRequest,
-): Promise<string> {
+export async function startInstantRun(db: Database, records: readonly ExternalRecord[], start: StartRequest): Promise<string> {
   const rules = await ruleCriteria(db, start.matching_rule_ids);
   const upload_id = newId('instant');
   const reconciliation_id = newId('recon');

@@ -20,16 +20,21 @@ export function uploadInvalid(error: RecordError | UploadFileError): ApiError {
   return new ApiError('RECON_UPLOAD_INVALID', error.message);
 }
 
-async function storeBatch(
-  tx: Queryable,
-  upload: StoredUpload,
-  batch: { record: ExternalRecord; row: number }[],
-): Promise<void> {
+async function storeBatch(tx: Queryable, upload: StoredUpload, batch: { record: ExternalRecord; row: number }[]): Promise<void> {
   // Earlier batches are stored in this transaction already, so this also finds repeats within the file.
-  const stored = new Set(await storedExternalIds(tx, batch.map((item) => item.record.id)));
+  const stored = new Set(
+    await storedExternalIds(
+      tx,
+      batch.map((item) => item.record.id),
+    ),
+  );
   const duplicate = batch.find((item) => stored.has(item.record.id));
   if (duplicate) {
-    throw new RecordError(duplicate.row, 'id', `${JSON.stringify(duplicate.record.id)} is already stored (earlier in this file or in an earlier upload)`);
+    throw new RecordError(
+      duplicate.row,
+      'id',
+      `${JSON.stringify(duplicate.record.id)} is already stored (earlier in this file or in an earlier upload)`,
+    );
   }
   await insertExternalRecords(
     tx,

@@ -28,7 +28,13 @@ export interface BatchResult {
   unmatched: string[];
 }
 
-const RECORD: Side = { amount: 'e.amount', date: 'e.date', reference: 'e.reference', description: 'e.description', currency: 'e.currency' };
+const RECORD: Side = {
+  amount: 'e.amount',
+  date: 'e.date',
+  reference: 'e.reference',
+  description: 'e.description',
+  currency: 'e.currency',
+};
 const TRANSACTION: Side = {
   amount: 't.amount',
   date: 't.created_at',
@@ -36,7 +42,13 @@ const TRANSACTION: Side = {
   description: 't.description',
   currency: 't.currency',
 };
-const GROUP: Side = { amount: 'g.amount', date: 'g.date', reference: 'g.reference', description: 'g.description', currency: 'g.currency' };
+const GROUP: Side = {
+  amount: 'g.amount',
+  date: 'g.date',
+  reference: 'g.reference',
+  description: 'g.description',
+  currency: 'g.currency',
+};
 
 function binder(params: unknown[]): Bind {
   return (value) => {
@@ -101,7 +113,12 @@ async function oneToOne(tx: Queryable, run: RunRow, batch_size: number): Promise
     result.last = BigInt(row.position);
     if (row.internal_id === null) result.unmatched.push(row.id);
     else {
-      result.matches.push({ external_transaction_id: row.id, internal_transaction_id: row.internal_id, amount: row.amount, date: row.date });
+      result.matches.push({
+        external_transaction_id: row.id,
+        internal_transaction_id: row.internal_id,
+        amount: row.amount,
+        date: row.date,
+      });
     }
   }
   return result;
@@ -133,10 +150,10 @@ async function firstGroups(
     if (item.ordinal !== null) claimed.push(item.ordinal);
   }
   if (claimed.length > 0) {
-    await tx.query('UPDATE reconciliation_groups SET claimed = true WHERE reconciliation_id = $1 AND ordinal = ANY($2::bigint[])', [
-      run.reconciliation_id,
-      claimed,
-    ]);
+    await tx.query(
+      'UPDATE reconciliation_groups SET claimed = true WHERE reconciliation_id = $1 AND ordinal = ANY($2::bigint[])',
+      [run.reconciliation_id, claimed],
+    );
   }
   return { items, claimed };
 }
@@ -144,13 +161,18 @@ async function firstGroups(
 async function grouped(tx: Queryable, run: RunRow, batch_size: number): Promise<BatchResult> {
   const one_to_many = run.strategy === 'one_to_many';
   const [walker, ext] = one_to_many
-    ? [
-        { from: 'external_transactions e', cursor: 'e.position', id: 'e.id', scope: 'e.upload_id = $1' },
-        RECORD,
-      ]
+    ? [{ from: 'external_transactions e', cursor: 'e.position', id: 'e.id', scope: 'e.upload_id = $1' }, RECORD]
     : [{ from: 'transactions t', cursor: 't.seq', id: 't.transaction_id', scope: '$1::text IS NOT NULL' }, TRANSACTION];
   const walked = (exclude: string[], only: string | null) => {
-    const params: unknown[] = [run.upload_id, run.cursor_position, run.cursor_end, batch_size, run.reconciliation_id, exclude, only];
+    const params: unknown[] = [
+      run.upload_id,
+      run.cursor_position,
+      run.cursor_end,
+      batch_size,
+      run.reconciliation_id,
+      exclude,
+      only,
+    ];
     const condition = rulesCondition(run.rules, ext, GROUP, binder(params));
     return {
       sql: `SELECT ${walker.cursor} AS cursor, ${walker.id} AS id, g.ordinal

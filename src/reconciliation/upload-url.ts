@@ -48,10 +48,7 @@ function downloadFailed(reason: string): ApiError {
 }
 
 /** Downloads `text` to a temporary file, following allowed redirects by hand. */
-export async function downloadUpload(
-  text: string,
-  options: UrlUploadOptions,
-): Promise<{ file: SpooledFile; file_name: string }> {
+export async function downloadUpload(text: string, options: UrlUploadOptions): Promise<{ file: SpooledFile; file_name: string }> {
   let url = allowedUrl(text, options.whitelist);
   const signal = AbortSignal.timeout(options.timeout_ms);
   try {

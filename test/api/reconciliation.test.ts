@@ -117,7 +117,11 @@ describe('reconciliation', () => {
     };
 
     test('bad files are 400 naming what and where, and leave nothing behind (behaviour 66, as a 4xx)', async () => {
-      await refused(csv([[`${tag}-b1`, '1', 'USD', 'R', 'd']], 'ID,Amount,Currency,Reference,Description'), 'a.csv', /missing: date/);
+      await refused(
+        csv([[`${tag}-b1`, '1', 'USD', 'R', 'd']], 'ID,Amount,Currency,Reference,Description'),
+        'a.csv',
+        /missing: date/,
+      );
       // The second row is bad: the first must not stay (its id is free for the next upload).
       const first = [`${tag}-b2`, '1', 'USD', 'R', 'd', iso()];
       await refused(csv([first, [`${tag}-b3`, '1', 'USD']]), 'a.csv', /^row 2: has 3 fields where the header has 6$/);
@@ -160,7 +164,9 @@ describe('reconciliation', () => {
       const created = await http.post('/reconciliation/matching-rules', { name: 'Amounts', description: 'within 1%', criteria });
       assert.equal(created.status, 201, created.text);
       assert.match(created.body.rule_id, /^rule_[0-9a-f-]{36}$/);
-      assert.deepEqual(created.body.criteria, [{ field: 'amount', operator: 'equals', value: '', pattern: '', allowable_drift: 0.01 }]);
+      assert.deepEqual(created.body.criteria, [
+        { field: 'amount', operator: 'equals', value: '', pattern: '', allowable_drift: 0.01 },
+      ]);
       const id = created.body.rule_id;
       const read = await http.get(`/reconciliation/matching-rules/${id}`);
       assert.equal(read.status, 200, read.text);
@@ -195,9 +201,18 @@ describe('reconciliation', () => {
         [{ name: 'r', criteria: [{ field: 'amount' }] }, /^field and operator are required for each criteria$/],
         [{ name: 'r', criteria: [{ field: 'date', operator: 'after' }] }, /^invalid operator$/],
         [{ name: 'r', criteria: [{ field: 'iban', operator: 'equals' }] }, /^invalid field$/],
-        [{ name: 'r', criteria: [{ field: 'amount', operator: 'equals', allowable_drift: 2 }] }, /^drift for amount must be between 0 and 1/],
-        [{ name: 'r', criteria: [{ field: 'date', operator: 'equals', allowable_drift: -1 }] }, /^drift for date must be non-negative/],
-        [{ name: 'r', criteria: [{ field: 'date', operator: 'equals', allowable_drift: 'a lot' }] }, /allowable_drift must be a number/],
+        [
+          { name: 'r', criteria: [{ field: 'amount', operator: 'equals', allowable_drift: 2 }] },
+          /^drift for amount must be between 0 and 1/,
+        ],
+        [
+          { name: 'r', criteria: [{ field: 'date', operator: 'equals', allowable_drift: -1 }] },
+          /^drift for date must be non-negative/,
+        ],
+        [
+          { name: 'r', criteria: [{ field: 'date', operator: 'equals', allowable_drift: 'a lot' }] },
+          /allowable_drift must be a number/,
+        ],
       ];
       for (const [body, message] of cases) {
         const res = await http.post('/reconciliation/matching-rules', body);
@@ -219,7 +234,11 @@ describe('reconciliation', () => {
         [{ strategy: 'one_to_one', matching_rule_ids: [rule_id] }, 400, 'GEN_MALFORMED_REQUEST'],
         [{ upload_id, strategy: 'best_guess', matching_rule_ids: [rule_id] }, 400, 'GEN_VALIDATION_ERROR'],
         [{ upload_id, strategy: 'one_to_many', matching_rule_ids: [rule_id] }, 400, 'GEN_VALIDATION_ERROR'],
-        [{ upload_id, strategy: 'many_to_one', matching_rule_ids: [rule_id], grouping_criteria: 'status' }, 400, 'GEN_VALIDATION_ERROR'],
+        [
+          { upload_id, strategy: 'many_to_one', matching_rule_ids: [rule_id], grouping_criteria: 'status' },
+          400,
+          'GEN_VALIDATION_ERROR',
+        ],
         [{ upload_id, strategy: 'one_to_one', matching_rule_ids: [rule_id, 'rule_unknown'] }, 404, 'RECON_RULE_NOT_FOUND'],
         [{ upload_id: 'upload_unknown', strategy: 'one_to_one', matching_rule_ids: [rule_id] }, 404, 'RECON_UPLOAD_NOT_FOUND'],
       ];
@@ -237,9 +256,17 @@ describe('reconciliation', () => {
         date: iso(),
         source: 'bank',
       }));
-      let res = await http.post('/reconciliation/start-instant', { external_transactions: records, strategy: 'one_to_one', matching_rule_ids: [rule_id] });
+      let res = await http.post('/reconciliation/start-instant', {
+        external_transactions: records,
+        strategy: 'one_to_one',
+        matching_rule_ids: [rule_id],
+      });
       assert.equal(res.status, 400, res.text);
-      res = await http.post('/reconciliation/start-instant', { external_transactions: [], strategy: 'one_to_one', matching_rule_ids: [rule_id] });
+      res = await http.post('/reconciliation/start-instant', {
+        external_transactions: [],
+        strategy: 'one_to_one',
+        matching_rule_ids: [rule_id],
+      });
       assert.equal(res.body.error_detail.code, 'RECON_EXTERNAL_TXNS_REQUIRED');
       res = await http.post('/reconciliation/start-instant', {
         external_transactions: [records[0], { ...records[1], amount: 'lots' }],
@@ -328,8 +355,11 @@ describe('reconciliation', () => {
       });
       assert.ok(rows.every((row: any) => row.meta_data.reconciled === true && row.meta_data.external_txn_id === `${tag}-e2`));
 
-      const event = await eventually(() =>
-        receiver.where((body) => body.event === 'reconciliation.completed' && body.data.reconciliation_id === reconciliation_id)[0],
+      const event = await eventually(
+        () =>
+          receiver.where(
+            (body) => body.event === 'reconciliation.completed' && body.data.reconciliation_id === reconciliation_id,
+          )[0],
       );
       assert.equal(event.body.data.matched_transactions, 2);
       assert.equal(event.body.data.unmatched_transactions, 2);
@@ -349,7 +379,10 @@ describe('reconciliation', () => {
       const meta = (await http.get(`/transactions/${txn.transaction_id}`)).body.meta_data ?? {};
       assert.equal(meta.reconciled, undefined);
       // What would match is still shown.
-      assert.equal((await http.get(`/reconciliation/${run.reconciliation_id}/matches`)).body[0].internal_transaction_id, txn.transaction_id);
+      assert.equal(
+        (await http.get(`/reconciliation/${run.reconciliation_id}/matches`)).body[0].internal_transaction_id,
+        txn.transaction_id,
+      );
     });
 
     test('drifts: amounts as a fraction of the internal amount, dates in seconds, contains by edit distance', async () => {
@@ -366,7 +399,9 @@ describe('reconciliation', () => {
       const at = (offset_s: number) => new Date(Date.parse(created_at) + offset_s * 1000).toISOString();
       const instant = async (rule_id: string, record: Record<string, unknown>) => {
         const res = await http.post('/reconciliation/start-instant', {
-          external_transactions: [{ currency: 'USD', description: 'd', date: created_at, reference: 'x', source: 'bank', ...record }],
+          external_transactions: [
+            { currency: 'USD', description: 'd', date: created_at, reference: 'x', source: 'bank', ...record },
+          ],
           strategy: 'one_to_one',
           matching_rule_ids: [rule_id],
         });
@@ -378,9 +413,18 @@ describe('reconciliation', () => {
       };
       let n = 0;
       const id = () => `${tag}-drift-${n++}`;
-      assert.equal(await instant(rules.amount, { id: id(), amount: 201.99, reference: `${tag}-DRIFT-ABCDEFGHIJ` }), txn.transaction_id);
-      assert.notEqual(await instant(rules.amount, { id: id(), amount: 202.01, reference: `${tag}-DRIFT-ABCDEFGHIJ` }), txn.transaction_id);
-      assert.equal(await instant(rules.contains, { id: id(), amount: 200, reference: `${tag}-DRIFT-ABCDEFGHXX` }), txn.transaction_id);
+      assert.equal(
+        await instant(rules.amount, { id: id(), amount: 201.99, reference: `${tag}-DRIFT-ABCDEFGHIJ` }),
+        txn.transaction_id,
+      );
+      assert.notEqual(
+        await instant(rules.amount, { id: id(), amount: 202.01, reference: `${tag}-DRIFT-ABCDEFGHIJ` }),
+        txn.transaction_id,
+      );
+      assert.equal(
+        await instant(rules.contains, { id: id(), amount: 200, reference: `${tag}-DRIFT-ABCDEFGHXX` }),
+        txn.transaction_id,
+      );
       assert.equal(await instant(rules.contains, { id: id(), amount: 200, reference: `drift-abcdefghij` }), txn.transaction_id);
       assert.equal(await instant(rules.contains, { id: id(), amount: 200, reference: `${tag}-DRIFT-AXXXXXXXXX` }), undefined);
       const dated = await instant(rules.date, { id: id(), amount: 1, date: at(5) });
@@ -448,7 +492,7 @@ describe('reconciliation', () => {
       assert.equal((await http.get(`/transactions/${txn.transaction_id}`)).body.meta_data.reconciled, true);
     });
 
-    test('the reconciled keys are the server\'s: a client cannot set them', async () => {
+    test("the reconciled keys are the server's: a client cannot set them", async () => {
       const txn = await transfer({ amount: 1, reference: `${tag}-META-1` });
       const res = await http.post(`/${txn.transaction_id}/metadata`, { meta_data: { reconciled: true } });
       assert.equal(res.status, 400, res.text);

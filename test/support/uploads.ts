@@ -5,7 +5,7 @@ import { parseJson } from '../../src/json.js';
 /** POST /reconciliation/upload with a `file` part named `file_name` and the given text fields. */
 export async function uploadFile(
   http: HttpClient,
-  content: string | Uint8Array,
+  content: string,
   file_name: string,
   fields: Record<string, string> = { source: 'bank' },
 ): Promise<HttpResponse> {
@@ -24,6 +24,9 @@ export async function uploadFile(
 }
 
 /** A CSV with Blnk's header and one line per record. */
-export function csv(rows: readonly (readonly (string | number)[])[], header = 'ID,Amount,Currency,Reference,Description,Date'): string {
+export function csv(
+  rows: readonly (readonly (string | number)[])[],
+  header = 'ID,Amount,Currency,Reference,Description,Date',
+): string {
   return [header, ...rows.map((row) => row.join(','))].join('\n') + '\n';
 }

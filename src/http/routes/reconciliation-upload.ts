@@ -7,7 +7,14 @@ import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { RECORD_TEXT_CHARS_MAX } from '../../reconciliation/records.js';
 import { storeUpload, uploadInvalid } from '../../reconciliation/store-upload.js';
-import { fileKind, readRecords, spool, UploadFileError, UploadTooLarge, type SpooledFile } from '../../reconciliation/upload-file.js';
+import {
+  fileKind,
+  readRecords,
+  spool,
+  UploadFileError,
+  UploadTooLarge,
+  type SpooledFile,
+} from '../../reconciliation/upload-file.js';
 import { downloadUpload } from '../../reconciliation/upload-url.js';
 import { textProblem } from '../input-limits.js';
 import type { AppContext } from '../context.js';
@@ -33,7 +40,8 @@ function tooLarge(): ApiError {
 function fieldText(value: unknown, field: string): string {
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') throw new ApiError('GEN_MALFORMED_REQUEST', `${field} must be a string`);
-  const problem = textProblem(value) ?? (value.length > RECORD_TEXT_CHARS_MAX ? `must have at most ${RECORD_TEXT_CHARS_MAX} characters` : '');
+  const problem =
+    textProblem(value) ?? (value.length > RECORD_TEXT_CHARS_MAX ? `must have at most ${RECORD_TEXT_CHARS_MAX} characters` : '');
   if (problem) throw new ApiError('GEN_MALFORMED_REQUEST', `${field} ${problem}`);
   return value.trim();
 }
@@ -93,11 +101,13 @@ export function registerReconciliationUploadRoute(app: FastifyInstance, ctx: App
           upload = { url: fieldText(body.url, 'url'), source: fieldText(body.source, 'source') };
         }
         if (!upload.file && upload.url !== '') {
-          const downloaded = await downloadUpload(upload.url, { whitelist: upload_whitelist, timeout_ms: upload_url_timeout_ms, max_bytes }).catch(
-            (error: unknown) => {
-              throw error instanceof UploadTooLarge ? tooLarge() : error;
-            },
-          );
+          const downloaded = await downloadUpload(upload.url, {
+            whitelist: upload_whitelist,
+            timeout_ms: upload_url_timeout_ms,
+            max_bytes,
+          }).catch((error: unknown) => {
+            throw error instanceof UploadTooLarge ? tooLarge() : error;
+          });
           upload.file = { spooled: downloaded.file, file_name: downloaded.file_name };
         }
         if (!upload.file) throw new ApiError('RECON_UPLOAD_FAILED', 'File upload failed');

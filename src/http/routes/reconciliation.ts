@@ -61,13 +61,24 @@ const RESULTS_PAGE = { default_limit: 20, strict: true, limit_max: 1000 };
 export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post(
     '/reconciliation/matching-rules',
-    described({ tags: TAGS, summary: 'Create a matching rule', body: ruleBody, answers: { 201: ruleAnswer }, errors: ['RECON_RULE_INVALID'] }),
+    described({
+      tags: TAGS,
+      summary: 'Create a matching rule',
+      body: ruleBody,
+      answers: { 201: ruleAnswer },
+      errors: ['RECON_RULE_INVALID'],
+    }),
     async (request, reply) => reply.status(201).send(ruleView(await insertRule(ctx.db, newId('rule'), parseRule(request.body)))),
   );
 
   app.get(
     '/reconciliation/matching-rules',
-    described({ tags: TAGS, summary: 'List matching rules, newest first (Kassa)', query: listQuery, answers: { 200: { type: 'array' } } }),
+    described({
+      tags: TAGS,
+      summary: 'List matching rules, newest first (Kassa)',
+      query: listQuery,
+      answers: { 200: { type: 'array' } },
+    }),
     async (request) => {
       const page = parsePage(request.query as Record<string, unknown>, { default_limit: 20, strict: true });
       return (await listRules(ctx.db, page.limit, page.offset)).map(ruleView);
