@@ -81,8 +81,15 @@ export function candidateWindows(rules: readonly (readonly Criterion[])[], ext: 
   }
   const date_drift = widest('date');
   if (date_drift !== undefined) {
-    const delta = `${bind(date_drift)}::float8 * interval '1 second'`;
-    windows.push(`${int.date} BETWEEN ${ext.date} - ${delta} AND ${ext.date} + ${delta}`);
+    const seconds = bind(date_drift);
+    // One window leads the index: amounts are selective, a day of transactions is not. Written as a
+    // range, the planner would intersect both indexes and read every transaction of the period.
+    if (amount_drift === undefined) {
+      const delta = `${seconds}::float8 * interval '1 second'`;
+      windows.push(`${int.date} BETWEEN ${ext.date} - ${delta} AND ${ext.date} + ${delta}`);
+    } else {
+      windows.push(`abs(extract(epoch FROM ${int.date} - ${ext.date})) <= ${seconds}::numeric`);
+    }
   }
   return windows;
 }

@@ -188,14 +188,19 @@ async function grouped(tx: Queryable, run: RunRow, batch_size: number): Promise<
   };
   const { items, claimed } = await firstGroups(tx, run, walked);
   const result: BatchResult = { last: BigInt(run.cursor_position), processed: items.length, matches: [], unmatched: [] };
-  const members = claimed.length === 0 ? [] : await groupMembers(tx, run, claimed);
+  const members = new Map<string, GroupMember[]>();
+  for (const member of claimed.length === 0 ? [] : await groupMembers(tx, run, claimed)) {
+    const list = members.get(member.ordinal);
+    if (list) list.push(member);
+    else members.set(member.ordinal, [member]);
+  }
   for (const item of items) {
     result.last = BigInt(item.cursor);
     if (item.ordinal === null) {
       result.unmatched.push(item.id);
       continue;
     }
-    for (const member of members.filter((m) => m.ordinal === item.ordinal)) {
+    for (const member of members.get(item.ordinal) ?? []) {
       result.matches.push(
         one_to_many
           ? { external_transaction_id: item.id, internal_transaction_id: member.id, amount: member.amount, date: member.date }
@@ -206,12 +211,15 @@ async function grouped(tx: Queryable, run: RunRow, batch_size: number): Promise<
   return result;
 }
 
+interface GroupMember {
+  ordinal: string;
+  id: string;
+  amount: string;
+  date: string;
+}
+
 /** Each member of the groups, with its own amount and date, in group order. */
-async function groupMembers(
-  tx: Queryable,
-  run: RunRow,
-  ordinals: string[],
-): Promise<{ ordinal: string; id: string; amount: string; date: string }[]> {
+async function groupMembers(tx: Queryable, run: RunRow, ordinals: string[]): Promise<GroupMember[]> {
   const [table, id, date] =
     run.strategy === 'one_to_many' ? ['transactions', 'transaction_id', 'created_at'] : ['external_transactions', 'id', 'date'];
   return tx.query(

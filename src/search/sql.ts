@@ -36,12 +36,16 @@ function textSql(ref: FieldRef, params: Params): string {
   return ref.sql;
 }
 
-/** Does the field hold the word? For all of meta_data: any of its top-level text values. */
+/**
+ * Does the field hold the word? For all of meta_data: any of its top-level text values. Words are
+ * matched against lower(field), the expression the trigram indexes hold (migration 016); the match is
+ * case-insensitive either way.
+ */
 function matchSql(ref: FieldRef, pattern: string, params: Params): string {
   if (ref.kind === 'meta' && ref.path.length === 0) {
     return `EXISTS (SELECT 1 FROM jsonb_each_text(t.meta_data) m WHERE m.value ~* ${pattern})`;
   }
-  return `${textSql(ref, params)} ~* ${pattern}`;
+  return `lower(${textSql(ref, params)}) ~* ${pattern}`;
 }
 
 function number(text: string, field: string, kind: string): string {
@@ -148,7 +152,8 @@ export function searchConditions(plan: SearchPlan, params: Params, trigram = fal
         return exact;
       }
       typoWord ??= params.add(token);
-      const typo = `${typoWord}::text <% ${field.ref.sql}`;
+      // pg_trgm's trigrams are case-insensitive: lower() changes no answer and lets the index serve.
+      const typo = `${typoWord}::text <% lower(${field.ref.sql})`;
       scores.push(`(CASE WHEN ${exact} THEN ${2 * weight} WHEN ${typo} THEN ${weight} ELSE 0 END)`);
       return `(${exact} OR ${typo})`;
     });

@@ -136,12 +136,18 @@ BEGIN
 END $$;
 
 -- Blnk's `contains`: lowercased, either string inside the other, or else an edit distance of at most
--- ⌊max(byte length) × drift / 100⌋ (the drift is a percentage here, a fraction for amounts).
+-- ⌊max(byte length) × drift / 100⌋ (the drift is a percentage here, a fraction for amounts). The
+-- distance is computed only when it can decide: never at a threshold of 0 (equal strings contain each
+-- other), nor when the lengths alone differ by more than the threshold.
 CREATE FUNCTION reconciliation_contains(external_value text, internal_value text, drift_percent numeric) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT CASE
-    WHEN strpos(lower(external_value), lower(internal_value)) > 0 OR strpos(lower(internal_value), lower(external_value)) > 0 THEN true
-    ELSE coalesce(reconciliation_edit_distance(lower(external_value), lower(internal_value))
-                  <= floor(greatest(octet_length(lower(external_value)), octet_length(lower(internal_value))) * drift_percent / 100), false)
-  END
-$$;
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  a text := lower(external_value);
+  b text := lower(internal_value);
+  threshold integer;
+BEGIN
+  IF strpos(a, b) > 0 OR strpos(b, a) > 0 THEN RETURN true; END IF;
+  threshold := floor(greatest(octet_length(a), octet_length(b)) * drift_percent / 100);
+  IF threshold <= 0 OR abs(char_length(a) - char_length(b)) > threshold THEN RETURN false; END IF;
+  RETURN coalesce(reconciliation_edit_distance(a, b) <= threshold, false);
+END $$;
