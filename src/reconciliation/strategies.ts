@@ -127,35 +127,50 @@ async function oneToOne(tx: Queryable, run: RunRow, batch_size: number): Promise
 interface Walked {
   cursor: string;
   id: string;
+  ordinal: string | null;
+  size: number | null;
 }
 
 /**
+ * Match rows one batch may write before it ends early: a batch of grouped records writes a row per
+ * member, and on the embedded database a transaction holds every other request while it runs.
+ */
+const BATCH_MATCHES_MAX = 1_000;
+
+/**
  * The first unclaimed group each walked item matches. Items of one batch that pick the same group
- * are settled in walk order: a later one looks again without the groups taken before it.
+ * are settled in walk order: a later one looks again without the groups taken before it. The batch
+ * ends after the item that brings its match rows to BATCH_MATCHES_MAX.
  */
 async function firstGroups(
   tx: Queryable,
   run: RunRow,
   walked: (exclude: string[], only: string | null) => { sql: string; params: unknown[] },
-): Promise<{ items: (Walked & { ordinal: string | null })[]; claimed: string[] }> {
+): Promise<{ items: Walked[]; claimed: string[] }> {
   const first = walked([], null);
-  const items = await tx.query<Walked & { ordinal: string | null }>(first.sql, first.params);
-  const claimed: string[] = [];
-  for (const item of items) {
-    if (item.ordinal !== null && claimed.includes(item.ordinal)) {
-      const again = walked(claimed, item.cursor);
-      const [row] = await tx.query<{ ordinal: string | null }>(again.sql, again.params);
+  const candidates = await tx.query<Walked>(first.sql, first.params);
+  const items: Walked[] = [];
+  const claimed = new Set<string>();
+  let matches = 0;
+  for (const item of candidates) {
+    if (matches >= BATCH_MATCHES_MAX) break;
+    if (item.ordinal !== null && claimed.has(item.ordinal)) {
+      const again = walked([...claimed], item.cursor);
+      const [row] = await tx.query<Walked>(again.sql, again.params);
       item.ordinal = row?.ordinal ?? null;
+      item.size = row?.size ?? null;
     }
-    if (item.ordinal !== null) claimed.push(item.ordinal);
+    if (item.ordinal !== null) claimed.add(item.ordinal);
+    matches += Number(item.size ?? 0);
+    items.push(item);
   }
-  if (claimed.length > 0) {
+  if (claimed.size > 0) {
     await tx.query(
       'UPDATE reconciliation_groups SET claimed = true WHERE reconciliation_id = $1 AND ordinal = ANY($2::bigint[])',
-      [run.reconciliation_id, claimed],
+      [run.reconciliation_id, [...claimed]],
     );
   }
-  return { items, claimed };
+  return { items, claimed: [...claimed] };
 }
 
 async function grouped(tx: Queryable, run: RunRow, batch_size: number): Promise<BatchResult> {
@@ -175,9 +190,9 @@ async function grouped(tx: Queryable, run: RunRow, batch_size: number): Promise<
     ];
     const condition = rulesCondition(run.rules, ext, GROUP, binder(params));
     return {
-      sql: `SELECT ${walker.cursor} AS cursor, ${walker.id} AS id, g.ordinal
+      sql: `SELECT ${walker.cursor} AS cursor, ${walker.id} AS id, g.ordinal, g.size
             FROM ${walker.from}
-            LEFT JOIN LATERAL (SELECT g.ordinal FROM reconciliation_groups g
+            LEFT JOIN LATERAL (SELECT g.ordinal, cardinality(g.members) AS size FROM reconciliation_groups g
                                WHERE g.reconciliation_id = $5 AND NOT g.claimed AND g.ordinal <> ALL($6::bigint[]) AND (${condition})
                                ORDER BY g.ordinal LIMIT 1) g ON true
             WHERE ${walker.scope} AND ${walker.cursor} > $2 AND ${walker.cursor} <= $3
