@@ -17,5 +17,6 @@ export function isRfc3339(text: unknown): text is string {
   const [year, month, day, hour, minute, second, zoneHours, zoneMinutes] = match.slice(1).map((field) => Number(field ?? 0));
   const daysInMonth = new Date(Date.UTC(2000 + (year % 400), month, 0)).getUTCDate();
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth) return false;
-  return hour <= 23 && minute <= 59 && second <= 59 && zoneHours <= 23 && zoneMinutes <= 59;
+  // PostgreSQL stores offsets up to ±15:59 (a larger one would be a 500 at the insert).
+  return hour <= 23 && minute <= 59 && second <= 59 && zoneHours <= 15 && zoneMinutes <= 59;
 }

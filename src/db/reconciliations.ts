@@ -111,7 +111,7 @@ export async function advanceRun(tx: Queryable, reconciliation_id: string, progr
   await tx.query(
     `UPDATE reconciliations SET status = 'in_progress', cursor_position = $2, cursor_end = coalesce($3, cursor_end),
        total = coalesce($4, total), processed = $5, matched_transactions = $6, unmatched_transactions = $7,
-       claimed_until = now() + $8::float8 * interval '1 millisecond'
+       claimed_until = clock_timestamp() + $8::float8 * interval '1 millisecond'
      WHERE reconciliation_id = $1`,
     [
       reconciliation_id,
@@ -126,7 +126,9 @@ export async function advanceRun(tx: Queryable, reconciliation_id: string, progr
   );
 }
 
+/** Ends a run; its groups (built for the walk only) go. */
 export async function finishRun(tx: Queryable, reconciliation_id: string, status: 'completed' | 'failed'): Promise<RunRow> {
+  await tx.query('DELETE FROM reconciliation_groups WHERE reconciliation_id = $1', [reconciliation_id]);
   const rows = await tx.query<RunRow>(
     `UPDATE reconciliations SET status = $2, completed_at = CASE WHEN $2 = 'completed' THEN now() END,
        claim_token = NULL, claimed_until = NULL

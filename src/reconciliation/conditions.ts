@@ -59,6 +59,9 @@ export function rulesCondition(rules: readonly (readonly Criterion[])[], ext: Si
     .join(' OR ');
 }
 
+/** Past this a date window (as an interval) overflows; the criterion itself still decides. */
+const DATE_WINDOW_SECONDS_MAX = 1e11;
+
 /**
  * Blnk's candidate windows (one_to_one): when any rule compares amounts (dates) for equality, only
  * internal transactions within the widest such drift of the record are candidates, whatever rule
@@ -84,7 +87,7 @@ export function candidateWindows(rules: readonly (readonly Criterion[])[], ext: 
     const seconds = bind(date_drift);
     // One window leads the index: amounts are selective, a day of transactions is not. Written as a
     // range, the planner would intersect both indexes and read every transaction of the period.
-    if (amount_drift === undefined) {
+    if (amount_drift === undefined && Number(date_drift) <= DATE_WINDOW_SECONDS_MAX) {
       const delta = `${seconds}::float8 * interval '1 second'`;
       windows.push(`${int.date} BETWEEN ${ext.date} - ${delta} AND ${ext.date} + ${delta}`);
     } else {

@@ -7,12 +7,11 @@ import { uploadExists } from '../db/reconciliation-uploads.js';
 import { insertRun, type Strategy } from '../db/reconciliations.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
-import { decimalText } from '../ledger/money.js';
+import { AMOUNT_SIGNIFICANT_DIGITS_MAX, decimalText, significantDigits } from '../ledger/money.js';
 import { isPlainObject } from '../http/validation.js';
 import { externalRecord, RecordError, type ExternalRecord } from './records.js';
 import type { Criterion } from './rules.js';
-import { UploadFileError } from './upload-file.js';
-import { storeRecords, uploadInvalid } from './store-upload.js';
+import { storeRecords, uploadError } from './store-upload.js';
 import { GROUPING_COLUMNS, STRATEGIES } from './strategies.js';
 
 /** Records one start-instant request may carry (Blnk's limit). */
@@ -65,9 +64,7 @@ export function parseStart(body: Record<string, unknown>): StartRequest {
   };
 }
 
-function instantInvalid(error: RecordError): ApiError {
-  return uploadInvalid(new UploadFileError(`external_transactions: ${error.message}`));
-}
+const INSTANT_PREFIX = 'external_transactions: ';
 
 /** The records of a start-instant body, checked as an upload's records are. */
 export function instantRecords(value: unknown): ExternalRecord[] {
@@ -82,13 +79,25 @@ export function instantRecords(value: unknown): ExternalRecord[] {
     const row = i + 1;
     try {
       if (!isPlainObject(item)) throw new RecordError(row, undefined, 'must be an object');
+      // A JSON number with a fraction was read as a float: past 15 significant digits it is no longer
+      // the number sent (an amount given as a string stays exact).
+      if (
+        typeof item.amount === 'number' &&
+        Number.isFinite(item.amount) &&
+        significantDigits(item.amount) > AMOUNT_SIGNIFICANT_DIGITS_MAX
+      ) {
+        throw new RecordError(
+          row,
+          'amount',
+          `has more than ${AMOUNT_SIGNIFICANT_DIGITS_MAX} significant digits: send it as a string`,
+        );
+      }
       const amount = typeof item.amount === 'number' && Number.isFinite(item.amount) ? decimalText(item.amount) : item.amount;
       const fields = { ...item, amount: typeof amount === 'bigint' ? amount.toString() : amount };
       const source = typeof item.source === 'string' && item.source.trim() !== '' ? item.source.trim() : 'instant';
       return { ...externalRecord(fields, row), source };
     } catch (error) {
-      if (error instanceof RecordError) throw instantInvalid(error);
-      throw error;
+      throw uploadError(error, INSTANT_PREFIX);
     }
   });
 }
@@ -121,8 +130,7 @@ export async function startInstantRun(db: Database, records: readonly ExternalRe
       await insertRun(tx, { reconciliation_id, upload_id, rules, ...start });
     });
   } catch (error) {
-    if (error instanceof RecordError) throw instantInvalid(error);
-    throw error;
+    throw uploadError(error, INSTANT_PREFIX);
   }
   return reconciliation_id;
 }

@@ -1,7 +1,7 @@
 // Storing an upload: every record of the file, or none. The records go in batches inside one database
 // transaction (Blnk keeps the rows before a failing one); a record whose id is already stored, in this
 // file or an earlier upload, is refused by its row.
-import type { Database, Queryable } from '../db/database.js';
+import { isSqlError, SQLSTATE, type Database, type Queryable } from '../db/database.js';
 import { insertExternalRecords, insertUpload, setUploadCount, storedExternalIds } from '../db/reconciliation-uploads.js';
 import { ApiError } from '../errors.js';
 import { RecordError, type ExternalRecord } from './records.js';
@@ -88,7 +88,17 @@ export async function storeUpload(
   try {
     return await db.transaction((tx) => storeRecords(tx, upload_id, source, records));
   } catch (error) {
-    if (error instanceof RecordError || error instanceof UploadFileError) throw uploadInvalid(error);
-    throw error;
+    throw uploadError(error);
   }
+}
+
+/** What the client is told when storing records failed: its records' fault as 400, anything else as is. */
+export function uploadError(error: unknown, prefix = ''): unknown {
+  if (error instanceof RecordError || error instanceof UploadFileError)
+    return uploadInvalid(new UploadFileError(prefix + error.message));
+  // Another upload stored one of these ids between the check and the insert.
+  if (isSqlError(error, SQLSTATE.uniqueViolation)) {
+    return uploadInvalid(new UploadFileError(`${prefix}an id was stored by another upload at the same time`));
+  }
+  return error;
 }

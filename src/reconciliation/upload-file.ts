@@ -3,12 +3,13 @@
 // read back one record at a time by streaming parsers: csv-parse for CSV, stream-json for a JSON
 // array (numbers kept as their text, so no amount passes through a float).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseCsv, CsvError } from 'csv-parse';
+import { parser as jsonParser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { isPlainObject } from '../http/validation.js';
 import { externalRecord, RecordError, RECORD_FIELDS, type ExternalRecord } from './records.js';
@@ -25,6 +26,21 @@ export class UploadTooLarge extends Error {
   }
 }
 
+const SPOOL_PREFIX = 'kassa-upload-';
+/** Spool folders older than this belong to no upload in progress (a process was killed mid-upload). */
+const SPOOL_ORPHAN_AGE_MS = 3_600_000;
+
+/** Removes spool folders that a killed process left behind. */
+export async function removeOrphanSpools(): Promise<void> {
+  const now = Date.now();
+  for (const name of await readdir(tmpdir())) {
+    if (!name.startsWith(SPOOL_PREFIX)) continue;
+    const folder = join(tmpdir(), name);
+    const info = await stat(folder).catch(() => undefined);
+    if (info && now - info.mtimeMs > SPOOL_ORPHAN_AGE_MS) await rm(folder, { recursive: true, force: true });
+  }
+}
+
 export interface SpooledFile {
   path: string;
   bytes: number;
@@ -33,7 +49,7 @@ export interface SpooledFile {
 
 /** Writes `body` to a private temporary file, failing with UploadTooLarge past `max_bytes`. */
 export async function spool(body: Readable, max_bytes: number): Promise<SpooledFile> {
-  const folder = await mkdtemp(join(tmpdir(), 'kassa-upload-'));
+  const folder = await mkdtemp(join(tmpdir(), SPOOL_PREFIX));
   const path = join(folder, 'upload');
   const remove = () => rm(folder, { recursive: true, force: true });
   let bytes = 0;
@@ -77,13 +93,30 @@ export async function fileKind(path: string, file_name: string): Promise<FileKin
   return commas[0] > 0 && commas.every((count) => count === commas[0]) ? 'csv' : undefined;
 }
 
-/** Cells one CSV record may hold in all (bounds the memory a malformed quote can take). */
-const CSV_RECORD_BYTES_MAX = 1024 * 1024;
+/** Characters one record may hold in all, CSV or JSON (bounds the memory a single record can take). */
+const RECORD_CHARS_MAX = 1024 * 1024;
 const REQUIRED_HEADER = ['id', 'amount', 'date'] as const;
 
+/**
+ * `parser` reading the file at `path`: a read error reaches the parser (and so the reader of its
+ * records), and ending early (a bad record) closes the file too.
+ */
+function parsedFile<T extends Duplex>(path: string, parser: T): { output: T; close(): void } {
+  const source = createReadStream(path);
+  pipeline(source, parser).catch(() => undefined);
+  return {
+    output: parser,
+    close() {
+      source.destroy();
+      parser.destroy();
+    },
+  };
+}
+
 async function* csvRecords(path: string): AsyncGenerator<ExternalRecord> {
-  const rows = createReadStream(path).pipe(
-    parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: CSV_RECORD_BYTES_MAX }),
+  const { output: rows, close } = parsedFile(
+    path,
+    parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: RECORD_CHARS_MAX }),
   );
   let columns: Map<string, number> | undefined;
   let header_length = 0;
@@ -114,13 +147,53 @@ async function* csvRecords(path: string): AsyncGenerator<ExternalRecord> {
     if (error instanceof CsvError) throw new UploadFileError(`CSV line ${String(error.lines ?? '?')}: ${error.message}`);
     throw error;
   } finally {
-    rows.destroy();
+    close();
   }
   if (!columns) throw new UploadFileError('the CSV file is empty: it needs a header and records');
 }
 
+interface JsonToken {
+  name: string;
+  value?: unknown;
+}
+
+/**
+ * Between stream-json's parser and its array streamer: refuses an array element past
+ * RECORD_CHARS_MAX (counted from the parser's chunks, before the element is assembled), and drops the
+ * chunks (the streamer reads packed values only).
+ */
+function boundedElements(): Transform {
+  let depth = 0;
+  let element = 0;
+  let chars = 0;
+  return new Transform({
+    objectMode: true,
+    transform(token: JsonToken, _encoding, done) {
+      if (token.name === 'endObject' || token.name === 'endArray') depth -= 1;
+      const starts = token.name === 'startObject' || token.name === 'startArray';
+      if (depth === 1 && (starts || token.name.endsWith('Value'))) {
+        element += 1;
+        chars = 0;
+      }
+      if (starts) depth += 1;
+      chars += 1;
+      if (token.name === 'stringChunk' || token.name === 'numberChunk') {
+        chars += String(token.value).length;
+        if (chars > RECORD_CHARS_MAX)
+          return done(new RecordError(element, undefined, `is larger than ${RECORD_CHARS_MAX} characters`));
+        return done();
+      }
+      if (chars > RECORD_CHARS_MAX)
+        return done(new RecordError(element, undefined, `is larger than ${RECORD_CHARS_MAX} characters`));
+      done(null, token);
+    },
+  });
+}
+
 async function* jsonRecords(path: string): AsyncGenerator<ExternalRecord> {
-  const items = createReadStream(path).pipe(streamArray.withParserAsStream({ numberAsString: true }));
+  const items = streamArray.asStream({ numberAsString: true });
+  const source = createReadStream(path);
+  pipeline(source, jsonParser.asStream(), boundedElements(), items).catch(() => undefined);
   try {
     for await (const { key, value } of items as AsyncIterable<{ key: number; value: unknown }>) {
       const row = key + 1;
@@ -128,9 +201,11 @@ async function* jsonRecords(path: string): AsyncGenerator<ExternalRecord> {
       yield externalRecord(value, row);
     }
   } catch (error) {
-    if (error instanceof RecordError) throw error;
+    // A system error (reading our own temporary file) is the server's, not the file's.
+    if (error instanceof RecordError || typeof (error as { code?: unknown }).code === 'string') throw error;
     throw new UploadFileError('the JSON file must be an array of records {id, amount, currency, reference, description, date}');
   } finally {
+    source.destroy();
     items.destroy();
   }
 }

@@ -135,6 +135,15 @@ describe('reconciliation', () => {
       await refused('[1]', 'a.json', /^row 1: must be an object$/);
       await refused('[{"id":"x","amount":"1"', 'a.json', /must be an array/);
       await refused('just some words', 'notes.txt', /unsupported file type/);
+      await refused(
+        csv([first, [`${tag}-b9`, '1', 'USD', 'R', 'd', '2024-01-01T00:00:00+16:00']]),
+        'a.csv',
+        /^row 2: date must be/,
+      );
+      // One record may not hold more than 1 MiB: the server refuses it before assembling it.
+      await refused(`[{"id":"a","junk":[${'1,'.repeat(600_000)}1]}]`, 'a.json', /^row 1: is larger than 1048576 characters$/);
+      const valid = `{"id":"${tag}-b10","amount":"1","currency":"USD","reference":"R","description":"d","date":"${iso()}"}`;
+      await refused(`[${valid},{"junk":"${'x'.repeat(1_100_000)}"}]`, 'a.json', /^row 2: is larger than/);
       const ok = await uploadFile(http, csv([first]), 'a.csv');
       assert.equal(ok.status, 200, ok.text);
       // ...and now the id is taken, by an earlier upload.
@@ -497,6 +506,23 @@ describe('reconciliation', () => {
       const res = await http.post(`/${txn.transaction_id}/metadata`, { meta_data: { reconciled: true } });
       assert.equal(res.status, 400, res.text);
       assert.match(res.body.error_detail.message, /meta_data\.reconciled: this key is written by the server/);
+      const encoded = await http.post(`/%74${txn.transaction_id.slice(1)}/metadata`, { meta_data: { external_txn_id: 'x' } });
+      assert.equal(encoded.status, 400, encoded.text);
+      const created = await http.post('/transactions', {
+        amount: 1,
+        precision: 100,
+        currency: 'USD',
+        reference: `${tag}-META-2`,
+        source: '@world-usd',
+        destination: usd,
+        skip_queue: true,
+        allow_overdraft: true,
+        meta_data: { reconciled: true },
+      });
+      assert.equal(created.status, 400, created.text);
+      // Only transactions carry them: other entities may use these names.
+      const ledgerMeta = await http.post(`/${ledger}/metadata`, { meta_data: { reconciled: 'by hand' } });
+      assert.equal(ledgerMeta.status, 200, ledgerMeta.text);
     });
   });
 });

@@ -57,6 +57,7 @@ test('isRfc3339 accepts real instants only, as Go parses them', () => {
   for (const good of [
     '2024-01-31T09:30:00Z',
     '2024-02-29T23:59:59.999999+05:30',
+    '2024-01-01T00:00:00-15:59',
     '2023-12-31t00:00:00z',
     '0001-01-01T00:00:00Z',
   ]) {
@@ -72,6 +73,7 @@ test('isRfc3339 accepts real instants only, as Go parses them', () => {
     '0000-01-01T00:00:00Z',
     '2024-01-31 09:30:00Z',
     '2024-01-31T09:30:00',
+    '2024-01-31T09:30:00+16:00',
     '2024-01-31',
     '31/01/2024',
   ]) {
@@ -175,4 +177,9 @@ test('start requests: required keys, strategies and their grouping columns', () 
     { ...record, id: 'b', amount: '12345678901234567890', source: 'psp' },
   ]);
   assert.throws(() => instantRecords([record, { ...record, amount: 'x' }]), /^ApiError: external_transactions: row 2: amount/);
+  assert.throws(
+    () => instantRecords([{ ...record, amount: Number('12345678901234567.89') }]),
+    /row 1: amount has more than 15 significant digits: send it as a string/,
+  );
+  assert.equal(instantRecords([{ ...record, amount: '12345678901234567.89' }])[0].amount, '12345678901234567.89');
 });

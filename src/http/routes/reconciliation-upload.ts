@@ -10,6 +10,7 @@ import { storeUpload, uploadInvalid } from '../../reconciliation/store-upload.js
 import {
   fileKind,
   readRecords,
+  removeOrphanSpools,
   spool,
   UploadFileError,
   UploadTooLarge,
@@ -73,6 +74,7 @@ async function multipartUpload(request: FastifyRequest, max_bytes: number): Prom
 export function registerReconciliationUploadRoute(app: FastifyInstance, ctx: AppContext): void {
   const max_bytes = ctx.config.server.max_upload_size_mb * BYTES_PER_MB;
   const { upload_whitelist, upload_url_timeout_ms } = ctx.config.server;
+  removeOrphanSpools().catch((error: unknown) => app.log.warn({ err: error }, 'could not remove old upload spools'));
   void app.register(async (scope) => {
     await scope.register(multipart, {
       throwFileSizeLimit: true,
