@@ -12,6 +12,7 @@ import { parseBulkRequest } from '../ledger/bulk-request.js';
 import type { Logger } from '../log.js';
 import { BatchLost, planBatch, processBatch, type BatchSteward, type BulkOutcome } from './bulk.js';
 import type { DirectOptions } from './record.js';
+import { WakeableLoops } from '../wakeable-loops.js';
 
 export interface BulkRunnerOptions {
   /** Batches one process works on at once. */
@@ -48,9 +49,7 @@ async function finish(tx: Queryable, batch_id: string, outcome: BulkOutcome): Pr
 }
 
 export class BulkRunner {
-  private running = false;
-  private loops: Promise<void>[] = [];
-  private wakers = new Set<() => void>();
+  private readonly loops: WakeableLoops;
 
   constructor(
     private readonly db: Database,
@@ -59,30 +58,32 @@ export class BulkRunner {
     /** Tells this process's queue worker that transactions were queued. */
     private readonly onQueued: (() => void) | undefined,
     private readonly options: BulkRunnerOptions = DEFAULT_BULK_RUNNER_OPTIONS,
-  ) {}
+  ) {
+    this.loops = new WakeableLoops(
+      () => this.processOne(),
+      (error) => this.logger.error({ err: error }, 'bulk runner failed to claim a batch'),
+      options,
+    );
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loops = Array.from({ length: this.options.slots }, () => this.run());
+    this.loops.start();
   }
 
   /** A batch was stored: skip the idle sleep. */
   wake(): void {
-    for (const wake of [...this.wakers]) wake();
+    this.loops.wake();
   }
 
   /** Finishes the units in progress, then stops (an unfinished batch resumes later, anywhere). */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await Promise.all(this.loops);
+  stop(): Promise<void> {
+    return this.loops.stop();
   }
 
   private steward(batch: StoredBatch): BatchSteward {
     return {
       // Stopping: let go at the next unit; the batch resumes from there later.
-      hold: async (tx, units_done) => this.running && holdBatch(tx, batch.batch_id, batch.claim_token, units_done),
+      hold: async (tx, units_done) => this.loops.active && holdBatch(tx, batch.batch_id, batch.claim_token, units_done),
       advance: (tx, units_done) => advanceBatch(tx, batch.batch_id, units_done, this.options.lease_ms),
       finish: (tx, outcome) => finish(tx, batch.batch_id, outcome),
     };
@@ -100,7 +101,7 @@ export class BulkRunner {
       await processBatch(this.db, planBatch(batch.batch_id, bulk), this.direct, steward, batch.units_done);
     } catch (error) {
       if (error instanceof BatchLost) {
-        if (this.running) this.logger.info({ batch_id: batch.batch_id }, 'bulk batch taken over by another process');
+        if (this.loops.active) this.logger.info({ batch_id: batch.batch_id }, 'bulk batch taken over by another process');
         else await releaseBatch(this.db, batch.batch_id, batch.claim_token, 0);
       } else if (!(error instanceof ApiError)) {
         await this.onUnexpected(batch, error);
@@ -122,30 +123,5 @@ export class BulkRunner {
         await finish(tx, batch.batch_id, { status: 'failed', error: INTERNAL_ERROR_MESSAGE });
       }
     });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakers.add(done);
-    });
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed = false;
-      try {
-        claimed = await this.processOne();
-      } catch (error) {
-        this.logger.error({ err: error }, 'bulk runner failed to claim a batch');
-      }
-      if (!claimed) await this.sleep(this.options.idle_poll_ms);
-    }
   }
 }

@@ -19,6 +19,7 @@ import {
 } from '../db/reconciliations.js';
 import { recordEvent } from '../events/outbox.js';
 import type { Logger } from '../log.js';
+import { WakeableLoops } from '../wakeable-loops.js';
 import { runView } from './views.js';
 import { beginRun, matchBatch } from './strategies.js';
 
@@ -49,32 +50,32 @@ async function finish(tx: Queryable, run: RunRow, status: 'completed' | 'failed'
 }
 
 export class ReconciliationRunner {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakers = new Set<() => void>();
+  private readonly loops: WakeableLoops;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly options: RunnerOptions,
-  ) {}
+  ) {
+    this.loops = new WakeableLoops(
+      () => this.processOne(),
+      (error) => this.logger.error({ err: error }, 'reconciliation runner failed to claim a run'),
+      { idle_poll_ms: IDLE_POLL_MS, slots: 1 },
+    );
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loops.start();
   }
 
   /** A run was stored: skip the idle sleep. */
   wake(): void {
-    for (const wake of [...this.wakers]) wake();
+    this.loops.wake();
   }
 
   /** Finishes the batch in progress, then stops (the run resumes later, in any process). */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loops.stop();
   }
 
   /** One database transaction of a run: its beginning, or one batch. True when the run is finished. */
@@ -120,7 +121,7 @@ export class ReconciliationRunner {
     if (!claimed) return false;
     try {
       let finished = false;
-      while (!finished && this.running) finished = await this.step(claimed);
+      while (!finished && this.loops.active) finished = await this.step(claimed);
       if (!finished) await releaseRun(this.db, claimed, 0);
     } catch (error) {
       if (error instanceof RunLost) {
@@ -147,30 +148,5 @@ export class ReconciliationRunner {
       .catch((failure: unknown) =>
         this.logger.error({ err: failure, reconciliation_id }, 'could not record a failed reconciliation'),
       );
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakers.add(done);
-    });
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed = false;
-      try {
-        claimed = await this.processOne();
-      } catch (error) {
-        this.logger.error({ err: error }, 'reconciliation runner failed to claim a run');
-      }
-      if (!claimed) await this.sleep(IDLE_POLL_MS);
-    }
   }
 }

@@ -11,7 +11,7 @@ import { matchView, ruleView, runView } from '../../reconciliation/views.js';
 import type { AppContext } from '../context.js';
 import { described } from '../openapi/route-schema.js';
 import { boolean, listQuery, messageAnswer, object, string } from '../openapi/components.js';
-import { parsePage } from '../pagination.js';
+import { parsePage, type Page } from '../pagination.js';
 import { bodyObject } from '../validation.js';
 
 const TAGS = ['Reconciliation'];
@@ -193,28 +193,31 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
     async (request) => runView(await existingRun(ctx, request.params.id)),
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/reconciliation/:id/matches',
-    described({
-      tags: TAGS,
-      summary: "A reconciliation's matches, in the order found (Kassa)",
-      params: { id: 'reconciliation id' },
-      query: listQuery,
-      answers: { 200: { type: 'array' } },
-      errors: ['RECON_NOT_FOUND', 'GEN_VALIDATION_ERROR'],
-    }),
-    async (request) => {
-      const page = parsePage(request.query as Record<string, unknown>, RESULTS_PAGE);
-      const run = await existingRun(ctx, request.params.id);
-      return (await listMatches(ctx.db, run.reconciliation_id, page.limit, page.offset)).map(matchView);
-    },
+  registerResultsRoute(app, ctx, 'matches', "A reconciliation's matches, in the order found (Kassa)", async (id, page) =>
+    (await listMatches(ctx.db, id, page.limit, page.offset)).map(matchView),
   );
+  registerResultsRoute(
+    app,
+    ctx,
+    'unmatched',
+    "A reconciliation's unmatched ids (many_to_one: internal transaction ids) (Kassa)",
+    async (id, page) => (await listUnmatched(ctx.db, id, page.limit, page.offset)).map((transaction_id) => ({ transaction_id })),
+  );
+}
 
+/** GET /reconciliation/:id/<kind>: a page of a run's results, in the order they were found. */
+function registerResultsRoute(
+  app: FastifyInstance,
+  ctx: AppContext,
+  kind: 'matches' | 'unmatched',
+  summary: string,
+  list: (reconciliation_id: string, page: Page) => Promise<unknown[]>,
+): void {
   app.get<{ Params: { id: string } }>(
-    '/reconciliation/:id/unmatched',
+    `/reconciliation/:id/${kind}`,
     described({
       tags: TAGS,
-      summary: "A reconciliation's unmatched ids (many_to_one: internal transaction ids) (Kassa)",
+      summary,
       params: { id: 'reconciliation id' },
       query: listQuery,
       answers: { 200: { type: 'array' } },
@@ -223,8 +226,7 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
     async (request) => {
       const page = parsePage(request.query as Record<string, unknown>, RESULTS_PAGE);
       const run = await existingRun(ctx, request.params.id);
-      const ids = await listUnmatched(ctx.db, run.reconciliation_id, page.limit, page.offset);
-      return ids.map((transaction_id) => ({ transaction_id }));
+      return list(run.reconciliation_id, page);
     },
   );
 }
