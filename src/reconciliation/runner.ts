@@ -4,7 +4,7 @@
 // written in one database transaction, so a run whose process died resumes, elsewhere, after the last
 // batch written, and nothing is written twice. The last batch records `reconciliation.completed`.
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '../db/database.js';
+import { isTransientFailure, type Database, type Queryable } from '../db/database.js';
 import {
   advanceRun,
   claimRun,
@@ -60,7 +60,8 @@ export class ReconciliationRunner {
     this.loops = new WakeableLoops(
       () => this.processOne(),
       (error) => this.logger.error({ err: error }, 'reconciliation runner failed to claim a run'),
-      { idle_poll_ms: IDLE_POLL_MS, slots: 1 },
+      // Two runs at once, so that one long run does not hold back every later one.
+      { idle_poll_ms: IDLE_POLL_MS, slots: 2 },
     );
   }
 
@@ -136,7 +137,8 @@ export class ReconciliationRunner {
   private async onUnexpected(claimed: ClaimedRun, error: unknown): Promise<void> {
     const { reconciliation_id, attempts } = claimed;
     this.logger.error({ err: error, reconciliation_id, attempts }, 'reconciliation run failed unexpectedly');
-    if (attempts < this.options.attempts_max) {
+    // An outage or a conflict passes by itself: it never fails a run, whatever the attempts so far.
+    if (attempts < this.options.attempts_max || isTransientFailure(error)) {
       await releaseRun(this.db, claimed, this.options.retry_delay_ms).catch(() => undefined);
       return;
     }

@@ -2,6 +2,7 @@
 // (or in another process) from the last batch written, and every record ends with exactly one result:
 // counts, match rows and the reconciled metadata agree, nothing twice.
 import { describe, test } from 'node:test';
+import pg from 'pg';
 import assert from 'node:assert/strict';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/database.js';
 import { spawnKassa, type KassaProcess } from '../support/kassa.js';
@@ -113,6 +114,37 @@ async function startHalfWay(kassa: KassaProcess, upload_id: string, rule_id: str
 }
 
 describe('reconciliation runs across crashes and processes', () => {
+  test(
+    'backends terminated again and again during a run: it completes, each record with one result',
+    { skip: !TEST_DATABASE_URL && 'needs PostgreSQL' },
+    async () => {
+      const database = await createTestDatabase();
+      const kassa = await spawnKassa(database, { env: { ...ENV, BLNK_RECONCILIATION_MAX_RETRIES: '1' } });
+      const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await admin.connect();
+      try {
+        const tag = `rf${Date.now().toString(36)}`;
+        const { upload_id, rule_id, ids } = await prepare(kassa.http, tag);
+        const reconciliation_id = await startHalfWay(kassa, upload_id, rule_id);
+        const name = new URL(database.url!).pathname.slice(1);
+        for (let round = 0; round < 6; round++) {
+          await admin.query(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+            [name],
+          );
+          await new Promise((resolve) => setTimeout(resolve, 150));
+        }
+        // Outages never count as attempts: one retry allowed, and the run still completes.
+        await assertExactlyOnce(kassa.http, reconciliation_id, ids, tag);
+        assert.equal(kassa.child.exitCode, null, 'the process is alive');
+      } finally {
+        await admin.end();
+        await kassa.stop();
+        await database.drop();
+      }
+    },
+  );
+
   test('kill -9 half way: after restart the run resumes and every record has exactly one result', async () => {
     const database: TestDatabase = await createTestDatabase();
     let kassa = await spawnKassa(database, { env: ENV });
