@@ -57,6 +57,14 @@ describe('reconciliation uploads by URL and size', () => {
     assert.equal(answer.status, 200, await answer.clone().text());
     assert.equal(((await answer.json()) as { record_count: number }).record_count, 1);
 
+    // A file and a URL: the file wins (the URL, a 404 here, is not fetched).
+    const both = await uploadFile(kassa.http, statement(`${tag}-both`), 'both.csv', {
+      source: 'bank',
+      url: `${origin()}/missing-both.csv`,
+    });
+    assert.equal(both.status, 200, both.text);
+    assert.ok(!files.requests.some((r) => r.path === '/missing-both.csv'));
+
     // No extension in the name: the content says JSON.
     res = await fromUrl(`${origin()}/json-named-data`);
     assert.equal(res.status, 200, res.text);
