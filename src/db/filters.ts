@@ -4,6 +4,7 @@
 import type { Queryable } from './database.js';
 import { stringifyJson } from '../json.js';
 import type { Condition, FieldType, FilterField, FilterRequest, FilterTable, Operator } from '../filters/language.js';
+import { Params } from './params.js';
 
 interface TableSql<T extends FilterTable> {
   from: string;
@@ -104,14 +105,6 @@ const CAST: Record<FieldType, string> = { text: 'text', numeric: 'numeric', time
 const COMPARISON: Partial<Record<Operator, string>> = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
 /** Collects bind parameters and hands out their `$n` placeholders. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
 /** `expression <operator> values` for a column of the given type. */
 function compare(expression: string, type: FieldType, condition: Condition, params: Params): string {
   const cast = CAST[type];

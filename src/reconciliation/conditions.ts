@@ -2,6 +2,7 @@
 // the database. One side plays "ext" (a record, or in many_to_one an internal transaction), the other
 // "int" (an internal transaction, or a group of either). Text values on the int side are split on
 // " | " (a group's joined values), as Blnk splits them.
+import type { Params } from '../db/params.js';
 import type { Criterion } from './rules.js';
 
 /** SQL expressions for one side's values. */
@@ -12,9 +13,6 @@ export interface Side {
   description: string;
   currency: string;
 }
-
-/** Adds a value to the statement's parameters and answers its placeholder. */
-export type Bind = (value: unknown) => string;
 
 function parts(text: string): string {
   // Go's strings.Split("", " | ") is [""], PostgreSQL's string_to_array gives no element.
@@ -28,9 +26,9 @@ function textCondition(operator: Criterion['operator'], ext: string, int: string
   return 'false';
 }
 
-function criterionCondition(criterion: Criterion, ext: Side, int: Side, bind: Bind): string {
+function criterionCondition(criterion: Criterion, ext: Side, int: Side, params: Params): string {
   // Bound only where used: a statement may not carry parameters it does not mention.
-  const drift = () => `${bind(criterion.allowable_drift)}::numeric`;
+  const drift = () => `${params.add(criterion.allowable_drift)}::numeric`;
   const { field, operator } = criterion;
   switch (field) {
     case 'amount':
@@ -52,10 +50,10 @@ function criterionCondition(criterion: Criterion, ext: Side, int: Side, bind: Bi
 }
 
 /** True when any rule has all its criteria satisfied; `false` without rules. */
-export function rulesCondition(rules: readonly (readonly Criterion[])[], ext: Side, int: Side, bind: Bind): string {
+export function rulesCondition(rules: readonly (readonly Criterion[])[], ext: Side, int: Side, params: Params): string {
   if (rules.length === 0) return 'false';
   return rules
-    .map((criteria) => `(${criteria.map((criterion) => criterionCondition(criterion, ext, int, bind)).join(' AND ')})`)
+    .map((criteria) => `(${criteria.map((criterion) => criterionCondition(criterion, ext, int, params)).join(' AND ')})`)
     .join(' OR ');
 }
 
@@ -67,7 +65,7 @@ const DATE_WINDOW_SECONDS_MAX = 1e11;
  * internal transactions within the widest such drift of the record are candidates, whatever rule
  * they would match. The windows are what lets the indexes find candidates.
  */
-export function candidateWindows(rules: readonly (readonly Criterion[])[], ext: Side, int: Side, bind: Bind): string[] {
+export function candidateWindows(rules: readonly (readonly Criterion[])[], ext: Side, int: Side, params: Params): string[] {
   const widest = (field: 'amount' | 'date'): string | undefined => {
     const drifts = rules
       .flat()
@@ -79,12 +77,12 @@ export function candidateWindows(rules: readonly (readonly Criterion[])[], ext: 
   const windows: string[] = [];
   const amount_drift = widest('amount');
   if (amount_drift !== undefined) {
-    const delta = `abs(${ext.amount}) * ${bind(amount_drift)}::numeric`;
+    const delta = `abs(${ext.amount}) * ${params.add(amount_drift)}::numeric`;
     windows.push(`${int.amount} BETWEEN ${ext.amount} - ${delta} AND ${ext.amount} + ${delta}`);
   }
   const date_drift = widest('date');
   if (date_drift !== undefined) {
-    const seconds = bind(date_drift);
+    const seconds = params.add(date_drift);
     // One window leads the index: amounts are selective, a day of transactions is not. Written as a
     // range, the planner would intersect both indexes and read every transaction of the period.
     if (amount_drift === undefined && Number(date_drift) <= DATE_WINDOW_SECONDS_MAX) {

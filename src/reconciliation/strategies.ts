@@ -4,7 +4,8 @@
 // then answers batches in walk order.
 import type { Queryable } from '../db/database.js';
 import type { MatchRow, RunRow, Strategy } from '../db/reconciliations.js';
-import { candidateWindows, rulesCondition, type Bind, type Side } from './conditions.js';
+import { Params } from '../db/params.js';
+import { candidateWindows, rulesCondition, type Side } from './conditions.js';
 
 export const STRATEGIES: readonly Strategy[] = ['one_to_one', 'one_to_many', 'many_to_one'];
 
@@ -50,13 +51,6 @@ const GROUP: Side = {
   currency: 'g.currency',
 };
 
-function binder(params: unknown[]): Bind {
-  return (value) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-}
-
 async function walkUpload(tx: Queryable, run: RunRow): Promise<Walk> {
   const [row] = await tx.query<{ cursor_end: string; total: string }>(
     'SELECT coalesce(max(position), 0) AS cursor_end, count(*) AS total FROM external_transactions WHERE upload_id = $1',
@@ -65,13 +59,21 @@ async function walkUpload(tx: Queryable, run: RunRow): Promise<Walk> {
   return { cursor_end: BigInt(row.cursor_end), total: BigInt(row.total) };
 }
 
-/** Groups of internal transactions (one_to_many) or of the upload's records (many_to_one). */
+/** What a grouped strategy groups: internal transactions (one_to_many) or the upload's records (many_to_one). */
+const GROUPED: Readonly<Record<Exclude<Strategy, 'one_to_one'>, { table: string; id: string; date: string; order: string }>> = {
+  one_to_many: { table: 'transactions', id: 'transaction_id', date: 'created_at', order: 'created_at, seq' },
+  many_to_one: { table: 'external_transactions', id: 'id', date: 'date', order: 'position' },
+};
+
+function groupedOf(run: RunRow) {
+  return GROUPED[run.strategy as Exclude<Strategy, 'one_to_one'>];
+}
+
 async function buildGroups(tx: Queryable, run: RunRow): Promise<void> {
   const column = run.grouping_criteria;
   const one_to_many = run.strategy === 'one_to_many';
-  const [table, date, order, id, filter] = one_to_many
-    ? ['transactions', 'created_at', 'created_at, seq', 'transaction_id', 'true']
-    : ['external_transactions', 'date', 'position', 'id', 'upload_id = $2'];
+  const { table, id, date, order } = groupedOf(run);
+  const filter = one_to_many ? 'true' : 'upload_id = $2';
   await tx.query(
     `INSERT INTO reconciliation_groups (reconciliation_id, ordinal, amount, date, reference, description, currency, members)
      SELECT $1, row_number() OVER (ORDER BY key), amount, date, reference, description, currency, members
@@ -96,17 +98,16 @@ export async function beginRun(tx: Queryable, run: RunRow): Promise<Walk> {
 }
 
 async function oneToOne(tx: Queryable, run: RunRow, batch_size: number): Promise<BatchResult> {
-  const params: unknown[] = [run.upload_id, run.cursor_position, run.cursor_end, batch_size];
-  const bind = binder(params);
-  const filters = ['t.currency = e.currency', ...candidateWindows(run.rules, RECORD, TRANSACTION, bind)];
-  filters.push(`(${rulesCondition(run.rules, RECORD, TRANSACTION, bind)})`);
+  const params = new Params([run.upload_id, run.cursor_position, run.cursor_end, batch_size]);
+  const filters = ['t.currency = e.currency', ...candidateWindows(run.rules, RECORD, TRANSACTION, params)];
+  filters.push(`(${rulesCondition(run.rules, RECORD, TRANSACTION, params)})`);
   const rows = await tx.query<{ position: string; id: string; amount: string; date: string; internal_id: string | null }>(
     `SELECT e.position, e.id, e.amount, e.date, m.transaction_id AS internal_id
      FROM external_transactions e
      LEFT JOIN LATERAL (SELECT t.transaction_id FROM transactions t WHERE ${filters.join(' AND ')}
                         ORDER BY t.created_at, t.seq LIMIT 1) m ON true
      WHERE e.upload_id = $1 AND e.position > $2 AND e.position <= $3 ORDER BY e.position LIMIT $4`,
-    params,
+    params.values,
   );
   const result: BatchResult = { last: BigInt(run.cursor_position), processed: rows.length, matches: [], unmatched: [] };
   for (const row of rows) {
@@ -179,7 +180,7 @@ async function grouped(tx: Queryable, run: RunRow, batch_size: number): Promise<
     ? [{ from: 'external_transactions e', cursor: 'e.position', id: 'e.id', scope: 'e.upload_id = $1' }, RECORD]
     : [{ from: 'transactions t', cursor: 't.seq', id: 't.transaction_id', scope: '$1::text IS NOT NULL' }, TRANSACTION];
   const walked = (exclude: string[], only: string | null) => {
-    const params: unknown[] = [
+    const params = new Params([
       run.upload_id,
       run.cursor_position,
       run.cursor_end,
@@ -187,8 +188,8 @@ async function grouped(tx: Queryable, run: RunRow, batch_size: number): Promise<
       run.reconciliation_id,
       exclude,
       only,
-    ];
-    const condition = rulesCondition(run.rules, ext, GROUP, binder(params));
+    ]);
+    const condition = rulesCondition(run.rules, ext, GROUP, params);
     return {
       sql: `SELECT ${walker.cursor} AS cursor, ${walker.id} AS id, g.ordinal, g.size
             FROM ${walker.from}
@@ -198,7 +199,7 @@ async function grouped(tx: Queryable, run: RunRow, batch_size: number): Promise<
             WHERE ${walker.scope} AND ${walker.cursor} > $2 AND ${walker.cursor} <= $3
               AND ($7::bigint IS NULL OR ${walker.cursor} = $7::bigint)
             ORDER BY ${walker.cursor} LIMIT $4`,
-      params,
+      params: params.values,
     };
   };
   const { items, claimed } = await firstGroups(tx, run, walked);
@@ -235,8 +236,7 @@ interface GroupMember {
 
 /** Each member of the groups, with its own amount and date, in group order. */
 async function groupMembers(tx: Queryable, run: RunRow, ordinals: string[]): Promise<GroupMember[]> {
-  const [table, id, date] =
-    run.strategy === 'one_to_many' ? ['transactions', 'transaction_id', 'created_at'] : ['external_transactions', 'id', 'date'];
+  const { table, id, date } = groupedOf(run);
   return tx.query(
     `SELECT g.ordinal, x.${id} AS id, x.amount, x.${date} AS date
      FROM reconciliation_groups g CROSS JOIN LATERAL unnest(g.members) WITH ORDINALITY AS m(member, n)

@@ -98,17 +98,16 @@ const RECORD_CHARS_MAX = 1024 * 1024;
 const REQUIRED_HEADER = ['id', 'amount', 'date'] as const;
 
 /**
- * `parser` reading the file at `path`: a read error reaches the parser (and so the reader of its
+ * `parser` reading the file at `path` through `stages`: a read error reaches the parser (and so the reader of its
  * records), and ending early (a bad record) closes the file too.
  */
-function parsedFile<T extends Duplex>(path: string, parser: T): { output: T; close(): void } {
+function parsedFile<T extends Duplex>(path: string, stages: Duplex[], parser: T): { output: T; close(): void } {
   const source = createReadStream(path);
-  pipeline(source, parser).catch(() => undefined);
+  pipeline([source, ...stages, parser]).catch(() => undefined);
   return {
     output: parser,
     close() {
-      source.destroy();
-      parser.destroy();
+      for (const stream of [source, ...stages, parser]) stream.destroy();
     },
   };
 }
@@ -116,6 +115,7 @@ function parsedFile<T extends Duplex>(path: string, parser: T): { output: T; clo
 async function* csvRecords(path: string): AsyncGenerator<ExternalRecord> {
   const { output: rows, close } = parsedFile(
     path,
+    [],
     parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: RECORD_CHARS_MAX }),
   );
   let columns: Map<string, number> | undefined;
@@ -191,9 +191,11 @@ function boundedElements(): Transform {
 }
 
 async function* jsonRecords(path: string): AsyncGenerator<ExternalRecord> {
-  const items = streamArray.asStream({ numberAsString: true });
-  const source = createReadStream(path);
-  pipeline(source, jsonParser.asStream(), boundedElements(), items).catch(() => undefined);
+  const { output: items, close } = parsedFile(
+    path,
+    [jsonParser.asStream(), boundedElements()],
+    streamArray.asStream({ numberAsString: true }),
+  );
   try {
     for await (const { key, value } of items as AsyncIterable<{ key: number; value: unknown }>) {
       const row = key + 1;
@@ -205,8 +207,7 @@ async function* jsonRecords(path: string): AsyncGenerator<ExternalRecord> {
     if (error instanceof RecordError || typeof (error as { code?: unknown }).code === 'string') throw error;
     throw new UploadFileError('the JSON file must be an array of records {id, amount, currency, reference, description, date}');
   } finally {
-    source.destroy();
-    items.destroy();
+    close();
   }
 }
 

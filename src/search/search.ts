@@ -4,7 +4,8 @@
 import type { Database, Queryable } from '../db/database.js';
 import { exactNumber } from '../json.js';
 import type { FieldRef, SearchPlan } from './params.js';
-import { orderSql, Params, searchConditions } from './sql.js';
+import { Params } from '../db/params.js';
+import { orderSql, searchConditions } from './sql.js';
 
 const MARK_START = '<mark>';
 const MARK_END = '</mark>';
@@ -63,8 +64,7 @@ function facetSql(ref: FieldRef, params: Params): { value: string; numeric: bool
 
 async function facetCount(db: Queryable, plan: SearchPlan, ref: FieldRef, where: string, whereParams: readonly unknown[]) {
   const { from } = plan.collection;
-  const params = new Params();
-  params.values.push(...whereParams);
+  const params = new Params(whereParams);
   const { value, numeric } = facetSql(ref, params);
   const statsParams = [...params.values];
   const limit = params.add(plan.max_facet_values);

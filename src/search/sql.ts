@@ -4,16 +4,8 @@
 // meta_data path travels as a bind parameter.
 import type { FilterNode, FilterValue } from './filter-by.js';
 import { SearchQueryError } from './errors.js';
+import type { Params } from '../db/params.js';
 import { resolveField, type FieldRef, type SearchPlan } from './params.js';
-
-/** Collects bind parameters and hands out their placeholders. */
-export class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
 
 const NUMBER = /^-?(\d{1,60}(\.\d{0,40})?|\.\d{1,40})$/;
 const UNIX_SECONDS = /^-?\d{1,12}$/;

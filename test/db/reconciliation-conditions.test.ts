@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { migrate } from '../../src/db/migrate.js';
+import { Params } from '../../src/db/params.js';
 import type { Database } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/open.js';
 import { rulesCondition, type Side } from '../../src/reconciliation/conditions.js';
@@ -113,17 +114,13 @@ describe('matching rules in SQL', () => {
   });
 
   const evaluate = async (chosen: Criterion[][], ext: Values, int: Values): Promise<boolean> => {
-    const params: unknown[] = [];
-    const bind = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
+    const params = new Params();
     const row = (v: Values) =>
-      `SELECT ${bind(`${v.cents}`)}::numeric / 100 AS amount, to_timestamp(${bind(v.epoch_s)}::float8) AS date,
-              ${bind(v.reference)}::text AS reference, ${bind(v.description)}::text AS description, ${bind(v.currency)}::text AS currency`;
+      `SELECT ${params.add(`${v.cents}`)}::numeric / 100 AS amount, to_timestamp(${params.add(v.epoch_s)}::float8) AS date,
+              ${params.add(v.reference)}::text AS reference, ${params.add(v.description)}::text AS description, ${params.add(v.currency)}::text AS currency`;
     const from = `FROM (${row(ext)}) e, (${row(int)}) i`;
-    const condition = rulesCondition(chosen, side('e'), side('i'), bind);
-    const [result] = await db.query<{ ok: boolean }>(`SELECT (${condition}) AS ok ${from}`, params);
+    const condition = rulesCondition(chosen, side('e'), side('i'), params);
+    const [result] = await db.query<{ ok: boolean }>(`SELECT (${condition}) AS ok ${from}`, params.values);
     return result.ok;
   };
 

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { parseFilterBy, type FilterClause, type FilterNode } from '../../src/search/filter-by.js';
 import { COLLECTIONS } from '../../src/search/collections.js';
 import { parseSearchParams } from '../../src/search/params.js';
-import { Params, searchConditions } from '../../src/search/sql.js';
+import { Params } from '../../src/db/params.js';
+import { searchConditions } from '../../src/search/sql.js';
 import { ApiError } from '../../src/errors.js';
 
 const word = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
