@@ -5,14 +5,10 @@ import type { Database, Queryable } from '../db/database.js';
 import { exactNumber } from '../json.js';
 import type { FieldRef, SearchPlan } from './params.js';
 import { Params } from '../db/params.js';
-import { orderSql, searchConditions } from './sql.js';
+import { escapeRegex, orderSql, searchConditions } from './sql.js';
 
 const MARK_START = '<mark>';
 const MARK_END = '</mark>';
-
-function escapeJsRegex(text: string): string {
-  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
-}
 
 interface Highlight {
   field: string;
@@ -28,7 +24,7 @@ function highlightsOf(plan: SearchPlan, document: Record<string, unknown>): High
     if (ref.kind !== 'string' || typeof value !== 'string') continue;
     const words = plan.tokens.map((token, index) => {
       const open = index === plan.tokens.length - 1 && prefix ? '[\\p{L}\\p{N}]*' : '';
-      return `${escapeJsRegex(token)}${open}`;
+      return `${escapeRegex(token)}${open}`;
     });
     if (words.length === 0) continue;
     const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${words.join('|')})(?![\\p{L}\\p{N}])`, 'giu');

@@ -13,7 +13,8 @@ const UNIX_SECONDS = /^-?\d{1,12}$/;
 const BEFORE_WORD = '(^|[^[:alnum:]])';
 const AFTER_WORD = '($|[^[:alnum:]])';
 
-function escapeRegex(text: string): string {
+/** A word as a literal in a regular expression: the same escapes serve PostgreSQL's and JavaScript's. */
+export function escapeRegex(text: string): string {
   return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
