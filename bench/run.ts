@@ -56,7 +56,17 @@ interface Options {
   note?: string;
   kassaDir: string;
   workerProcess: boolean;
+  searchStructures: 'with' | 'without' | 'both';
+  rounds: number;
 }
+
+/**
+ * What search keeps current on every write (migrations 014, 016 and 017): the trigram indexes and the
+ * indexed word column. Dropped for a `-search` run, to measure what keeping them costs.
+ */
+const DROP_SEARCH_STRUCTURES = `
+  DROP INDEX IF EXISTS transactions_reference_trgm_idx, transactions_description_trgm_idx;
+  ALTER TABLE transactions DROP COLUMN IF EXISTS search_words;`;
 
 /** The checkout this bench belongs to: where results are written and, by default, Kassa runs from. */
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -97,6 +107,15 @@ const program = new Command('bench')
     'PostgreSQL only: apply the queue in a second process (`kassa workers`); the HTTP process only accepts',
     false,
   )
+  .addOption(
+    new Option(
+      '--search-structures <mode>',
+      "PostgreSQL only: 'without' drops search's indexes before the load (rows marked -search); 'both' runs each scenario with and then without",
+    )
+      .choices(['with', 'without', 'both'])
+      .default('with'),
+  )
+  .option('--rounds <n>', 'run the scenario list this many times, alternating builds and variants alike', number, 1)
   .option('--note <text>', 'load conditions to record with the rows (e.g. "machine busy")');
 
 function parseEnv(pairs: string[]): Record<string, string> {
@@ -115,10 +134,15 @@ function loadAverage(): string {
     .join(' ');
 }
 
-async function runScenario(scenario: Scenario, options: Options, ceiling: CeilingResult[]): Promise<ScenarioResult> {
+async function runScenario(
+  scenario: Scenario,
+  options: Options,
+  ceiling: CeilingResult[],
+  withoutSearch: boolean,
+): Promise<ScenarioResult> {
   const admin_url = options.embedded ? undefined : options.databaseUrl;
   const split = options.workerProcess && admin_url !== undefined;
-  const label = scenarioLabel(scenario) + (split ? ' +worker' : '');
+  const label = scenarioLabel(scenario) + (split ? ' +worker' : '') + (withoutSearch ? ' -search' : '');
   const rate_per_s = options.rate ?? scenario.default_rate_per_s;
   const base: ScenarioResult = {
     scenario: label,
@@ -149,6 +173,10 @@ async function runScenario(scenario: Scenario, options: Options, ceiling: Ceilin
       child = combineChildren([api, worker]);
     } else {
       child = await startKassaChild(database, { env, node_args, kassa_dir: options.kassaDir });
+    }
+    if (withoutSearch) {
+      const db = await database.open();
+      await db.exec(DROP_SEARCH_STRUCTURES).finally(() => db.close());
     }
     const client = new BenchClient(child.url, options.inFlightMax, options.timeoutMs);
     const ctx: ScenarioContext = {
@@ -260,9 +288,14 @@ async function main(): Promise<void> {
     }
     console.log(`ceiling measured in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
+  if (options.searchStructures !== 'with' && !admin_url) throw new Error('--search-structures needs PostgreSQL');
+  const variants = { with: [false], without: [true], both: [false, true] }[options.searchStructures];
+  const runs = Array.from({ length: options.rounds }, () =>
+    scenarios.flatMap((scenario) => variants.map((withoutSearch) => ({ scenario, withoutSearch }))),
+  ).flat();
   const results: ScenarioResult[] = [];
-  for (const scenario of scenarios) {
-    const result = await runScenario(scenario, options, ceiling);
+  for (const { scenario, withoutSearch } of runs) {
+    const result = await runScenario(scenario, options, ceiling, withoutSearch);
     results.push(result);
     console.log(formatTable([result], { header: results.length === 1 }));
     if (result.status !== 'ok') console.log(`  ${result.scenario}: ${result.status}: ${result.reason}`);

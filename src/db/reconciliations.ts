@@ -30,7 +30,8 @@ export interface ClaimedRun extends RunRow {
   attempts: number;
 }
 
-const COLUMNS =
+/** A run row's columns, as RunRow holds them. */
+export const RUN_COLUMNS =
   'reconciliation_id, upload_id, status, strategy, matching_rule_ids, rules, grouping_criteria, dry_run, ' +
   'matched_transactions, unmatched_transactions, processed, total, cursor_position, cursor_end, started_at, completed_at';
 
@@ -61,7 +62,9 @@ export async function insertRun(tx: Queryable, run: NewRun): Promise<void> {
 }
 
 export async function findRun(db: Queryable, reconciliation_id: string): Promise<RunRow | undefined> {
-  const rows = await db.query<RunRow>(`SELECT ${COLUMNS} FROM reconciliations WHERE reconciliation_id = $1`, [reconciliation_id]);
+  const rows = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM reconciliations WHERE reconciliation_id = $1`, [
+    reconciliation_id,
+  ]);
   return rows[0];
 }
 
@@ -74,7 +77,7 @@ export async function claimRun(db: Queryable, claim_token: string, lease_ms: num
            WHERE status IN ('started', 'in_progress') AND (claimed_until IS NULL OR claimed_until < now())
            ORDER BY started_at, reconciliation_id LIMIT 1 FOR UPDATE SKIP LOCKED) due
      WHERE r.reconciliation_id = due.reconciliation_id
-     RETURNING ${COLUMNS.split(', ')
+     RETURNING ${RUN_COLUMNS.split(', ')
        .map((column) => `r.${column}`)
        .join(', ')}, r.claim_token, r.attempts`,
     [claim_token, lease_ms],
@@ -88,7 +91,7 @@ export async function claimRun(db: Queryable, claim_token: string, lease_ms: num
  */
 export async function holdRun(tx: Queryable, run: ClaimedRun): Promise<RunRow | undefined> {
   const rows = await tx.query<RunRow & { claim_token: string | null }>(
-    `SELECT ${COLUMNS}, claim_token FROM reconciliations WHERE reconciliation_id = $1 FOR UPDATE`,
+    `SELECT ${RUN_COLUMNS}, claim_token FROM reconciliations WHERE reconciliation_id = $1 FOR UPDATE`,
     [run.reconciliation_id],
   );
   const row = rows[0];
@@ -132,7 +135,7 @@ export async function finishRun(tx: Queryable, reconciliation_id: string, status
   const rows = await tx.query<RunRow>(
     `UPDATE reconciliations SET status = $2, completed_at = CASE WHEN $2 = 'completed' THEN now() END,
        claim_token = NULL, claimed_until = NULL
-     WHERE reconciliation_id = $1 RETURNING ${COLUMNS}`,
+     WHERE reconciliation_id = $1 RETURNING ${RUN_COLUMNS}`,
     [reconciliation_id, status],
   );
   return rows[0];

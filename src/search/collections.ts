@@ -7,6 +7,8 @@ import type { IdentityRow } from '../db/identities.js';
 import type { LedgerRow } from '../db/ledgers.js';
 import { balanceView, identityView, ledgerView, transactionView } from '../http/views.js';
 import { IDENTITY_TEXT_FIELDS } from '../db/identities.js';
+import { RUN_COLUMNS, type RunRow } from '../db/reconciliations.js';
+import { runView } from '../reconciliation/views.js';
 
 /**
  * `string`: text (searchable with q); `amount`: a big integer shown as a string, filtered and sorted
@@ -14,6 +16,8 @@ import { IDENTITY_TEXT_FIELDS } from '../db/identities.js';
  * `bool`.
  */
 export type FieldKind = 'string' | 'amount' | 'number' | 'time' | 'bool';
+
+export type WordWeight = 'A' | 'B' | 'C' | 'D';
 
 export interface SearchField {
   sql: string;
@@ -29,12 +33,18 @@ export interface SearchCollection {
   /** The default order after _text_match (Typesense's default_sorting_field, descending). */
   default_sort: string;
   fields: Readonly<Record<string, SearchField>>;
+  /**
+   * A stored tsvector of some text fields' words with a GIN index (migration 017), and each field's
+   * weight in it: `q` finds those fields' words through the index.
+   */
+  words?: { column: string; weights: Readonly<Record<string, WordWeight>> };
   document(raw: Record<string, unknown>): Record<string, unknown>;
 }
 
 const text = (sql: string): SearchField => ({ sql, kind: 'string' });
 const amount = (sql: string): SearchField => ({ sql, kind: 'amount' });
 const time = (sql: string): SearchField => ({ sql, kind: 'time' });
+const number = (sql: string): SearchField => ({ sql, kind: 'number' });
 
 /** Typesense's document: `id` first, times as Unix seconds, big amounts as strings, meta_data an object, keys sorted. */
 function toDocument(id: string, view: Record<string, unknown>, times: readonly string[]): Record<string, unknown> {
@@ -77,7 +87,7 @@ const balances: SearchCollection = {
     inflight_credit_balance: amount('t.inflight_credit_balance'),
     debit_balance: amount('t.debit_balance'),
     inflight_debit_balance: amount('t.inflight_debit_balance'),
-    version: { sql: 't.version', kind: 'number' },
+    version: number('t.version'),
     ledger_id: text('t.ledger_id'),
     identity_id: text('t.identity_id'),
     balance_id: text('t.balance_id'),
@@ -98,8 +108,8 @@ const transactions: SearchCollection = {
   default_sort: 'created_at',
   fields: {
     precise_amount: amount('t.precise_amount'),
-    amount: { sql: 't.amount', kind: 'number' },
-    precision: { sql: 't.precision', kind: 'number' },
+    amount: number('t.amount'),
+    precision: number('t.precision'),
     transaction_id: text('t.transaction_id'),
     parent_transaction: text('t.parent_transaction'),
     source: text('t.source'),
@@ -116,6 +126,7 @@ const transactions: SearchCollection = {
     inflight_expiry_date: time('t.inflight_expiry_date'),
     effective_date: time('COALESCE(t.effective_date, t.created_at)'),
   },
+  words: { column: 't.search_words', weights: { reference: 'A', description: 'B' } },
   document: (raw) => {
     const row = toTransactionRow(raw);
     return toDocument(row.transaction_id, transactionView(row), TRANSACTION_TIMES);
@@ -137,7 +148,39 @@ const identities: SearchCollection = {
   document: (raw) => toDocument(String(raw.identity_id), identityView(raw as unknown as IdentityRow), ['dob', 'created_at']),
 };
 
-export const COLLECTIONS: Readonly<Record<string, SearchCollection>> = { ledgers, balances, transactions, identities };
+/** Every run, whatever its status (Blnk's index holds completed runs that were not dry runs). */
+const reconciliations: SearchCollection = {
+  name: 'reconciliations',
+  from: 'reconciliations t',
+  select: RUN_COLUMNS.split(', ')
+    .map((column) => `t.${column}`)
+    .join(', '),
+  key: 't.reconciliation_id',
+  default_sort: 'started_at',
+  fields: {
+    reconciliation_id: text('t.reconciliation_id'),
+    upload_id: text('t.upload_id'),
+    status: text('t.status'),
+    strategy: text('t.strategy'),
+    grouping_criteria: text('t.grouping_criteria'),
+    is_dry_run: { sql: 't.dry_run', kind: 'bool' },
+    matched_transactions: number('t.matched_transactions'),
+    unmatched_transactions: number('t.unmatched_transactions'),
+    processed: number('t.processed'),
+    total: number('t.total'),
+    started_at: time('t.started_at'),
+    completed_at: time('t.completed_at'),
+  },
+  document: (raw) => toDocument(String(raw.reconciliation_id), runView(raw as unknown as RunRow), ['started_at', 'completed_at']),
+};
+
+export const COLLECTIONS: Readonly<Record<string, SearchCollection>> = {
+  ledgers,
+  balances,
+  transactions,
+  identities,
+  reconciliations,
+};
 
 export function collectionNamed(name: string): SearchCollection | undefined {
   return Object.hasOwn(COLLECTIONS, name) ? COLLECTIONS[name] : undefined;

@@ -17,6 +17,8 @@ export const SEARCH_LIMITS = {
   q_tokens_max: 32,
   max_facet_values_default: 10,
   max_facet_values_max: 1000,
+  /** Fields in one facet_by (each is a grouping set of one statement; GROUPING() takes at most 31). */
+  facet_fields_max: 16,
   sort_fields_max: 3,
 } as const;
 
@@ -219,7 +221,11 @@ export function parseSearchParams(collection: SearchCollection, body: Record<str
   for (const name of filter ? filterFields(filter) : []) {
     if (!fieldRef(collection, name)) throw new SearchQueryError(`Could not find a filter field named \`${name}\` in the schema.`);
   }
-  const facets = list(stringParam(body, 'facet_by')).map((name) => {
+  const facetNames = list(stringParam(body, 'facet_by'));
+  if (facetNames.length > SEARCH_LIMITS.facet_fields_max) {
+    throw new SearchQueryError(`\`facet_by\` has more than ${SEARCH_LIMITS.facet_fields_max} fields.`);
+  }
+  const facets = facetNames.map((name) => {
     const ref = fieldRef(collection, name);
     if (!ref) throw new SearchQueryError(`Could not find a facet field named \`${name}\` in the schema.`);
     return ref;

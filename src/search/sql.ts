@@ -5,7 +5,7 @@
 import type { FilterNode, FilterValue } from './filter-by.js';
 import { SearchQueryError } from './errors.js';
 import type { Params } from '../db/params.js';
-import { resolveField, type FieldRef, type SearchPlan } from './params.js';
+import { resolveField, type FieldRef, type QueryField, type SearchPlan } from './params.js';
 
 const NUMBER = /^-?(\d{1,60}(\.\d{0,40})?|\.\d{1,40})$/;
 const UNIX_SECONDS = /^-?\d{1,12}$/;
@@ -112,7 +112,9 @@ function clauseSql(plan: SearchPlan, node: FilterNode & { kind: 'clause' }, para
     return numericValue(ref, value, params);
   });
   const any = parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`;
-  return node.negated ? `NOT COALESCE(${any}, false)` : `COALESCE(${any}, false)`;
+  // A clause on a missing value is NULL, which a WHERE clause of ANDs and ORs treats as false; only a
+  // negation needs it made false first. Left bare, a clause can use an index (COALESCE hides it).
+  return node.negated ? `NOT COALESCE(${any}, false)` : any;
 }
 
 export function filterSql(plan: SearchPlan, node: FilterNode, params: Params): string {
@@ -123,40 +125,94 @@ export function filterSql(plan: SearchPlan, node: FilterNode, params: Params): s
 /** Typesense's min_len_1typo: shorter words match exactly. */
 export const TYPO_WORD_LENGTH_MIN = 4;
 
+/** tsvector's longest word (bytes): a longer one is never among a row's words (migration 017). */
+const INDEXED_WORD_BYTES_MAX = 2047;
+
+/** A word of `q` as a tsquery operand restricted to fields' weights: `'acme':*AB` (a prefix) or `'acme':AB`. */
+function wordOperand(token: string, prefix: boolean, weights: string): string {
+  return `'${token.replace(/'/g, "''").replace(/\\/g, '\\\\')}':${prefix ? '*' : ''}${weights}`;
+}
+
 /**
- * The WHERE clause and the text-match score of a plan. With `trigram` (the database has pg_trgm),
- * a word of four or more characters also matches a word of a column it is similar to (pg_trgm's
- * word similarity, `<%`, which the trigram indexes serve); an exact match scores twice a typo's.
+ * Does one of the indexed fields hold the word? One tsquery against the collection's word column, so
+ * that its GIN index finds the rows: the fields that take the word as a prefix, or those that take it
+ * whole.
  */
-export function searchConditions(plan: SearchPlan, params: Params, trigram = false): { where: string; score: string } {
+function indexedMatchSql(
+  words: NonNullable<SearchPlan['collection']['words']>,
+  fields: readonly QueryField[],
+  token: string,
+  last: boolean,
+  params: Params,
+): string {
+  if (Buffer.byteLength(token) > INDEXED_WORD_BYTES_MAX) return 'FALSE';
+  const query = [true, false]
+    .map((prefix) => {
+      const weights = new Set(
+        fields.filter((field) => (last && field.prefix) === prefix).map((field) => words.weights[field.ref.name]),
+      );
+      if (weights.size === 0) return undefined;
+      // Every field of the column: no weight to name, and then the index alone decides (no recheck of the row).
+      const all = Object.values(words.weights).every((weight) => weights.has(weight));
+      return wordOperand(token, prefix, all ? '' : [...weights].join(''));
+    })
+    .filter((operand) => operand !== undefined)
+    .join(' | ');
+  return `${words.column} @@ ${params.add(query)}::tsquery`;
+}
+
+/** The query_by fields the collection's word column holds (those `q` finds through its index). */
+function isIndexed(plan: SearchPlan, field: QueryField): boolean {
+  return field.ref.kind === 'string' && plan.collection.words?.weights[field.ref.name] !== undefined;
+}
+
+/**
+ * The WHERE clause (with the parameter values it needs, the first of `params`) and the text-match
+ * score of a plan. With `typos` (the database has pg_trgm), a
+ * word of four or more characters also matches a word of a column it is similar to (pg_trgm's word
+ * similarity, `<%`, which the trigram indexes serve); an exact match scores twice a typo's.
+ */
+export function searchConditions(
+  plan: SearchPlan,
+  params: Params,
+  typos = false,
+): { where: string; where_values: unknown[]; score: string } {
   const conditions: string[] = [];
-  const scores: string[] = [];
+  // Made once the WHERE clause is complete, so that a statement of the WHERE clause alone (a count)
+  // holds every parameter it is given.
+  const scores: (() => string)[] = [];
+  const { words } = plan.collection;
+  const indexed = plan.query_by.filter((field) => isIndexed(plan, field));
   plan.tokens.forEach((token, index) => {
     const last = index === plan.tokens.length - 1;
-    const typos = trigram && plan.typos && token.length >= TYPO_WORD_LENGTH_MIN;
+    const typo = typos && plan.typos && token.length >= TYPO_WORD_LENGTH_MIN;
     // Added when first used: PostgreSQL refuses a statement with a parameter it cannot type.
     let typoWord: string | undefined;
-    const matches = plan.query_by.map((field) => {
-      const pattern = params.add(wordPattern(token, last && field.prefix));
-      const exact = matchSql(field.ref, pattern, params);
+    const matches: string[] = [];
+    if (words && indexed.length > 0) matches.push(indexedMatchSql(words, indexed, token, last, params));
+    for (const field of plan.query_by) {
+      const pattern = isIndexed(plan, field)
+        ? undefined
+        : matchSql(field.ref, params.add(wordPattern(token, last && field.prefix)), params);
+      if (pattern) matches.push(pattern);
+      const exact = () => pattern ?? indexedMatchSql(words!, [field], token, last, params);
       const weight = field.weight + 1;
-      if (!typos || field.ref.kind !== 'string') {
-        scores.push(`(CASE WHEN ${exact} THEN ${2 * weight} ELSE 0 END)`);
-        return exact;
+      if (!typo || field.ref.kind !== 'string') {
+        scores.push(() => `(CASE WHEN ${exact()} THEN ${2 * weight} ELSE 0 END)`);
+        continue;
       }
       typoWord ??= params.add(token);
       // pg_trgm's trigrams are case-insensitive: lower() changes no answer and lets the index serve.
-      const typo = `${typoWord}::text <% lower(${field.ref.sql})`;
-      scores.push(`(CASE WHEN ${exact} THEN ${2 * weight} WHEN ${typo} THEN ${weight} ELSE 0 END)`);
-      return `(${exact} OR ${typo})`;
-    });
+      const similar = `${typoWord}::text <% lower(${field.ref.sql})`;
+      matches.push(similar);
+      scores.push(() => `(CASE WHEN ${exact()} THEN ${2 * weight} WHEN ${similar} THEN ${weight} ELSE 0 END)`);
+    }
     conditions.push(`(${matches.join(' OR ')})`);
   });
   if (plan.filter) conditions.push(filterSql(plan, plan.filter, params));
-  return {
-    where: conditions.length > 0 ? conditions.join(' AND ') : 'TRUE',
-    score: scores.length > 0 ? scores.join(' + ') : '100',
-  };
+  const where = conditions.length > 0 ? conditions.join(' AND ') : 'TRUE';
+  const where_values = [...params.values];
+  return { where, where_values, score: scores.length > 0 ? scores.map((score) => score()).join(' + ') : '100' };
 }
 
 /** ORDER BY: the plan's keys, then _text_match and the collection's default sort, newest first. */

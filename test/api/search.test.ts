@@ -110,7 +110,7 @@ describe('search', () => {
     assert.deepEqual(refs(prefix.hits), [`${tag}-invoice-2024-001`, `${tag}-refund-77`]);
     const notWord = await ok('transactions', { q: 'acm payment', query_by: 'description' });
     assert.equal(notWord.found, 0, 'a word before the last must match whole');
-    const noPrefix = await ok('transactions', { q: 'acm', query_by: 'description', prefix: 'false' });
+    const noPrefix = await ok('transactions', { q: 'acm', query_by: 'description', prefix: 'false', num_typos: '0' });
     assert.equal(noPrefix.found, 0);
     const caseless = await ok('transactions', { q: 'GLOBEX', query_by: 'description' });
     assert.deepEqual(refs(caseless.hits), [`${tag}-invoice-2024-002`]);
@@ -247,6 +247,51 @@ describe('search', () => {
     assert.equal(typeof found.hits[0].document.dob, 'number');
   });
 
+  test('reconciliations: every run, started_at as Unix seconds, searchable by status and dry run as soon as it changes', async () => {
+    const rule = await http.post('/reconciliation/matching-rules', {
+      name: `search-${tag}`,
+      description: 'by amount',
+      criteria: [{ field: 'amount', operator: 'equals', allowable_drift: 0 }],
+    });
+    assert.equal(rule.status, 201, rule.text);
+    const record = { currency: 'USD', description: 'd', date: new Date().toISOString(), reference: `${tag}-ext`, source: 'bank' };
+    let external = 0;
+    const runs: string[] = [];
+    for (const dry_run of [false, true]) {
+      const res = await http.post('/reconciliation/start-instant', {
+        external_transactions: [{ ...record, id: `${tag}-ext-${++external}`, amount: 55.5 }],
+        strategy: 'one_to_one',
+        matching_rule_ids: [rule.body.rule_id],
+        dry_run,
+      });
+      assert.equal(res.status, 200, res.text);
+      runs.push(res.body.reconciliation_id);
+    }
+    const mine = `reconciliation_id:[${runs.join(',')}]`;
+    const started = await ok('reconciliations', { q: '*', filter_by: mine });
+    assert.equal(started.found, 2);
+    const [document] = started.hits.map((h) => h.document);
+    assert.equal(typeof document.started_at, 'number');
+    assert.deepEqual(started.hits.map((h) => h.document.id).sort(), [...runs].sort());
+    const completed = await eventually(async () => {
+      const res = await ok('reconciliations', { q: '*', filter_by: `${mine} && status:=completed`, sort_by: 'started_at:asc' });
+      return res.found === 2 && res;
+    });
+    assert.deepEqual(
+      completed.hits.map((h) => [h.document.id, h.document.is_dry_run, h.document.matched_transactions]),
+      [
+        [runs[0], false, 1],
+        [runs[1], true, 1],
+      ],
+    );
+    assert.equal(typeof completed.hits[0].document.completed_at, 'number');
+    const real = await ok('reconciliations', { q: runs[0], query_by: 'reconciliation_id', filter_by: 'is_dry_run:false' });
+    assert.deepEqual(
+      real.hits.map((h) => h.document.id),
+      [runs[0]],
+    );
+  });
+
   test('every write is searchable in the very next request: create, transfer, metadata merge, identity update', async () => {
     const name = `fresh-${tag}`;
     const created = await http.post('/ledgers', { name });
@@ -279,6 +324,33 @@ describe('search', () => {
     assert.equal(renamed.found, 1);
   });
 
+  test('a description at its size cap is searchable; a word too long to index is skipped, not refused', async () => {
+    const reference = `${tag}-long`;
+    const description = `${'w'.repeat(3000)} lookhere ${'fïller '.repeat(8_000)}last`.slice(0, 65_536);
+    const res = await http.post('/transactions', {
+      amount: 1,
+      precision: 1,
+      currency: 'USD',
+      reference,
+      description,
+      source: '@world-usd',
+      destination: balances[0],
+      allow_overdraft: true,
+      skip_queue: true,
+    });
+    assert.equal(res.status, 201, res.text);
+    const found = await ok('transactions', { q: 'lookhere', query_by: 'description', filter_by: `reference:=${reference}` });
+    assert.equal(found.found, 1);
+    assert.equal(found.hits[0].document.description, description);
+    const tooLong = await ok('transactions', {
+      q: 'w'.repeat(3000).slice(0, 1000),
+      query_by: 'description',
+      prefix: 'false',
+      num_typos: '0',
+    });
+    assert.equal(tooLong.found, 0);
+  });
+
   test('multi-search: each search answered in its place, a failing one as {code, error}', async () => {
     const res = await http.post('/multi-search', {
       searches: [
@@ -304,8 +376,14 @@ describe('search', () => {
   test('bad input: 400 SRCH_QUERY_INVALID (or 404 for an unknown collection) naming the problem, never a 500', async () => {
     const cases: [string, Record<string, unknown>, number, string, RegExp][] = [
       ['nope', { q: '*' }, 404, 'GEN_NOT_FOUND', /`nope` collection not found/],
-      ['reconciliations', { q: '*' }, 404, 'GEN_NOT_FOUND', /collection not found/],
       ['transactions', { q: 'x' }, 400, 'SRCH_QUERY_INVALID', /No search fields specified/],
+      [
+        'transactions',
+        { q: '*', facet_by: Array(17).fill('currency').join(',') },
+        400,
+        'SRCH_QUERY_INVALID',
+        /more than 16 fields/,
+      ],
       ['transactions', { q: 'x', query_by: 'nope' }, 400, 'SRCH_QUERY_INVALID', /field named `nope`/],
       ['transactions', { q: 'x', query_by: 'amount' }, 400, 'SRCH_QUERY_INVALID', /should be a string/],
       ['transactions', { q: '*', filter_by: 'nope:=1' }, 400, 'SRCH_QUERY_INVALID', /filter field named `nope`/],

@@ -7,7 +7,7 @@ import { collectionNamed } from '../../search/collections.js';
 import { collectionNotFound, SearchQueryError } from '../../search/errors.js';
 import { parseSearchParams } from '../../search/params.js';
 import { reindexBatchSize, Reindexer } from '../../search/reindex.js';
-import { runSearch } from '../../search/search.js';
+import { Searcher } from '../../search/search.js';
 import type { AppContext } from '../context.js';
 import { described } from '../openapi/route-schema.js';
 import { object, string } from '../openapi/components.js';
@@ -31,13 +31,13 @@ const searchAnswer = {
   properties: { found: { type: 'integer' }, out_of: { type: 'integer' }, page: { type: 'integer' }, hits: { type: 'array' } },
 } as const;
 
-function search(ctx: AppContext, collectionName: string, body: Record<string, unknown>) {
-  const collection = collectionNamed(collectionName);
-  if (!collection) throw collectionNotFound(collectionName);
-  return runSearch(ctx.db, parseSearchParams(collection, body));
-}
-
 export function registerSearchRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const searcher = new Searcher(ctx.db);
+  const search = (collectionName: string, body: Record<string, unknown>) => {
+    const collection = collectionNamed(collectionName);
+    if (!collection) throw collectionNotFound(collectionName);
+    return searcher.run(parseSearchParams(collection, body));
+  };
   const reindexer = new Reindexer(ctx.db, app.log);
   app.addHook('onClose', () => reindexer.close());
 
@@ -71,14 +71,14 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: AppContext): voi
     '/search/:collection',
     described({
       tags: ['Search'],
-      summary: 'Search a collection (ledgers, balances, transactions, identities) with Typesense parameters',
+      summary: 'Search a collection (ledgers, balances, transactions, identities, reconciliations) with Typesense parameters',
       params: { collection: 'collection name' },
       body: searchBody,
       answers: { 201: searchAnswer },
       errors: [...SEARCH_ERRORS],
     }),
     async (request, reply) => {
-      const result = await search(ctx, request.params.collection, bodyObject(request.body));
+      const result = await search(request.params.collection, bodyObject(request.body));
       return reply.status(201).send(result);
     },
   );
@@ -100,12 +100,12 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: AppContext): voi
       }
       const results = [];
       // One after another: a multi-search is bounded by the slowest of its searches either way, and
-      // this keeps one request to one database connection at a time.
+      // this keeps one request to one search's connections at a time.
       for (const item of searches) {
         try {
           if (!isPlainObject(item)) throw new ApiError('GEN_MALFORMED_REQUEST', 'each search must be an object');
           const collection = typeof item.collection === 'string' ? item.collection : '';
-          results.push(await search(ctx, collection, item));
+          results.push(await search(collection, item));
         } catch (error) {
           if (!(error instanceof ApiError) || error.status >= 500) throw error;
           results.push({ code: error.status, error: error.message });
