@@ -16,11 +16,9 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './log.js';
 import type { Database } from './db/database.js';
 import { KASSA_VERSION } from './version.js';
-import { InflightWorker } from './engine/inflight-worker.js';
-import { ReconciliationRunner } from './reconciliation/runner.js';
-import { createBulkRunner, createWorker, logStartWarnings, openMigratedDatabase, startServer } from './server.js';
+import { logStartWarnings, openMigratedDatabase, startServer } from './server.js';
+import { createBackgroundJobs } from './background/jobs.js';
 import { stringifyJson } from './json.js';
-import { Dispatcher } from './events/dispatcher.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -64,25 +62,16 @@ program
     const config = configFromOptions();
     logStartWarnings(config, logger);
     const db = await openMigratedDatabase(config, logger);
-    const worker = createWorker(config, db, logger);
-    // Blnk's worker process delivers webhooks and hooks; so does this one.
-    const dispatcher = new Dispatcher({ db, config, logger });
-    const inflightWorker = new InflightWorker(db, logger);
-    const bulkRunner = createBulkRunner(config, db, logger, () => worker.wake());
-    const reconciliationRunner = new ReconciliationRunner(db, logger, config.reconciliation);
+    const jobs = createBackgroundJobs(config, db, logger, { workers: true });
     const admin = db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger) : undefined;
-    worker.start();
-    bulkRunner.start();
-    reconciliationRunner.start();
-    await dispatcher.start();
-    inflightWorker.start();
+    await jobs.start();
     logger.info({ database: db.kind }, 'kassa worker running');
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down: finishing the current batch');
       const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
       force.unref();
-      Promise.all([worker.stop(), inflightWorker.stop(), bulkRunner.stop(), reconciliationRunner.stop()])
-        .then(() => dispatcher.close())
+      jobs
+        .stop()
         .then(() => admin?.close())
         .then(() => db.close())
         .then(

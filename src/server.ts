@@ -5,16 +5,14 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
-import { BulkRunner } from './engine/bulk-runner.js';
-import { ReconciliationRunner } from './reconciliation/runner.js';
-import { InflightWorker } from './engine/inflight-worker.js';
-import { Dispatcher } from './events/dispatcher.js';
+import type { Dispatcher } from './events/dispatcher.js';
+import type { TransactionWorker } from './engine/worker.js';
+import { createBackgroundJobs } from './background/jobs.js';
 import { buildApp } from './http/app.js';
 import { startAdminSocket } from './admin/socket.js';
 import { configurationWarnings } from './config/hygiene.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { DEFAULT_WORKER_OPTIONS, TransactionWorker } from './engine/worker.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -70,27 +68,6 @@ export async function openMigratedDatabase(config: Config, logger?: Logger): Pro
   return db;
 }
 
-const EMBEDDED_IDLE_POLL_MS = 250;
-
-export function createWorker(config: Config, db: Database, logger: Logger, metrics?: Metrics): TransactionWorker {
-  return new TransactionWorker(db, logger, {
-    ...DEFAULT_WORKER_OPTIONS,
-    onBatchApplied: metrics && ((processed) => metrics.transactionBatchSize.observe(processed)),
-    batch_size_max: Math.max(1, config.transaction.batch_size),
-    // The embedded database has one process: nobody else enqueues, so accepts wake the worker and
-    // the poll only has to notice scheduled items coming due.
-    idle_poll_ms: db.kind === 'embedded' ? EMBEDDED_IDLE_POLL_MS : DEFAULT_WORKER_OPTIONS.idle_poll_ms,
-  });
-}
-
-export function createBulkRunner(config: Config, db: Database, logger: Logger, onQueued?: () => void): BulkRunner {
-  const direct = {
-    lock_wait_timeout_ms: config.transaction.lock_wait_timeout_ms,
-    enable_queued_checks: config.transaction.enable_queued_checks,
-  };
-  return new BulkRunner(db, logger, direct, onQueued);
-}
-
 /**
  * Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). Node's default of
  * 511 overflowed when hundreds of clients connected while a transaction held the event loop (the
@@ -104,32 +81,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   logStartWarnings(config, logger);
   const db = await openMigratedDatabase(config, logger);
   const metrics = new Metrics();
-  const worker = config.worker.enabled ? createWorker(config, db, logger, metrics) : undefined;
-  const inflightWorker = config.worker.enabled ? new InflightWorker(db, logger) : undefined;
-  // Asynchronous bulk batches are processed by the API process, as in Blnk (and by `kassa workers`).
-  const bulkRunner = createBulkRunner(config, db, logger, worker && (() => worker.wake()));
-  // Reconciliation runs, like bulk batches, are carried by API processes (and by `kassa workers`).
-  const reconciliationRunner = new ReconciliationRunner(db, logger, config.reconciliation);
-  // Deliveries are background work: an API-only process (worker.enabled off) neither claims nor signs
-  // any. The dispatcher registers before the first request can record an event.
-  const dispatcher = config.worker.enabled ? new Dispatcher({ db, config, logger }) : undefined;
-  await dispatcher?.start();
-  const app = await buildApp(
-    {
-      config,
-      db,
-      metrics,
-      onTransactionsQueued: worker && (() => worker.wake()),
-      onInflightActionsQueued: inflightWorker && (() => inflightWorker.wake()),
-      onBulkBatchStored: () => bulkRunner.wake(),
-      onReconciliationStarted: () => reconciliationRunner.wake(),
-    },
-    logger,
-  );
+  const jobs = createBackgroundJobs(config, db, logger, { workers: config.worker.enabled, metrics });
+  await jobs.start();
+  let app: FastifyInstance;
   try {
+    app = await buildApp(
+      {
+        config,
+        db,
+        metrics,
+        onTransactionsQueued: () => jobs.stored('queue'),
+        onInflightActionsQueued: () => jobs.stored('inflight'),
+        onBulkBatchStored: () => jobs.stored('bulk'),
+        onReconciliationStarted: () => jobs.stored('reconciliation'),
+      },
+      logger,
+    );
     await app.listen({ port: config.server.port, host: options.host ?? '0.0.0.0', backlog: LISTEN_BACKLOG });
   } catch (error) {
-    await dispatcher?.close();
+    await jobs.stop();
     await db.close();
     throw error;
   }
@@ -137,24 +107,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const admin = db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger) : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
-  worker?.start();
-  inflightWorker?.start();
-  bulkRunner.start();
-  reconciliationRunner.start();
   logger.info({ port, database: db.kind }, 'kassa listening');
   let closing: Promise<void> | undefined;
   return {
     app,
     db,
-    dispatcher,
+    dispatcher: jobs.dispatcher,
     port,
-    worker,
+    worker: jobs.worker,
     close() {
       closing ??= (async () => {
         await app.close();
-        await Promise.all([bulkRunner.stop(), reconciliationRunner.stop()]);
-        await Promise.all([worker?.stop(), inflightWorker?.stop()]);
-        await dispatcher?.close();
+        await jobs.stop();
         await admin?.close();
         await db.close();
       })();

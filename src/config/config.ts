@@ -56,7 +56,7 @@ export interface Config {
   transaction: { batch_size: number; lock_wait_timeout_ms: number; enable_queued_checks: boolean };
   queue: { max_retry_attempts: number; webhook_concurrency: number };
   /** Kassa's own: whether `kassa start` also runs the queue worker (`kassa workers` always does). */
-  worker: { enabled: boolean };
+  worker: { enabled: boolean; idle_poll_ms: number };
   /** Failed authentications per source address: over the threshold in the window, an alert and a block. */
   security: { auth_failure_threshold: number; auth_failure_window_ms: number; auth_failure_block_ms: number };
   /** Audit rows older than this are pruned; nothing else deletes one. */
@@ -306,7 +306,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       max_retry_attempts: get('queue.max_retry_attempts'),
       webhook_concurrency: atLeast(get('queue.webhook_concurrency'), 1, 'queue.webhook_concurrency'),
     },
-    worker: { enabled: get('worker.enabled') },
+    worker: { enabled: get('worker.enabled'), idle_poll_ms: atLeast(get('worker.idle_poll_ms'), 10, 'worker.idle_poll_ms') },
     reconciliation: {
       batch_size: atLeast(get('reconciliation.progress_interval'), 1, 'reconciliation.progress_interval'),
       attempts_max: atLeast(get('reconciliation.max_retries'), 1, 'reconciliation.max_retries'),

@@ -63,6 +63,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   secret('data_source.dns', 'BLNK_DATA_SOURCE_DNS', 'string', ''),
   key('data_source.data_dir', 'KASSA_DATA_DIR', 'string', './.kassa'),
   key('worker.enabled', 'KASSA_WORKER_ENABLED', 'bool', true),
+  // Kassa's own: how often an idle queue worker looks for due work; accepts wake it sooner, in any process.
+  key('worker.idle_poll_ms', 'KASSA_WORKER_IDLE_POLL_MS', 'int', 100),
   key('data_source.max_open_conns', 'BLNK_DATABASE_MAX_OPEN_CONNS', 'int', 50),
   ignored('data_source.max_idle_conns', 'BLNK_DATABASE_MAX_IDLE_CONNS', 'int'),
   ignored('data_source.conn_max_lifetime', 'BLNK_DATABASE_CONN_MAX_LIFETIME', 'duration_ms'),

@@ -12,7 +12,7 @@ import { parseBulkRequest } from '../ledger/bulk-request.js';
 import type { Logger } from '../log.js';
 import { BatchLost, planBatch, processBatch, type BatchSteward, type BulkOutcome } from './bulk.js';
 import type { DirectOptions } from './record.js';
-import { WakeableLoops } from '../wakeable-loops.js';
+import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../background/work-loop.js';
 
 export interface BulkRunnerOptions {
   /** Batches one process works on at once. */
@@ -49,7 +49,7 @@ async function finish(tx: Queryable, batch_id: string, outcome: BulkOutcome): Pr
 }
 
 export class BulkRunner {
-  private readonly loops: WakeableLoops;
+  private readonly loops: WorkLoop;
 
   constructor(
     private readonly db: Database,
@@ -59,10 +59,10 @@ export class BulkRunner {
     private readonly onQueued: (() => void) | undefined,
     private readonly options: BulkRunnerOptions = DEFAULT_BULK_RUNNER_OPTIONS,
   ) {
-    this.loops = new WakeableLoops(
-      () => this.processOne(),
+    this.loops = new WorkLoop(
+      async () => ((await this.processOne()) ? 'more' : 'idle'),
       (error) => this.logger.error({ err: error }, 'bulk runner failed to claim a batch'),
-      options,
+      { ...options, ...CLAIM_FAILURE_BACKOFF },
     );
   }
 

@@ -10,6 +10,7 @@ import { ApiError } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';
 import type { Logger } from '../log.js';
 import { settleGroup } from './inflight.js';
+import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../background/work-loop.js';
 
 export interface InflightWorkerOptions {
   idle_poll_ms: number;
@@ -59,32 +60,36 @@ type Outcome =
   { kind: 'idle' } | { kind: 'settled' | 'refused' | 'waiting' | 'dropped'; action: InflightActionRow; reason?: string };
 
 export class InflightWorker {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly loop: WorkLoop;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly options: InflightWorkerOptions = DEFAULT_INFLIGHT_WORKER_OPTIONS,
-  ) {}
+  ) {
+    this.loop = new WorkLoop(
+      async () => {
+        const outcome = await this.processOne();
+        this.log(outcome);
+        return outcome.kind === 'idle' ? 'idle' : 'more';
+      },
+      (error) => this.logger.error({ err: error }, 'inflight worker failed to claim an action'),
+      { idle_poll_ms: options.idle_poll_ms, ...CLAIM_FAILURE_BACKOFF },
+    );
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** An action was queued: skip the idle sleep. */
   wake(): void {
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** Finishes the action in progress, then stops. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private delayFor(attempts: number, delay_max_ms: number): number {
@@ -148,34 +153,5 @@ export class InflightWorker {
     };
     if (outcome.kind === 'dropped') this.logger.error(fields, 'inflight action dropped');
     else this.logger.info(fields, 'inflight action refused');
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    }).then(() => {
-      this.wakeUp = undefined;
-    });
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let outcome: Outcome;
-      try {
-        outcome = await this.processOne();
-      } catch (error) {
-        this.logger.error({ err: error }, 'inflight worker failed to claim an action');
-        await this.sleep(this.options.idle_poll_ms);
-        continue;
-      }
-      this.log(outcome);
-      if (outcome.kind === 'idle') await this.sleep(this.options.idle_poll_ms);
-    }
   }
 }

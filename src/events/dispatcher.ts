@@ -16,13 +16,12 @@ import { retryDelayMs } from './backoff.js';
 import { deliverHook } from './hooks.js';
 import { onDeliveriesRecorded } from './signal.js';
 import { deliverWebhook, type AttemptResult, type WebhookSettings } from './webhook.js';
+import { CLAIM_FAILURE_BACKOFF, WorkLoop, type Step } from '../background/work-loop.js';
 
 /** Added to an attempt's timeout to make its lease: covers recording the outcome after the attempt. */
 export const LEASE_MARGIN_MS = 5_000;
 /** How long close() lets in-flight attempts finish before aborting them. */
 export const SHUTDOWN_WAIT_MS = 10_000;
-/** Pause after the database fails a claim (it may be restarting). */
-const CLAIM_ERROR_PAUSE_MS = 1_000;
 /** How often a dispatcher tells the database it is alive (src/db/event-dispatchers.ts). */
 const HEARTBEAT_INTERVAL_MS = 5_000;
 /** A hook's retry_count as used for delivery (PUT stores any value). */
@@ -44,9 +43,8 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private stopping = false;
-  private woken = false;
-  private wakeSleeper: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private started = false;
+  private readonly loop: WorkLoop;
   private unsubscribe: (() => void) | undefined;
   private readonly dispatcher_id = newId('dsp');
   private readonly signing_key_id: string;
@@ -61,11 +59,17 @@ export class Dispatcher {
     this.webhook = { url, headers, timeout_ms, keys: { current: secret_key, previous: previous_secret_keys } };
     this.concurrency_max = options.config.queue.webhook_concurrency;
     this.signing_key_id = signingKeyId(secret_key);
+    this.loop = new WorkLoop(
+      () => this.step(),
+      (error) => this.logger.error({ err: error }, 'claiming deliveries failed; retrying'),
+      { idle_poll_ms: options.config.notification.poll_interval_ms, ...CLAIM_FAILURE_BACKOFF },
+    );
   }
 
   /** Registers this dispatcher (so that every process records events for it), then starts delivering. */
   async start(): Promise<void> {
-    if (this.loop) return;
+    if (this.started) return;
+    this.started = true;
     await this.register();
     // On a timer of its own: a dispatcher busy with deliveries still says it is alive.
     this.heartbeatTimer = setInterval(
@@ -82,23 +86,21 @@ export class Dispatcher {
     this.unsubscribe = onDeliveriesRecorded((kind) => {
       if (kind === 'hook' || this.webhook.url) this.wake();
     });
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Look for due deliveries now rather than at the next poll. */
   wake(): void {
-    this.woken = true;
-    this.wakeSleeper?.();
+    this.loop.wake();
   }
 
   /** Stops claiming, lets in-flight attempts finish (at most SHUTDOWN_WAIT_MS), then aborts the rest. */
   async close(): Promise<void> {
-    if (this.stopping) return this.loop;
+    if (this.stopping) return;
     this.stopping = true;
     this.unsubscribe?.();
     clearInterval(this.heartbeatTimer);
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
     await unregisterDispatcher(this.db, this.dispatcher_id).catch((error: unknown) =>
       this.logger.warn({ err: error }, 'could not unregister the dispatcher; it expires by itself'),
     );
@@ -113,24 +115,12 @@ export class Dispatcher {
     }
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      const free = this.concurrency_max - this.inFlight.size;
-      if (free === 0) {
-        // Every slot is busy: wait for an attempt to finish.
-        await this.sleep(this.config.notification.poll_interval_ms, { ignoreWake: true });
-        continue;
-      }
-      this.woken = false;
-      try {
-        if (await this.claimAndStart(free)) continue;
-      } catch (error) {
-        this.logger.error({ err: error }, 'claiming deliveries failed; retrying');
-        await this.sleep(CLAIM_ERROR_PAUSE_MS);
-        continue;
-      }
-      await this.sleep(this.config.notification.poll_interval_ms);
-    }
+  /** Claims what the free slots can take; 'more' when it filled them all (more may be due). */
+  private async step(): Promise<Step> {
+    const free = this.concurrency_max - this.inFlight.size;
+    // Every slot is busy: the end of an attempt wakes the loop.
+    if (free === 0) return 'idle';
+    return (await this.claimAndStart(free)) ? 'more' : 'idle';
   }
 
   /** Registers this dispatcher, or refreshes its last_seen_at (at start, then every HEARTBEAT_INTERVAL_MS). */
@@ -166,7 +156,7 @@ export class Dispatcher {
       .catch((error) => this.logger.error({ err: error }, 'recording a delivery outcome failed; retried after its lease'))
       .finally(() => {
         this.inFlight.delete(tracked);
-        this.wakeSleeper?.();
+        this.loop.wake();
       });
     this.inFlight.add(tracked);
   }
@@ -216,20 +206,5 @@ export class Dispatcher {
     } else if (outcome.status === 'pending') {
       this.logger.warn({ kind, ...context, error: outcome.error, retry_in_ms: outcome.retry_in_ms }, 'delivery attempt failed');
     }
-  }
-
-  private sleep(ms: number, options: { ignoreWake?: boolean } = {}): Promise<void> {
-    if ((this.woken && !options.ignoreWake) || this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeSleeper = () => {
-        this.wakeSleeper = undefined;
-        done();
-      };
-    });
   }
 }

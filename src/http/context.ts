@@ -8,12 +8,12 @@ export interface AppContext {
   db: Database;
   /** This process's metrics, shown by GET /metrics. */
   metrics: Metrics;
-  /** Tells this process's queue worker (when it runs one) that transactions were queued. */
+  /** Tells the queue workers (of every process) that transactions were queued. */
   onTransactionsQueued?: () => void;
-  /** Tells this process's inflight worker that commits or voids were queued. */
+  /** Tells the inflight workers that commits or voids were queued. */
   onInflightActionsQueued?: () => void;
-  /** Tells this process's bulk runner that an asynchronous batch was stored. */
+  /** Tells the bulk runners that an asynchronous batch was stored. */
   onBulkBatchStored?: () => void;
-  /** Tells this process's reconciliation runner that a run was stored. */
+  /** Tells the reconciliation runners that a run was stored. */
   onReconciliationStarted?: () => void;
 }

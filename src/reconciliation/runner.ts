@@ -19,7 +19,7 @@ import {
 } from '../db/reconciliations.js';
 import { recordEvent } from '../events/outbox.js';
 import type { Logger } from '../log.js';
-import { WakeableLoops } from '../wakeable-loops.js';
+import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../background/work-loop.js';
 import { runView } from './views.js';
 import { beginRun, matchBatch } from './strategies.js';
 
@@ -50,18 +50,18 @@ async function finish(tx: Queryable, run: RunRow, status: 'completed' | 'failed'
 }
 
 export class ReconciliationRunner {
-  private readonly loops: WakeableLoops;
+  private readonly loops: WorkLoop;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly options: RunnerOptions,
   ) {
-    this.loops = new WakeableLoops(
-      () => this.processOne(),
+    this.loops = new WorkLoop(
+      async () => ((await this.processOne()) ? 'more' : 'idle'),
       (error) => this.logger.error({ err: error }, 'reconciliation runner failed to claim a run'),
       // Two runs at once, so that one long run does not hold back every later one.
-      { idle_poll_ms: IDLE_POLL_MS, slots: 2 },
+      { idle_poll_ms: IDLE_POLL_MS, slots: 2, ...CLAIM_FAILURE_BACKOFF },
     );
   }
 

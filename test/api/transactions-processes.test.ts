@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { createTestDatabase, TEST_DATABASE_URL } from '../support/database.js';
 import { spawnKassa, type KassaProcess } from '../support/kassa.js';
 import type { HttpClient } from '../support/http.js';
@@ -81,6 +82,53 @@ describe('transactions across processes', () => {
         const hotBalance = (await processes[1].http.get(`/balances/${hot}`)).body;
         assert.equal(hotBalance.balance, 0);
         assert.equal((await processes[0].http.get(`/balances/${sink}`)).body.balance, 100);
+      } finally {
+        await Promise.all(processes.map((p) => p.stop()));
+        await database.drop();
+      }
+    },
+  );
+
+  test(
+    'a worker in another process starts at once through LISTEN/NOTIFY, also after its listening connection is cut',
+    { skip: !TEST_DATABASE_URL && 'PostgreSQL only: the embedded database is single-process' },
+    async () => {
+      const database = await createTestDatabase();
+      const processes: KassaProcess[] = [];
+      try {
+        // The first process only accepts; the second applies, and would look for work once an hour.
+        processes.push(
+          await spawnKassa(database, { env: { KASSA_WORKER_ENABLED: 'false' } }),
+          await spawnKassa(database, { env: { KASSA_WORKER_IDLE_POLL_MS: '3600000' } }),
+        );
+        const [api, worker] = processes;
+        const [from, to] = await setup(api.http, 2, 100);
+        const appliedElsewhere = async () => {
+          const queued = await transfer(api.http, { precise_amount: 1, source: from, destination: to });
+          assert.equal(queued.status, 201, JSON.stringify(queued.body));
+          assert.equal(queued.body.status, 'QUEUED');
+          await eventually(async () => {
+            const res = await api.http.get(`/transactions/reference/${queued.reference}_q`);
+            return res.body?.status === 'APPLIED' ? true : undefined;
+          });
+        };
+        await appliedElsewhere();
+
+        // A failover cuts the listening connection: the process makes it again, and work is still found.
+        const admin = new pg.Client({ connectionString: database.url! });
+        await admin.connect();
+        try {
+          const cut = await admin.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN kassa_work'`,
+          );
+          assert.equal(cut.rowCount, 2, 'each process listens on a connection of its own');
+        } finally {
+          await admin.end();
+        }
+        await appliedElsewhere();
+        await appliedElsewhere();
+        assert.equal((await worker.http.get('/health')).status, 200);
+        assert.match(worker.output(), /lost the connection that listens/);
       } finally {
         await Promise.all(processes.map((p) => p.stop()));
         await database.drop();
