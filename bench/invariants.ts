@@ -5,7 +5,7 @@
 //    (parent = that row, reference R_q..., status APPLIED/INFLIGHT/REJECTED);
 //  - every reference the generator saw accepted (2xx) exists in the database.
 import type { Database, Queryable } from '../src/db/database.js';
-import { applyDueBatch } from '../src/engine/applier.js';
+import { applyDueBatch } from '../src/engine/workers/applier.js';
 
 export interface InvariantReport {
   balances: number;

@@ -6,7 +6,7 @@ import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import type { Dispatcher } from './events/dispatcher.js';
-import type { TransactionWorker } from './engine/worker.js';
+import type { TransactionWorker } from './engine/workers/queue-worker.js';
 import { createBackgroundJobs } from './background/jobs.js';
 import { buildApp } from './http/app.js';
 import { startAdminSocket } from './admin/socket.js';

@@ -21,7 +21,7 @@ import {
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../log.js';
-import { generateApiKey, hashApiKey, hashesEqual, keyPrefix } from './keys.js';
+import { generateApiKey, hashApiKey, hashesEqual, keyPrefix } from './key-material.js';
 
 export const REVOCATION_POLL_MS = 500;
 /** Revocations are looked for this far before the previous poll, so commit order never hides one. */

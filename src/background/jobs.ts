@@ -4,9 +4,9 @@
 // when work is stored.
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import { BulkRunner } from '../engine/bulk-runner.js';
-import { InflightWorker } from '../engine/inflight-worker.js';
-import { DEFAULT_WORKER_OPTIONS, TransactionWorker } from '../engine/worker.js';
+import { BulkRunner } from '../engine/workers/bulk-runner.js';
+import { InflightWorker } from '../engine/workers/inflight-worker.js';
+import { DEFAULT_WORKER_OPTIONS, TransactionWorker } from '../engine/workers/queue-worker.js';
 import { Dispatcher } from '../events/dispatcher.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';

@@ -2,7 +2,7 @@
 // validated once at start into one frozen Config. A bad value names its key.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CONFIG_KEYS, type ConfigKey } from './keys.js';
+import { CONFIG_KEYS, type ConfigKey } from './known-keys.js';
 import { parseGoDuration } from './duration.js';
 
 export class ConfigError extends Error {
@@ -185,28 +185,38 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function loadConfig(options: LoadOptions = {}): Config {
-  const env = options.env ?? process.env;
-  const path = options.path === undefined ? 'blnk.json' : options.path;
-  let file: Raw = {};
-  if (path !== null && existsSync(path)) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(path, 'utf8'));
-    } catch {
-      throw new ConfigError(`the config file ${path} is not valid JSON`);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new ConfigError(`the config file ${path} must hold a JSON object`);
-    }
-    file = flatten(parsed);
-  } else if (options.path) {
-    throw new ConfigError(`the config file ${path} does not exist`);
+/** The file's keys, flattened to dotted paths; none when there is no file (an explicit path must exist). */
+function readConfigFile(path: string | null, explicit: boolean): Raw {
+  if (path === null || !existsSync(path)) {
+    if (explicit) throw new ConfigError(`the config file ${path} does not exist`);
+    return {};
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new ConfigError(`the config file ${path} is not valid JSON`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`the config file ${path} must hold a JSON object`);
+  }
+  return flatten(parsed);
+}
 
+interface Settings {
+  /** A key's value: the environment's, else the file's, else its default. */
+  get<T>(path: string): T;
+  /** Whether the file or the environment set the key at all. */
+  given<T>(path: string): T | undefined;
+  ignored: string[];
+  secrets_in_file: string[];
+}
+
+/** The file's keys, then the environment's over them, each checked against its type. */
+function collectSettings(file: Raw, env: NodeJS.ProcessEnv): Settings {
   const values = new Map<string, unknown>();
   const ignored: string[] = [];
-  const secretsInFile: string[] = [];
+  const secrets_in_file: string[] = [];
   const known = new Map(CONFIG_KEYS.map((spec) => [spec.path, spec]));
   for (const [path, value] of Object.entries(file)) {
     const spec = known.get(path);
@@ -216,7 +226,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
     if (value === null) continue;
     values.set(path, checkFileValue(spec, value));
-    if (spec.secret && value !== '' && !(Array.isArray(value) && value.length === 0)) secretsInFile.push(path);
+    if (spec.secret && value !== '' && !(Array.isArray(value) && value.length === 0)) secrets_in_file.push(path);
     if (!spec.used) ignored.push(path);
   }
   for (const spec of CONFIG_KEYS) {
@@ -226,25 +236,75 @@ export function loadConfig(options: LoadOptions = {}): Config {
     values.set(spec.path, parseEnv(spec, text));
     if (!spec.used && !ignored.includes(spec.path)) ignored.push(spec.path);
   }
-  const get = <T>(path: string): T => {
-    const value = values.get(path);
-    if (value === undefined || value === '') return known.get(path)?.default as T;
-    return value as T;
+  return {
+    get<T>(path: string): T {
+      const value = values.get(path);
+      if (value === undefined || value === '') return known.get(path)?.default as T;
+      return value as T;
+    },
+    given: <T>(path: string) => values.get(path) as T | undefined,
+    ignored,
+    secrets_in_file,
   };
+}
 
+export function loadConfig(options: LoadOptions = {}): Config {
+  const path = options.path === undefined ? 'blnk.json' : options.path;
+  const settings = collectSettings(readConfigFile(path, Boolean(options.path)), options.env ?? process.env);
+  const config = buildConfig(settings, path !== null && existsSync(path) ? resolve(path) : null);
+  if (config.server.secure && !config.server.secret_key) {
+    throw new ConfigError(
+      'server.secure is on but server.secret_key (BLNK_SERVER_SECRET_KEY) is empty: set a master key of at least 32 characters',
+    );
+  }
+  return deepFreeze(config);
+}
+
+type Get = Settings['get'];
+
+function serverConfig(get: Get): Config['server'] {
   const port = Number(get<string>('server.port'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError('invalid value for server.port (BLNK_SERVER_PORT): expected a port number');
   }
   const maxBody = get<number>('server.max_request_body_size_mb');
-  const rps = values.get('rate_limit.requests_per_second') as number | undefined;
-  const burst = values.get('rate_limit.burst') as number | undefined;
+  return {
+    port,
+    secure: get('server.secure'),
+    secret_key: get('server.secret_key'),
+    previous_secret_keys: previousSecretKeys(get('server.previous_secret_keys'), get('server.secret_key')),
+    metrics_bearer_token: get('server.metrics_bearer_token'),
+    max_request_body_size_mb: maxBody > 0 ? maxBody : 5,
+    max_upload_size_mb: atLeast(get('server.max_upload_size_mb'), 1, 'server.max_upload_size_mb'),
+    upload_whitelist: get<string[]>('server.upload_whitelist').map((host) => host.toLowerCase()),
+    upload_url_timeout_ms: atLeast(get('server.upload_url_timeout_sec'), 1, 'server.upload_url_timeout_sec') * 1000,
+    cors_origins: corsOrigins(get('server.cors_origins')),
+  };
+}
+
+function notificationConfig(get: Get): Config['notification'] {
+  return {
+    webhook: {
+      url: get('notification.webhook.url'),
+      headers: get('notification.webhook.headers'),
+      timeout_ms: atLeast(get('notification.webhook.timeout_ms'), 1, 'notification.webhook.timeout_ms'),
+      attempts_max: atLeast(get('notification.webhook.attempts_max'), 1, 'notification.webhook.attempts_max'),
+    },
+    retry_base_ms: atLeast(get('notification.retry_base_ms'), 1, 'notification.retry_base_ms'),
+    retry_delay_max_ms: atLeast(get('notification.retry_delay_max_ms'), 1, 'notification.retry_delay_max_ms'),
+    poll_interval_ms: atLeast(get('notification.poll_interval_ms'), 10, 'notification.poll_interval_ms'),
+  };
+}
+
+function buildConfig({ get, given, ignored, secrets_in_file }: Settings, file: string | null): Config {
+  const rps = given<number>('rate_limit.requests_per_second');
+  const burst = given<number>('rate_limit.burst');
   const dns = get<string>('data_source.dns');
   if (dns && !/^postgres(ql)?:\/\//.test(dns)) {
     throw new ConfigError('invalid value for data_source.dns (BLNK_DATA_SOURCE_DNS): expected a postgres:// URL');
   }
 
-  const config: Config = {
+  return {
     project_name: get('project_name'),
     enable_observability: get('enable_observability'),
     tokenization_secret: get('tokenization_secret'),
@@ -268,30 +328,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
         1000,
       authorization: get('account_number_generation.http_service.headers.Authorization'),
     },
-    server: {
-      port,
-      secure: get('server.secure'),
-      secret_key: get('server.secret_key'),
-      previous_secret_keys: previousSecretKeys(get('server.previous_secret_keys'), get('server.secret_key')),
-      metrics_bearer_token: get('server.metrics_bearer_token'),
-      max_request_body_size_mb: maxBody > 0 ? maxBody : 5,
-      max_upload_size_mb: atLeast(get('server.max_upload_size_mb'), 1, 'server.max_upload_size_mb'),
-      upload_whitelist: get<string[]>('server.upload_whitelist').map((host) => host.toLowerCase()),
-      upload_url_timeout_ms: atLeast(get('server.upload_url_timeout_sec'), 1, 'server.upload_url_timeout_sec') * 1000,
-      cors_origins: corsOrigins(get('server.cors_origins')),
-    },
+    server: serverConfig(get),
     data_source: { dns, data_dir: get('data_source.data_dir'), max_open_conns: get('data_source.max_open_conns') },
-    notification: {
-      webhook: {
-        url: get('notification.webhook.url'),
-        headers: get('notification.webhook.headers'),
-        timeout_ms: atLeast(get('notification.webhook.timeout_ms'), 1, 'notification.webhook.timeout_ms'),
-        attempts_max: atLeast(get('notification.webhook.attempts_max'), 1, 'notification.webhook.attempts_max'),
-      },
-      retry_base_ms: atLeast(get('notification.retry_base_ms'), 1, 'notification.retry_base_ms'),
-      retry_delay_max_ms: atLeast(get('notification.retry_delay_max_ms'), 1, 'notification.retry_delay_max_ms'),
-      poll_interval_ms: atLeast(get('notification.poll_interval_ms'), 10, 'notification.poll_interval_ms'),
-    },
+    notification: notificationConfig(get),
     rate_limit: {
       requests_per_second: rps ?? (burst !== undefined ? burst / 2 : 5_000_000),
       burst: burst ?? (rps !== undefined ? Math.ceil(rps * 2) : 10_000_000),
@@ -320,14 +359,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     },
     audit: { retention_ms: atLeast(get('audit.retention'), 3_600_000, 'audit.retention') },
     ignored_keys: ignored,
-    source: { file: path !== null && existsSync(path) ? resolve(path) : null, secrets_in_file: secretsInFile },
+    source: { file, secrets_in_file },
   };
-  if (config.server.secure && !config.server.secret_key) {
-    throw new ConfigError(
-      'server.secure is on but server.secret_key (BLNK_SERVER_SECRET_KEY) is empty: set a master key of at least 32 characters',
-    );
-  }
-  return deepFreeze(config);
 }
 
 /**

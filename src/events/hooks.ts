@@ -4,7 +4,7 @@
 import type { Queryable } from '../db/database.js';
 import { activeHookTypes, insertHookDeliveries, type ClaimedHookDelivery, type HookType } from '../db/hooks.js';
 import { stringifyJson } from '../json.js';
-import { describeFailure, postJson } from './post.js';
+import { describeFailure, postJson } from './outbound-post.js';
 import { signatureHeaders, unixSeconds, type SigningKeys } from './signature.js';
 import { signalDeliveriesRecorded } from './signal.js';
 import type { AttemptResult } from './webhook.js';

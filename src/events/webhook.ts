@@ -1,7 +1,7 @@
 // Global webhook delivery (blnk-platform.md §2): POST {"event","data"} to notification.webhook.url,
 // signed afresh on every attempt, custom headers last so they may override. 2xx is success.
 import { stringifyJson } from '../json.js';
-import { describeFailure, postJson } from './post.js';
+import { describeFailure, postJson } from './outbound-post.js';
 import { signatureHeaders, unixSeconds, type SigningKeys } from './signature.js';
 
 export interface WebhookSettings {

@@ -1,7 +1,7 @@
 // API key records as Blnk returns them (blnk-auth.md §5). The plaintext appears only in the answer
 // to a create; listings carry a short hint instead (never the stored hash).
 import type { ApiKeyRow } from '../db/api-keys.js';
-import { keyHint } from '../auth/keys.js';
+import { keyHint } from '../auth/key-material.js';
 import { ZERO_TIME } from '../time.js';
 
 function record(row: ApiKeyRow, key: string, expires_at: string): Record<string, unknown> {

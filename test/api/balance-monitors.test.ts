@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKassa, type TestKassa } from '../support/kassa.js';
 import { Receiver } from '../support/receiver.js';
-import { evaluateMonitors } from '../../src/engine/monitors.js';
+import { evaluateMonitors } from '../../src/engine/features/monitors.js';
 
 describe('balance monitors', () => {
   // A webhook URL, so that balance.monitor events are recorded (tests read them).

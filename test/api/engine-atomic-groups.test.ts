@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startKassa, type TestKassa } from '../support/kassa.js';
-import { enqueueRequests } from '../../src/engine/record.js';
+import { enqueueRequests } from '../../src/engine/accept/record.js';
 import { parseTransactionRequest } from '../../src/ledger/transaction-request.js';
 import { newId } from '../../src/ids.js';
 

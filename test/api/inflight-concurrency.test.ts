@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startKassa, type TestKassa } from '../support/kassa.js';
-import { applyDueBatch } from '../../src/engine/applier.js';
-import { prevalidate } from '../../src/engine/inflight.js';
+import { applyDueBatch } from '../../src/engine/workers/applier.js';
+import { prevalidate } from '../../src/engine/features/inflight.js';
 import { TEST_DATABASE_URL, createTestDatabase, type TestDatabase } from '../support/database.js';
 import type { HttpClient } from '../support/http.js';
 

@@ -13,7 +13,7 @@ import {
   keyPrefix,
   secretMatches,
   KEY_PREFIX_LENGTH,
-} from '../../src/auth/keys.js';
+} from '../../src/auth/key-material.js';
 import { REDACT_PATHS } from '../../src/log.js';
 import { RateLimiter } from '../../src/http/rate-limiter.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ApiError } from '../../src/errors.js';
 import { parseBulkRequest } from '../../src/ledger/bulk-request.js';
-import { bulkFailure, NOT_ROLLED_BACK, planBatch, ROLLED_BACK } from '../../src/engine/bulk.js';
+import { bulkFailure, NOT_ROLLED_BACK, planBatch, ROLLED_BACK } from '../../src/engine/features/bulk.js';
 
 const plain = (i: number, extra: Record<string, unknown> = {}) => ({
   precise_amount: 100 + i,

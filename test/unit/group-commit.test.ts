@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupCommitter, type ItemResult } from '../../src/engine/group-commit.js';
+import { GroupCommitter, type ItemResult } from '../../src/engine/accept/group-commit.js';
 import { ApiError } from '../../src/errors.js';
 
 /** A flush that records its batches and waits for `release()` before answering. */

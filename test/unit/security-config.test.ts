@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { configurationWarnings, masterKeyWeakness, randomSecret } from '../../src/config/hygiene.js';
-import { CONFIG_KEYS } from '../../src/config/keys.js';
+import { CONFIG_KEYS } from '../../src/config/known-keys.js';
 
 const STRONG = 'Zq8vN3xR7tLw2mKp9sYd4hFj6bGc1aVe';
 const folder = () => mkdtempSync(join(tmpdir(), 'kassa-secrets-'));

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditActor, recordAudit, type AuditLog } from '../../audit/audit-log.js';
 import type { ApiKeyStore } from '../../auth/api-keys.js';
 import { AuthFailureWatch, type Crossing } from '../../auth/failure-watch.js';
-import { digestKey, isMasterDigest, KEY_HINT_LENGTH, masterDigest } from '../../auth/keys.js';
+import { digestKey, isMasterDigest, KEY_HINT_LENGTH, masterDigest } from '../../auth/key-material.js';
 import { HOOKS_MASTER_ONLY_MESSAGE, type Principal } from '../../auth/principal.js';
 import type { Database } from '../../db/database.js';
 import { recordEvent } from '../../events/outbox.js';

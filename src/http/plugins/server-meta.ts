@@ -3,7 +3,7 @@
 // key (our deviation: Blnk stores or overwrites them). Runs before auth adds BLNK_GENERATED_BY.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors.js';
-import { QUEUED_PARENT_KEY, REJECTION_REASON_KEY } from '../../engine/rows.js';
+import { QUEUED_PARENT_KEY, REJECTION_REASON_KEY } from '../../engine/accept/transaction-rows.js';
 import { isPlainObject } from '../validation.js';
 import { RECONCILED_META_KEYS } from '../../db/reconciliations.js';
 import { GENERATED_BY_FIELD } from './auth.js';

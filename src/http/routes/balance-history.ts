@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { balanceAt } from '../../db/balance-snapshots.js';
-import { SNAPSHOT_BATCH_SIZE_DEFAULT, SnapshotJob } from '../../engine/snapshots.js';
+import { SNAPSHOT_BATCH_SIZE_DEFAULT, SnapshotJob } from '../../engine/workers/snapshots.js';
 import { isRfc3339 } from '../../time.js';
 import type { AppContext } from '../context.js';
 import { described } from '../openapi/route-schema.js';

@@ -2,9 +2,9 @@
 // stored and processed by the bulk runner (`run_async`, 202).
 import type { FastifyInstance } from 'fastify';
 import { countPendingBatches, findBatchProgress, insertBatch, type BatchProgress } from '../../db/bulk-batches.js';
-import { planBatch, processBatch } from '../../engine/bulk.js';
-import { ASYNC_BATCHES_MAX } from '../../engine/bulk-runner.js';
-import { previewBulk } from '../../engine/preview.js';
+import { planBatch, processBatch } from '../../engine/features/bulk.js';
+import { ASYNC_BATCHES_MAX } from '../../engine/workers/bulk-runner.js';
+import { previewBulk } from '../../engine/preview/transactions.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { parseBulkRequest } from '../../ledger/bulk-request.js';

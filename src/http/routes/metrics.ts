@@ -2,7 +2,7 @@
 // otherwise, as in Blnk). It never takes X-Blnk-Key: it has its own bearer token (blnk-auth.md §9.6).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
-import { secretMatches } from '../../auth/keys.js';
+import { secretMatches } from '../../auth/key-material.js';
 import { ApiError } from '../../errors.js';
 import type { Database } from '../../db/database.js';
 import type { Metrics } from '../../metrics.js';

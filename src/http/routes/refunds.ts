@@ -1,7 +1,7 @@
 // POST /refund-transaction/:id (blnk-ledger.md §8.1).
 import type { FastifyInstance } from 'fastify';
-import { previewRefund } from '../../engine/preview-refund.js';
-import { refund } from '../../engine/refunds.js';
+import { previewRefund } from '../../engine/preview/refund.js';
+import { refund } from '../../engine/features/refunds.js';
 import { transactionView } from '../../ledger/transaction-view.js';
 import type { AppContext } from '../context.js';
 import { bodyObject, optionalBoolean, optionalMetaData, optionalString } from '../validation.js';

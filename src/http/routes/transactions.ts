@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { formatGoDuration, parseGoDuration } from '../../config/duration.js';
 import { findTransaction, findTransactionByReference } from '../../db/transactions.js';
-import { queuedAcceptor } from '../../engine/accept-queued.js';
-import { directAcceptor } from '../../engine/accept-direct.js';
-import { RECOVERY_THRESHOLD_DEFAULT_MS, recoverStuckQueued } from '../../engine/recover.js';
-import { previewTransaction } from '../../engine/preview.js';
-import { isSplit, recordDirectSplit, recordQueuedSplit } from '../../engine/splits.js';
+import { queuedAcceptor } from '../../engine/accept/queued-batch.js';
+import { directAcceptor } from '../../engine/accept/direct-batch.js';
+import { RECOVERY_THRESHOLD_DEFAULT_MS, recoverStuckQueued } from '../../engine/features/recover.js';
+import { previewTransaction } from '../../engine/preview/transactions.js';
+import { isSplit, recordDirectSplit, recordQueuedSplit } from '../../engine/features/splits.js';
 import { ApiError } from '../../errors.js';
 import { parseTransactionRequest } from '../../ledger/transaction-request.js';
 import type { AppContext } from '../context.js';

@@ -3,25 +3,25 @@
 // (`<ref>-<n>` with skip_queue, `<ref>_<n>` queued). The parent id is never a row: it is the legs'
 // parent_transaction (and QUEUED_PARENT_TRANSACTION). `atomic` legs are all-or-nothing in one
 // database transaction on both paths.
-import type { Database, Queryable } from '../db/database.js';
-import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
-import type { BalanceState } from '../ledger/records.js';
-import { existingReferences } from '../db/transactions.js';
-import type { TransactionRow } from '../ledger/records.js';
-import { ApiError } from '../errors.js';
-import { newId } from '../ids.js';
-import { splitAmount, splitError } from '../ledger/distributions.js';
-import { toAmountString } from '../ledger/money.js';
-import { postRequest } from '../ledger/posting.js';
-import type { Distribution, TransactionRequest } from '../ledger/transaction-request.js';
-import { transactionView, type TransactionView } from '../ledger/transaction-view.js';
-import { insertDirectRows } from './direct-rows.js';
-import { claimLegReferences, type SplitLegs } from './leg-references.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { lockBalances, queuedAmounts, writeBalances } from '../../db/balances.js';
+import type { BalanceState } from '../../ledger/records.js';
+import { existingReferences } from '../../db/transactions.js';
+import type { TransactionRow } from '../../ledger/records.js';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { splitAmount, splitError } from '../../ledger/distributions.js';
+import { toAmountString } from '../../ledger/money.js';
+import { postRequest } from '../../ledger/posting.js';
+import type { Distribution, TransactionRequest } from '../../ledger/transaction-request.js';
+import { transactionView, type TransactionView } from '../../ledger/transaction-view.js';
+import { insertDirectRows } from '../accept/write-applied.js';
+import { claimLegReferences, type SplitLegs } from '../accept/leg-references.js';
 import { evaluateMonitors } from './monitors.js';
-import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
-import { resolveIdentifiers, resolveMany } from './resolve.js';
-import { requestRow } from './rows.js';
-import { setLockTimeout } from '../db/locks.js';
+import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from '../accept/record.js';
+import { resolveIdentifiers, resolveMany } from '../accept/resolve-balances.js';
+import { requestRow } from '../accept/transaction-rows.js';
+import { setLockTimeout } from '../../db/locks.js';
 
 export interface SplitLeg {
   /** The `sources`/`destinations` entry this leg pays or is paid by. */

@@ -1,8 +1,8 @@
 // Building transaction rows from a validated request, with the system keys Blnk writes into
 // meta_data (blnk-ledger.md §2.6).
 import { createHash } from 'node:crypto';
-import type { NewTransaction, TransactionRow, TransactionStatus } from '../ledger/records.js';
-import { hashInput, type TransactionRequest } from '../ledger/transaction-request.js';
+import type { NewTransaction, TransactionRow, TransactionStatus } from '../../ledger/records.js';
+import { hashInput, type TransactionRequest } from '../../ledger/transaction-request.js';
 
 export const QUEUED_PARENT_KEY = 'QUEUED_PARENT_TRANSACTION';
 export const REJECTION_REASON_KEY = 'blnk_rejection_reason';

@@ -1,20 +1,20 @@
 // Recording a new transaction: queued (the request row and its queue row committed before the
 // answer) or direct (`skip_queue`: locked, checked, applied and written in one database transaction).
-import type { Database, Queryable } from '../db/database.js';
-import { isSqlError, SQLSTATE } from '../db/database.js';
-import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
-import { enqueue, type QueuePayload, type QueueRow } from '../db/transaction-queue.js';
-import { insertTransactions } from '../db/transactions.js';
-import type { NewTransaction, TransactionRow } from '../ledger/records.js';
-import { ApiError } from '../errors.js';
-import { newId } from '../ids.js';
-import { postRequest } from '../ledger/posting.js';
-import type { TransactionRequest } from '../ledger/transaction-request.js';
-import { insertDirectRows } from './direct-rows.js';
-import { evaluateMonitors } from './monitors.js';
-import { resolvePair } from './resolve.js';
-import { requestRow } from './rows.js';
-import { setLockTimeout } from '../db/locks.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { isSqlError, SQLSTATE } from '../../db/database.js';
+import { lockBalances, queuedAmounts, writeBalances } from '../../db/balances.js';
+import { enqueue, type QueuePayload, type QueueRow } from '../../db/transaction-queue.js';
+import { insertTransactions } from '../../db/transactions.js';
+import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { postRequest } from '../../ledger/posting.js';
+import type { TransactionRequest } from '../../ledger/transaction-request.js';
+import { insertDirectRows } from './write-applied.js';
+import { evaluateMonitors } from '../features/monitors.js';
+import { resolvePair } from './resolve-balances.js';
+import { requestRow } from './transaction-rows.js';
+import { setLockTimeout } from '../../db/locks.js';
 
 export interface DirectOptions {
   lock_wait_timeout_ms: number;

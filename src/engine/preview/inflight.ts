@@ -1,16 +1,16 @@
 // Dry runs of commits and voids (blnk-ledger.md §8.4): PUT /transactions/inflight/:id and the two
 // bulk inflight endpoints. The settlement plan is the real one (`planGroup`), the balance effect the
 // real one (`settleHold`); nothing is written or queued.
-import type { Database, Queryable } from '../db/database.js';
-import { findHolds, groupExists, settledAmounts, type SettledAmounts } from '../db/holds.js';
-import { requestedActionPending } from '../db/preview-reads.js';
-import type { TransactionRow } from '../ledger/records.js';
-import { ApiError } from '../errors.js';
-import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction } from '../ledger/inflight.js';
-import { toAmount } from '../ledger/money.js';
-import { finishPreview, rejectionOf, type BulkPreview, type Scope, type TransactionPreview } from '../ledger/preview.js';
-import { alreadyQueued, transactionNotFound } from './inflight.js';
-import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './preview-balances.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { findHolds, groupExists, settledAmounts, type SettledAmounts } from '../../db/holds.js';
+import { requestedActionPending } from '../../db/preview-reads.js';
+import type { TransactionRow } from '../../ledger/records.js';
+import { ApiError } from '../../errors.js';
+import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction } from '../../ledger/inflight.js';
+import { toAmount } from '../../ledger/money.js';
+import { finishPreview, rejectionOf, type BulkPreview, type Scope, type TransactionPreview } from '../../ledger/preview.js';
+import { alreadyQueued, transactionNotFound } from '../features/inflight.js';
+import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './working-set.js';
 
 export const NOTE_VOID_AMOUNT = 'amount is ignored when voiding; a void always releases the full remaining hold';
 export const NOTE_PENDING_HOLD =

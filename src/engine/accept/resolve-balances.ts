@@ -1,10 +1,10 @@
 // Source and destination identifiers -> balance ids, inside the accepting database transaction:
 // `@indicator`s are found or created per currency in the General Ledger; unknown ids are refused.
-import type { Queryable } from '../db/database.js';
-import { balanceCurrencies, ensureIndicatorBalances } from '../db/balances.js';
-import { ApiError } from '../errors.js';
-import { newId } from '../ids.js';
-import { transactionValidationError, type TransactionRequest } from '../ledger/transaction-request.js';
+import type { Queryable } from '../../db/database.js';
+import { balanceCurrencies, ensureIndicatorBalances } from '../../db/balances.js';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { transactionValidationError, type TransactionRequest } from '../../ledger/transaction-request.js';
 
 export const GENERAL_LEDGER_ID = 'general_ledger_id';
 

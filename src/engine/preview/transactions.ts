@@ -1,9 +1,9 @@
 // Dry runs of new transactions (blnk-ledger.md §8.4): POST /transactions (single and splits) and
 // POST /transactions/bulk. Nothing is written, queued or announced, no reference is consumed and no
 // indicator created; the projection uses the posting rule and split plan of the real paths.
-import type { BalanceState } from '../ledger/records.js';
-import type { Database, Queryable } from '../db/database.js';
-import { ApiError } from '../errors.js';
+import type { BalanceState } from '../../ledger/records.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { ApiError } from '../../errors.js';
 import {
   duplicateReferenceRejection,
   finishPreview,
@@ -13,12 +13,12 @@ import {
   type PreviewRejection,
   type Scope,
   type TransactionPreview,
-} from '../ledger/preview.js';
-import type { TransactionRequest } from '../ledger/transaction-request.js';
-import { toAmount } from '../ledger/money.js';
-import { previewTakenReferences } from './leg-references.js';
-import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './preview-balances.js';
-import { isSplit, planSplit } from './splits.js';
+} from '../../ledger/preview.js';
+import type { TransactionRequest } from '../../ledger/transaction-request.js';
+import { toAmount } from '../../ledger/money.js';
+import { previewTakenReferences } from '../accept/leg-references.js';
+import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './working-set.js';
+import { isSplit, planSplit } from '../features/splits.js';
 
 export const NOTE_SCHEDULED = 'scheduled_for is ignored in a dry run; the projection shows the effect as if applied now';
 export const NOTE_INDEPENDENT_LEGS =
@@ -83,7 +83,7 @@ function postingOf(context: Context, leg: TransactionRequest) {
   };
 }
 
-/** A balance of another currency is refused before this (src/engine/resolve.ts, as a real post). */
+/** A balance of another currency is refused before this (src/engine/accept/resolve-balances.ts, as a real post). */
 function noteCaveats(request: TransactionRequest, preview: TransactionPreview): void {
   if (request.scheduled_for !== null) preview.notes.push(NOTE_SCHEDULED);
 }
@@ -187,7 +187,7 @@ async function contextFor(
 ): Promise<Context> {
   const loaded = await loadWorkingSet(tx, wantedOf(requests), options);
   const references = requests.flatMap(legsOf).map((leg) => leg.reference);
-  // A split's legs are refused as a real post refuses them (src/engine/leg-references.ts).
+  // A split's legs are refused as a real post refuses them (src/engine/accept/leg-references.ts).
   const splits = requests
     .filter(isSplit)
     .map((request) => ({ reference: request.reference, transaction_id: '', legs: legsOf(request) }));

@@ -2,15 +2,15 @@
 // database transaction, claimed with SKIP LOCKED so any number of processes can run it. The action
 // row is deleted in the transaction that settles the hold, so a crash never loses or repeats one;
 // the settlement references `<legId>_<commit|void>_<actionId>` make a repeat impossible besides.
-import type { Database } from '../db/database.js';
-import { findHolds } from '../db/holds.js';
-import { claimDueAction, deferAction, deleteAction, type InflightActionRow } from '../db/inflight-actions.js';
-import type { Queryable } from '../db/database.js';
-import { ApiError } from '../errors.js';
-import { recordEvent } from '../events/outbox.js';
-import type { Logger } from '../log.js';
-import { settleGroup } from './inflight.js';
-import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../background/work-loop.js';
+import type { Database } from '../../db/database.js';
+import { findHolds } from '../../db/holds.js';
+import { claimDueAction, deferAction, deleteAction, type InflightActionRow } from '../../db/inflight-actions.js';
+import type { Queryable } from '../../db/database.js';
+import { ApiError } from '../../errors.js';
+import { recordEvent } from '../../events/outbox.js';
+import type { Logger } from '../../log.js';
+import { settleGroup } from '../features/inflight.js';
+import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../../background/work-loop.js';
 
 export interface InflightWorkerOptions {
   idle_poll_ms: number;

@@ -3,22 +3,22 @@
 // memory in arrival order with the exact funds check, exactly as if they had come one after another.
 // A refused one leaves nothing behind and does not affect the others. Should the shared transaction
 // fail as a whole (a reference taken concurrently, a lock timeout), each request is retried alone.
-import type { Database, Queryable } from '../db/database.js';
-import { lockBalances, queuedAmounts, writeBalances } from '../db/balances.js';
-import type { BalanceState } from '../ledger/records.js';
-import { existingReferences } from '../db/transactions.js';
-import type { NewTransaction, TransactionRow } from '../ledger/records.js';
-import { ApiError } from '../errors.js';
-import { newId } from '../ids.js';
-import { postRequest } from '../ledger/posting.js';
-import type { TransactionRequest } from '../ledger/transaction-request.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { lockBalances, queuedAmounts, writeBalances } from '../../db/balances.js';
+import type { BalanceState } from '../../ledger/records.js';
+import { existingReferences } from '../../db/transactions.js';
+import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { postRequest } from '../../ledger/posting.js';
+import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { GroupCommitter, type ItemResult } from './group-commit.js';
-import { insertDirectRows } from './direct-rows.js';
-import { evaluateMonitors } from './monitors.js';
+import { insertDirectRows } from './write-applied.js';
+import { evaluateMonitors } from '../features/monitors.js';
 import { duplicateReference, recordDirect, type DirectOptions } from './record.js';
-import { resolveMany } from './resolve.js';
-import { requestRow } from './rows.js';
-import { setLockTimeout } from '../db/locks.js';
+import { resolveMany } from './resolve-balances.js';
+import { requestRow } from './transaction-rows.js';
+import { setLockTimeout } from '../../db/locks.js';
 
 type Verdict = ItemResult<TransactionRow>;
 

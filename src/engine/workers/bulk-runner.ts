@@ -4,15 +4,15 @@
 // transactions that do the work. A batch whose process died is taken up again when its lease runs
 // out, from the first unit not applied; a claim that lost its batch stops at its next unit.
 import { randomUUID } from 'node:crypto';
-import { advanceBatch, claimBatch, finishBatch, holdBatch, releaseBatch, type StoredBatch } from '../db/bulk-batches.js';
-import type { Database, Queryable } from '../db/database.js';
-import { ApiError, INTERNAL_ERROR_MESSAGE } from '../errors.js';
-import { recordEvent } from '../events/outbox.js';
-import { parseBulkRequest } from '../ledger/bulk-request.js';
-import type { Logger } from '../log.js';
-import { BatchLost, planBatch, processBatch, type BatchSteward, type BulkOutcome } from './bulk.js';
-import type { DirectOptions } from './record.js';
-import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../background/work-loop.js';
+import { advanceBatch, claimBatch, finishBatch, holdBatch, releaseBatch, type StoredBatch } from '../../db/bulk-batches.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { ApiError, INTERNAL_ERROR_MESSAGE } from '../../errors.js';
+import { recordEvent } from '../../events/outbox.js';
+import { parseBulkRequest } from '../../ledger/bulk-request.js';
+import type { Logger } from '../../log.js';
+import { BatchLost, planBatch, processBatch, type BatchSteward, type BulkOutcome } from '../features/bulk.js';
+import type { DirectOptions } from '../accept/record.js';
+import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../../background/work-loop.js';
 
 export interface BulkRunnerOptions {
   /** Batches one process works on at once. */

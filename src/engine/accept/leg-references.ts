@@ -3,11 +3,11 @@
 // own reference is recorded (a repeat of a split is refused by that record), and a leg whose reference
 // a client's row holds takes `<leg reference>_<ref id>`. A leg reference held by a derived row (a leg of
 // an earlier split, before split references were recorded) stays, for the caller's duplicate check.
-import type { Queryable } from '../db/database.js';
-import { clientHeldReferences, recordedElsewhere, recordSplitReferences } from '../db/split-references.js';
-import { existingReferences } from '../db/transactions.js';
-import { newId } from '../ids.js';
-import type { TransactionRequest } from '../ledger/transaction-request.js';
+import type { Queryable } from '../../db/database.js';
+import { clientHeldReferences, recordedElsewhere, recordSplitReferences } from '../../db/split-references.js';
+import { existingReferences } from '../../db/transactions.js';
+import { newId } from '../../ids.js';
+import type { TransactionRequest } from '../../ledger/transaction-request.js';
 
 export interface SplitLegs {
   /** The split's own reference. */

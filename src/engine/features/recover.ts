@@ -1,7 +1,7 @@
 // POST /transactions/recover: re-enqueue QUEUED rows that have no outcome and no queue row. With the
 // queue in the database this only happens after manual intervention; the sweep stays for Blnk's API.
-import type { Database } from '../db/database.js';
-import { enqueue, findStuckQueued } from '../db/transaction-queue.js';
+import type { Database } from '../../db/database.js';
+import { enqueue, findStuckQueued } from '../../db/transaction-queue.js';
 
 export const RECOVERY_THRESHOLD_DEFAULT_MS = 2 * 60_000;
 export const RECOVERY_THRESHOLD_MIN_MS = 2 * 60_000;

@@ -2,20 +2,20 @@
 // arrival order, locks every balance they touch (sorted), applies them in memory with the exact
 // funds check, and writes all balances, outcome rows and events with a handful of statements.
 // A rejected item never blocks the rest; a crash rolls the whole batch back to the queue.
-import type { Database, Queryable } from '../db/database.js';
-import { lockBalances, writeBalances } from '../db/balances.js';
-import type { BalanceState } from '../ledger/records.js';
-import { takeDueItems, takeGroupRemainders, type QueueItem } from '../db/transaction-queue.js';
-import { existingReferences, findTransactionsByIds, insertTransactions } from '../db/transactions.js';
-import type { NewTransaction, TransactionRow } from '../ledger/records.js';
-import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
-import { recordEvents, type PendingEvent } from '../events/outbox.js';
-import { newId } from '../ids.js';
-import { rejectionText } from '../ledger/funds.js';
-import { post } from '../ledger/posting.js';
-import { transactionView } from '../ledger/transaction-view.js';
-import { evaluateMonitors } from './monitors.js';
-import { OUTCOME_REFERENCE_SUFFIX, outcomeRow } from './rows.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { lockBalances, writeBalances } from '../../db/balances.js';
+import type { BalanceState } from '../../ledger/records.js';
+import { takeDueItems, takeGroupRemainders, type QueueItem } from '../../db/transaction-queue.js';
+import { existingReferences, findTransactionsByIds, insertTransactions } from '../../db/transactions.js';
+import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
+import { recordHookDeliveries, type HookTrigger } from '../../events/hooks.js';
+import { recordEvents, type PendingEvent } from '../../events/outbox.js';
+import { newId } from '../../ids.js';
+import { rejectionText } from '../../ledger/funds.js';
+import { post } from '../../ledger/posting.js';
+import { transactionView } from '../../ledger/transaction-view.js';
+import { evaluateMonitors } from '../features/monitors.js';
+import { OUTCOME_REFERENCE_SUFFIX, outcomeRow } from '../accept/transaction-rows.js';
 
 /** pg advisory lock key: one active applier across all processes sharing the database. */
 export const APPLIER_LOCK_KEY = 7_243_002;

@@ -1,15 +1,15 @@
 // The working set of a dry run: identifiers resolved the way a real post resolves them, without
 // creating anything. An `@indicator` that has no balance yet is projected as a zero balance marked
 // `virtual` (a real post would create it); an unknown balance id is refused as a real post refuses it.
-import { queuedAmounts } from '../db/balances.js';
-import type { BalanceState } from '../ledger/records.js';
-import type { Database, Queryable } from '../db/database.js';
-import { findIndicatorBalanceIds, readBalancesShared } from '../db/preview-reads.js';
-import { ApiError } from '../errors.js';
-import { WorkingSet } from '../ledger/preview.js';
-import { translateRecordError } from './record.js';
-import { isIndicator, refusalOf } from './resolve.js';
-import { setLockTimeout } from '../db/locks.js';
+import { queuedAmounts } from '../../db/balances.js';
+import type { BalanceState } from '../../ledger/records.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { findIndicatorBalanceIds, readBalancesShared } from '../../db/preview-reads.js';
+import { ApiError } from '../../errors.js';
+import { WorkingSet } from '../../ledger/preview.js';
+import { translateRecordError } from '../accept/record.js';
+import { isIndicator, refusalOf } from '../accept/resolve-balances.js';
+import { setLockTimeout } from '../../db/locks.js';
 
 export interface PreviewOptions {
   lock_wait_timeout_ms: number;

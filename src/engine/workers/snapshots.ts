@@ -1,9 +1,9 @@
 // The snapshot job behind POST /balances-snapshots: runs in the background, one batch per statement,
 // balances in id order. At most one run at a time per process; a request during a run asks for one
 // more run afterwards (to cover balances created meanwhile), so the work is bounded.
-import type { Database } from '../db/database.js';
-import { snapshotBatch } from '../db/balance-snapshots.js';
-import type { Logger } from '../log.js';
+import type { Database } from '../../db/database.js';
+import { snapshotBatch } from '../../db/balance-snapshots.js';
+import type { Logger } from '../../log.js';
 
 export const SNAPSHOT_BATCH_SIZE_DEFAULT = 1000;
 

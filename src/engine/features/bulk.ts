@@ -7,16 +7,16 @@
 // (an atomic batch is one), stopping at the first refusal.
 // A steward (the asynchronous runner) rides along inside those transactions to record progress and
 // the outcome, so that a stored batch resumes exactly where it stopped.
-import type { Database, Queryable } from '../db/database.js';
-import { existingReferences } from '../db/transactions.js';
-import { ApiError, type ErrorCode } from '../errors.js';
-import { newId } from '../ids.js';
-import { itemError, type BulkRequest } from '../ledger/bulk-request.js';
-import { divideRoundHalfAwayFromZero, effectivePrecision } from '../ledger/money.js';
-import type { TransactionRequest } from '../ledger/transaction-request.js';
-import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from './record.js';
-import { claimLegReferences, type SplitLegs } from './leg-references.js';
-import { resolveMany } from './resolve.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { existingReferences } from '../../db/transactions.js';
+import { ApiError, type ErrorCode } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { itemError, type BulkRequest } from '../../ledger/bulk-request.js';
+import { divideRoundHalfAwayFromZero, effectivePrecision } from '../../ledger/money.js';
+import type { TransactionRequest } from '../../ledger/transaction-request.js';
+import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from '../accept/record.js';
+import { claimLegReferences, type SplitLegs } from '../accept/leg-references.js';
+import { resolveMany } from '../accept/resolve-balances.js';
 import { applyAllOrNothing, isSplit, LegRefusal, planSplit } from './splits.js';
 
 export interface BulkLeg {

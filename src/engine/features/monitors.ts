@@ -1,11 +1,11 @@
 // Balance monitors are evaluated inside the database transaction that changes the balances, so a
 // `balance.monitor` event exists exactly when the change that triggered it does (blnk-ledger.md §9:
 // level-triggered, one event per monitor whose condition holds after the change).
-import type { Queryable } from '../db/database.js';
-import { monitorsOfBalances } from '../db/balance-monitors.js';
-import { recordEvents, type PendingEvent } from '../events/outbox.js';
-import { conditionHolds, type MonitorField } from '../ledger/monitor-condition.js';
-import { monitorView } from '../ledger/monitor-view.js';
+import type { Queryable } from '../../db/database.js';
+import { monitorsOfBalances } from '../../db/balance-monitors.js';
+import { recordEvents, type PendingEvent } from '../../events/outbox.js';
+import { conditionHolds, type MonitorField } from '../../ledger/monitor-condition.js';
+import { monitorView } from '../../ledger/monitor-view.js';
 
 /** A balance's state after a change: its id and the six money fields. */
 export type MonitoredBalance = { balance_id: string } & Record<MonitorField, bigint>;

@@ -2,24 +2,24 @@
 // queued as an action the inflight worker settles later. Either way one database transaction locks
 // the holds' balances (in balance_id order, like every writer), reads what is left of each hold under
 // that lock, and writes the settlement rows, the balances and the events together.
-import { lockBalances, writeBalances } from '../db/balances.js';
-import type { BalanceState } from '../ledger/records.js';
-import type { Database, Queryable } from '../db/database.js';
-import { findHoldLegs, findHolds, groupExists, settledAmounts } from '../db/holds.js';
-import { insertRequestedAction, otherRequestedAction } from '../db/inflight-actions.js';
-import { findTransaction, insertTransactions } from '../db/transactions.js';
-import type { NewTransaction, TransactionRow } from '../ledger/records.js';
-import { ApiError } from '../errors.js';
-import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
-import { recordEvents } from '../events/outbox.js';
-import { newId } from '../ids.js';
-import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction, type Settlement } from '../ledger/inflight.js';
-import { toAmountString } from '../ledger/money.js';
-import { transactionView } from '../ledger/transaction-view.js';
+import { lockBalances, writeBalances } from '../../db/balances.js';
+import type { BalanceState } from '../../ledger/records.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { findHoldLegs, findHolds, groupExists, settledAmounts } from '../../db/holds.js';
+import { insertRequestedAction, otherRequestedAction } from '../../db/inflight-actions.js';
+import { findTransaction, insertTransactions } from '../../db/transactions.js';
+import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
+import { ApiError } from '../../errors.js';
+import { recordHookDeliveries, type HookTrigger } from '../../events/hooks.js';
+import { recordEvents } from '../../events/outbox.js';
+import { newId } from '../../ids.js';
+import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction, type Settlement } from '../../ledger/inflight.js';
+import { toAmountString } from '../../ledger/money.js';
+import { transactionView } from '../../ledger/transaction-view.js';
 import { evaluateMonitors } from './monitors.js';
-import { translateRecordError } from './record.js';
-import { transactionHash } from './rows.js';
-import { setLockTimeout } from '../db/locks.js';
+import { translateRecordError } from '../accept/record.js';
+import { transactionHash } from '../accept/transaction-rows.js';
+import { setLockTimeout } from '../../db/locks.js';
 
 export const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not found');
 export const alreadyQueued = () => new ApiError('GEN_CONFLICT', 'a commit or void is already queued for this transaction');

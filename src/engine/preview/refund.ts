@@ -1,11 +1,11 @@
 // Dry run of POST /refund-transaction/:id (blnk-ledger.md §8.4, §8.1): every row a real refund
 // would reverse is projected, one after another as the real refund records them, with the real
 // refund request (swapped sides, overdraft allowed). Nothing is written; no reference is taken.
-import type { Database } from '../db/database.js';
-import { toAmount } from '../ledger/money.js';
-import { finishPreview, projectPosting, rejectionOf, type TransactionPreview } from '../ledger/preview.js';
-import { loadWorkingSet, runPreview, type PreviewOptions } from './preview-balances.js';
-import { alreadyRefunded, refundRequest, refundTargets, type RefundOptions } from './refunds.js';
+import type { Database } from '../../db/database.js';
+import { toAmount } from '../../ledger/money.js';
+import { finishPreview, projectPosting, rejectionOf, type TransactionPreview } from '../../ledger/preview.js';
+import { loadWorkingSet, runPreview, type PreviewOptions } from './working-set.js';
+import { alreadyRefunded, refundRequest, refundTargets, type RefundOptions } from '../features/refunds.js';
 
 export async function previewRefund(
   db: Database,

@@ -1,11 +1,11 @@
 // The shared tail of every skip_queue path: insert the APPLIED/INFLIGHT rows with their events and
 // PRE/POST hook deliveries, inside the transaction that moved the money.
-import type { Queryable } from '../db/database.js';
-import { insertTransactions } from '../db/transactions.js';
-import type { NewTransaction, TransactionRow } from '../ledger/records.js';
-import { recordHookDeliveries, type HookTrigger } from '../events/hooks.js';
-import { recordEvents } from '../events/outbox.js';
-import { transactionView } from '../ledger/transaction-view.js';
+import type { Queryable } from '../../db/database.js';
+import { insertTransactions } from '../../db/transactions.js';
+import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
+import { recordHookDeliveries, type HookTrigger } from '../../events/hooks.js';
+import { recordEvents } from '../../events/outbox.js';
+import { transactionView } from '../../ledger/transaction-view.js';
 
 export async function insertDirectRows(tx: Queryable, rows: readonly NewTransaction[]): Promise<TransactionRow[]> {
   const inserted = await insertTransactions(tx, rows);

@@ -1,11 +1,11 @@
 // The queue worker: runs batches while there is due work, sleeps (bounded) when there is none, and
 // wakes at once when a process accepts a transaction (src/background/wake-channel.ts). Any number of workers may run against one
 // database; the applier lock lets one apply at a time, the others wait their turn.
-import { isTransientFailure, type Database } from '../db/database.js';
-import { countDueItems, hasDueItems } from '../db/transaction-queue.js';
-import type { Logger } from '../log.js';
+import { isTransientFailure, type Database } from '../../db/database.js';
+import { countDueItems, hasDueItems } from '../../db/transaction-queue.js';
+import type { Logger } from '../../log.js';
 import { applyDueBatch, rejectHeadItem } from './applier.js';
-import { WorkLoop, type Step } from '../background/work-loop.js';
+import { WorkLoop, type Step } from '../../background/work-loop.js';
 
 export interface WorkerOptions {
   batch_size_max: number;

@@ -1,17 +1,17 @@
 // Refunds (blnk-ledger.md §8.1): a new transaction in the reverse direction for every settled row
 // the id names, reference `<id>_refund`, overdraft allowed, through the normal queued or direct path.
 // The unique reference is what makes a second refund of a row impossible, also under races.
-import type { Database } from '../db/database.js';
-import { isSqlError, SQLSTATE, type Queryable } from '../db/database.js';
-import { existingReferences } from '../db/transactions.js';
-import type { TransactionRow } from '../ledger/records.js';
-import { findRefundable, findRefunded, REFUND_ONCE_CONSTRAINT } from '../db/refunds.js';
-import { newId } from '../ids.js';
-import { ApiError } from '../errors.js';
-import { toAmountString } from '../ledger/money.js';
-import type { TransactionRequest } from '../ledger/transaction-request.js';
-import { recordDirect, recordQueued, type DirectOptions } from './record.js';
-import { QUEUED_PARENT_KEY } from './rows.js';
+import type { Database } from '../../db/database.js';
+import { isSqlError, SQLSTATE, type Queryable } from '../../db/database.js';
+import { existingReferences } from '../../db/transactions.js';
+import type { TransactionRow } from '../../ledger/records.js';
+import { findRefundable, findRefunded, REFUND_ONCE_CONSTRAINT } from '../../db/refunds.js';
+import { newId } from '../../ids.js';
+import { ApiError } from '../../errors.js';
+import { toAmountString } from '../../ledger/money.js';
+import type { TransactionRequest } from '../../ledger/transaction-request.js';
+import { recordDirect, recordQueued, type DirectOptions } from '../accept/record.js';
+import { QUEUED_PARENT_KEY } from '../accept/transaction-rows.js';
 
 export interface RefundOptions {
   skip_queue: boolean;

@@ -2,7 +2,7 @@
 // as soon as a slot is free; while flushes run, new items wait and the next free slot takes them all
 // (up to `batch_size_max`). Under light load every item commits alone (no added latency); under heavy
 // load one commit carries many. Each caller still resolves only after the commit that holds its item.
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../errors.js';
 
 export type ItemResult<Out> = { ok: true; value: Out } | { ok: false; error: unknown };
 

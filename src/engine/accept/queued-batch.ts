@@ -1,16 +1,16 @@
 // The queued path under load: concurrent POST /transactions share one database transaction (group
 // commit). Each request keeps its own verdict: an unknown balance id or a taken reference refuses
 // that request only. The QUEUED rows and their queue rows are committed before any caller is answered.
-import type { Database, Queryable } from '../db/database.js';
-import { enqueue } from '../db/transaction-queue.js';
-import { insertTransactionsSkippingTakenReferences } from '../db/transactions.js';
-import type { TransactionRow } from '../ledger/records.js';
-import { ApiError } from '../errors.js';
-import { newId } from '../ids.js';
-import type { TransactionRequest } from '../ledger/transaction-request.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { enqueue } from '../../db/transaction-queue.js';
+import { insertTransactionsSkippingTakenReferences } from '../../db/transactions.js';
+import type { TransactionRow } from '../../ledger/records.js';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { GroupCommitter, type GroupCommitOptions, type ItemResult } from './group-commit.js';
 import { duplicateReference, queuedRequestRows, recordQueued } from './record.js';
-import { resolveMany } from './resolve.js';
+import { resolveMany } from './resolve-balances.js';
 
 type Verdict = ItemResult<TransactionRow>;
 
