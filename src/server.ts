@@ -8,6 +8,7 @@ import { openDatabase } from './db/open.js';
 import type { Dispatcher } from './events/dispatcher.js';
 import type { TransactionWorker } from './engine/workers/queue-worker.js';
 import { createBackgroundJobs } from './background/jobs.js';
+import { Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
 import { startAdminSocket } from './admin/socket.js';
 import { configurationWarnings } from './config/hygiene.js';
@@ -90,10 +91,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         config,
         db,
         metrics,
-        onTransactionsQueued: () => jobs.stored('queue'),
-        onInflightActionsQueued: () => jobs.stored('inflight'),
-        onBulkBatchStored: () => jobs.stored('bulk'),
-        onReconciliationStarted: () => jobs.stored('reconciliation'),
+        engine: new Engine(db, config, jobs),
+        background: jobs,
       },
       logger,
     );

@@ -11,7 +11,7 @@ import { Dispatcher } from '../events/dispatcher.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { ReconciliationRunner } from '../reconciliation/runner.js';
-import { WakeChannel, type Job } from './wake-channel.js';
+import { WakeChannel, type Background, type Job } from './wake-channel.js';
 
 /**
  * The embedded database has one process: nobody else enqueues, so accepts wake the worker and the
@@ -19,13 +19,11 @@ import { WakeChannel, type Job } from './wake-channel.js';
  */
 const EMBEDDED_IDLE_POLL_MS = 250;
 
-export interface BackgroundJobs {
+export interface BackgroundJobs extends Background {
   /** The queue worker (absent when the process runs no workers). */
   worker?: TransactionWorker;
   /** The outbox dispatcher (absent when the process runs no workers). */
   dispatcher?: Dispatcher;
-  /** This process stored work for `job`: wakes the job here and in every other process. */
-  stored(job: Job): void;
   /** Registers the dispatcher (before the first event can be recorded), then starts every job. */
   start(): Promise<void>;
   /** Lets the work in hand finish, then stops. */

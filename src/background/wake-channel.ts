@@ -13,12 +13,18 @@ import { failureBackoffMs } from './work-loop.js';
 export type Job = 'queue' | 'inflight' | 'bulk' | 'reconciliation';
 const JOBS: ReadonlySet<string> = new Set<Job>(['queue', 'inflight', 'bulk', 'reconciliation']);
 
+/** What code that stores work tells: the job it is for. */
+export interface Background {
+  /** Work was stored for `job`: wakes it here now, and in every other process soon. */
+  stored(job: Job): void;
+}
+
 const CHANNEL = 'kassa_work';
 const NOTIFY_INTERVAL_MS = 10;
 const CONNECT_TIMEOUT_MS = 5_000;
 const RECONNECT_BACKOFF = { base_ms: 500, max_ms: 30_000 };
 
-export class WakeChannel {
+export class WakeChannel implements Background {
   private readonly wakers = new Map<Job, Set<() => void>>();
   private readonly sent_at_ms = new Map<Job, number>();
   private readonly trailing = new Map<Job, NodeJS.Timeout>();

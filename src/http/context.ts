@@ -1,6 +1,8 @@
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Metrics } from '../metrics.js';
+import type { Engine } from '../engine/engine.js';
+import type { Background } from '../background/wake-channel.js';
 
 /** What route handlers need, handed to each routes file at registration. */
 export interface AppContext {
@@ -8,12 +10,8 @@ export interface AppContext {
   db: Database;
   /** This process's metrics, shown by GET /metrics. */
   metrics: Metrics;
-  /** Tells the queue workers (of every process) that transactions were queued. */
-  onTransactionsQueued?: () => void;
-  /** Tells the inflight workers that commits or voids were queued. */
-  onInflightActionsQueued?: () => void;
-  /** Tells the bulk runners that an asynchronous batch was stored. */
-  onBulkBatchStored?: () => void;
-  /** Tells the reconciliation runners that a run was stored. */
-  onReconciliationStarted?: () => void;
+  /** The engine: every operation that moves money, and the wakes of the jobs it leaves work for. */
+  engine: Engine;
+  /** Tells the background jobs (of every process) that work was stored for them. */
+  background: Background;
 }

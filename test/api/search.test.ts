@@ -188,6 +188,22 @@ describe('search', () => {
     const past = await ok('transactions', { q: '*', filter_by: mine, per_page: 3, page: 9 });
     assert.deepEqual(past.hits, []);
     assert.equal(past.found, 4);
+    const wordsPast = await ok('transactions', { q: 'payment', query_by: 'description', filter_by: mine, page: 9 });
+    assert.deepEqual(wordsPast.hits, []);
+    assert.equal(wordsPast.found, 2);
+    const wordsPage2 = await ok('transactions', {
+      q: 'payment',
+      query_by: 'description',
+      filter_by: mine,
+      sort_by: 'amount:desc',
+      per_page: 1,
+      page: 2,
+    });
+    assert.equal(wordsPage2.found, 2);
+    assert.deepEqual(
+      wordsPage2.hits.map((h) => h.document.reference),
+      [`${tag}-invoice-2024-001`],
+    );
 
     const faceted = await ok('transactions', {
       q: '*',

@@ -1,12 +1,8 @@
 // POST /transactions/bulk (blnk-ledger.md §1.4, §7): validated whole, then processed now (201) or
 // stored and processed by the bulk runner (`run_async`, 202).
 import type { FastifyInstance } from 'fastify';
-import { countPendingBatches, findBatchProgress, insertBatch, type BatchProgress } from '../../db/bulk-batches.js';
-import { planBatch, processBatch } from '../../engine/features/bulk.js';
-import { ASYNC_BATCHES_MAX } from '../../engine/workers/bulk-runner.js';
-import { previewBulk } from '../../engine/preview/transactions.js';
+import type { BatchProgress } from '../../db/bulk-batches.js';
 import { ApiError } from '../../errors.js';
-import { newId } from '../../ids.js';
 import { parseBulkRequest } from '../../ledger/bulk-request.js';
 import type { AppContext } from '../context.js';
 import { described, POSTING_ERRORS } from '../openapi/route-schema.js';
@@ -18,11 +14,6 @@ function batchView(batch: BatchProgress) {
 }
 
 export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const directOptions = {
-    lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms,
-    enable_queued_checks: ctx.config.transaction.enable_queued_checks,
-  };
-
   app.post(
     '/transactions/bulk',
     described({
@@ -48,27 +39,15 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void 
     }),
     async (request, reply) => {
       const bulk = parseBulkRequest(request.body);
-      if (bulk.dry_run) {
-        planBatch('bulk_dry_run', bulk); // the real refusals of split items (`transactions[<i>]: ...`)
-        return reply.status(200).send(await previewBulk(ctx.db, bulk.items, bulk, directOptions));
+      const { transactions, inflight, atomic, skip_queue } = request.body as Record<string, unknown>;
+      const recorded = await ctx.engine.recordBulk(bulk, { transactions, inflight, atomic, skip_queue });
+      if (recorded.kind === 'preview') return reply.status(200).send(recorded.answer);
+      if (recorded.kind === 'stored') {
+        return reply
+          .status(202)
+          .send({ message: 'Bulk transaction processing started', batch_id: recorded.batch_id, status: 'processing' });
       }
-      const batch_id = newId('bulk');
-      const plan = planBatch(batch_id, bulk);
-      if (bulk.run_async) {
-        if ((await countPendingBatches(ctx.db)) >= ASYNC_BATCHES_MAX) {
-          throw new ApiError('GEN_RATE_LIMITED', `too many bulk transactions in progress; max is ${ASYNC_BATCHES_MAX}`);
-        }
-        const { transactions, inflight, atomic, skip_queue } = request.body as Record<string, unknown>;
-        await insertBatch(ctx.db, batch_id, { transactions, inflight, atomic, skip_queue });
-        ctx.onBulkBatchStored?.();
-        return reply.status(202).send({ message: 'Bulk transaction processing started', batch_id, status: 'processing' });
-      }
-      try {
-        const outcome = await processBatch(ctx.db, plan, directOptions);
-        return reply.status(201).send({ batch_id, ...outcome });
-      } finally {
-        if (!bulk.skip_queue) ctx.onTransactionsQueued?.();
-      }
+      return reply.status(201).send({ batch_id: recorded.batch_id, ...recorded.outcome });
     },
   );
 
@@ -94,7 +73,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext): void 
       errors: ['TXN_NOT_FOUND'],
     }),
     async (request) => {
-      const batch = await findBatchProgress(ctx.db, request.params.batch_id);
+      const batch = await ctx.engine.findBulkBatch(request.params.batch_id);
       if (!batch) throw new ApiError('TXN_NOT_FOUND', 'bulk batch not found: only run_async batches are kept');
       return batchView(batch);
     },

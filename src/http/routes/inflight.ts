@@ -89,7 +89,7 @@ function amountSent(item: Record<string, unknown>): boolean {
 }
 
 export function registerInflightRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const wakeWorker = () => ctx.onInflightActionsQueued?.();
+  const wakeWorker = () => ctx.background.stored('inflight');
   const direct = { lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms };
   const preview = { ...direct, enable_queued_checks: ctx.config.transaction.enable_queued_checks };
 

@@ -148,7 +148,7 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
       const { upload_id } = body;
       if (typeof upload_id !== 'string' || upload_id === '') throw new ApiError('GEN_MALFORMED_REQUEST', 'upload_id is required');
       const reconciliation_id = await startRun(ctx.db, upload_id, start);
-      ctx.onReconciliationStarted?.();
+      ctx.background.stored('reconciliation');
       return { reconciliation_id };
     },
   );
@@ -176,7 +176,7 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
       const body = bodyObject(request.body);
       const start = parseStart(body);
       const reconciliation_id = await startInstantRun(ctx.db, instantRecords(body.external_transactions), start);
-      ctx.onReconciliationStarted?.();
+      ctx.background.stored('reconciliation');
       return { reconciliation_id };
     },
   );

@@ -1,7 +1,5 @@
 // POST /refund-transaction/:id (blnk-ledger.md §8.1).
 import type { FastifyInstance } from 'fastify';
-import { previewRefund } from '../../engine/preview/refund.js';
-import { refund } from '../../engine/features/refunds.js';
 import { transactionView } from '../../ledger/transaction-view.js';
 import type { AppContext } from '../context.js';
 import { bodyObject, optionalBoolean, optionalMetaData, optionalString } from '../validation.js';
@@ -9,11 +7,6 @@ import { described } from '../openapi/route-schema.js';
 import { object, ref, string, boolean, metaData } from '../openapi/components.js';
 
 export function registerRefundRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const direct = {
-    lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms,
-    enable_queued_checks: ctx.config.transaction.enable_queued_checks,
-  };
-
   app.post<{ Params: { id: string } }>(
     '/refund-transaction/:id',
     described({
@@ -34,16 +27,14 @@ export function registerRefundRoutes(app: FastifyInstance, ctx: AppContext): voi
     async (request, reply) => {
       // An empty body (or JSON null) is allowed.
       const body = request.body === undefined || request.body === null ? {} : bodyObject(request.body);
-      const skip_queue = optionalBoolean(body.skip_queue, 'skip_queue');
-      const overrides = {
+      const refunded = await ctx.engine.refund(request.params.id, {
+        skip_queue: optionalBoolean(body.skip_queue, 'skip_queue'),
         description: optionalString(body.description, 'description'),
         meta_data: optionalMetaData(body.meta_data),
-      };
-      if (optionalBoolean(body.dry_run, 'dry_run')) {
-        return reply.status(200).send(await previewRefund(ctx.db, request.params.id, overrides, direct));
-      }
-      const row = await refund(ctx.db, request.params.id, { skip_queue, ...overrides }, direct);
-      if (!skip_queue) ctx.onTransactionsQueued?.();
+        dry_run: optionalBoolean(body.dry_run, 'dry_run'),
+      });
+      if (refunded.kind === 'preview') return reply.status(200).send(refunded.answer);
+      const { row } = refunded;
       return reply.status(201).send(transactionView(row));
     },
   );

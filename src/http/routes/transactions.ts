@@ -1,11 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { formatGoDuration, parseGoDuration } from '../../config/duration.js';
-import { findTransaction, findTransactionByReference } from '../../db/transactions.js';
-import { queuedAcceptor } from '../../engine/accept/queued-batch.js';
-import { directAcceptor } from '../../engine/accept/direct-batch.js';
-import { RECOVERY_THRESHOLD_DEFAULT_MS, recoverStuckQueued } from '../../engine/features/recover.js';
-import { previewTransaction } from '../../engine/preview/transactions.js';
-import { isSplit, recordDirectSplit, recordQueuedSplit } from '../../engine/features/splits.js';
+import { RECOVERY_THRESHOLD_DEFAULT_MS } from '../../engine/features/recover.js';
 import { ApiError } from '../../errors.js';
 import { parseTransactionRequest } from '../../ledger/transaction-request.js';
 import type { AppContext } from '../context.js';
@@ -16,12 +11,7 @@ import { object, ref, string } from '../openapi/components.js';
 const transactionNotFound = () => new ApiError('TXN_NOT_FOUND', 'transaction not found');
 
 export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const acceptQueued = queuedAcceptor(ctx.db);
-  const directOptions = {
-    lock_wait_timeout_ms: ctx.config.transaction.lock_wait_timeout_ms,
-    enable_queued_checks: ctx.config.transaction.enable_queued_checks,
-  };
-  const acceptDirect = directAcceptor(ctx.db, directOptions);
+  const { engine } = ctx;
   app.post(
     '/transactions',
     described({
@@ -35,24 +25,16 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
     }),
     async (request, reply) => {
       const txn = parseTransactionRequest(request.body);
-      if (txn.dry_run) return reply.status(200).send(await previewTransaction(ctx.db, txn, directOptions));
-      if (isSplit(txn)) {
-        if (txn.skip_queue) return reply.status(201).send(await recordDirectSplit(ctx.db, txn, directOptions));
-        const view = await recordQueuedSplit(ctx.db, txn);
-        ctx.onTransactionsQueued?.();
-        return reply.status(201).send(view);
+      const recorded = await engine.record(txn);
+      if (recorded.kind === 'preview') return reply.status(200).send(recorded.answer);
+      if (recorded.kind === 'split') return reply.status(201).send(recorded.answer);
+      const view = transactionView(recorded.row);
+      if (recorded.queued) {
+        // Blnk answers a queued create with the identifiers and amount as sent.
+        view.source = txn.source;
+        view.destination = txn.destination;
+        if (txn.amount !== 0) view.amount = txn.amount;
       }
-      if (txn.skip_queue) {
-        const row = await acceptDirect.submit(txn);
-        return reply.status(201).send(transactionView(row));
-      }
-      const row = await acceptQueued.submit(txn);
-      ctx.onTransactionsQueued?.();
-      // Blnk answers a queued create with the identifiers and amount as sent.
-      const view = transactionView(row);
-      view.source = txn.source;
-      view.destination = txn.destination;
-      if (txn.amount !== 0) view.amount = txn.amount;
       return reply.status(201).send(view);
     },
   );
@@ -72,8 +54,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
       if (threshold_ms === undefined) {
         throw new ApiError('GEN_VALIDATION_ERROR', `invalid threshold duration: ${text}`);
       }
-      const recovered = await recoverStuckQueued(ctx.db, threshold_ms);
-      if (recovered > 0) ctx.onTransactionsQueued?.();
+      const recovered = await engine.recover(threshold_ms);
       return { recovered, threshold: formatGoDuration(threshold_ms) };
     },
   );
@@ -88,7 +69,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
       errors: ['TXN_NOT_FOUND'],
     }),
     async (request) => {
-      const row = await findTransaction(ctx.db, request.params.id);
+      const row = await engine.findTransaction(request.params.id);
       if (!row) throw transactionNotFound();
       return transactionView(row);
     },
@@ -104,7 +85,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
       errors: ['TXN_NOT_FOUND'],
     }),
     async (request) => {
-      const row = await findTransactionByReference(ctx.db, request.params.reference);
+      const row = await engine.findTransactionByReference(request.params.reference);
       if (!row) throw transactionNotFound();
       return transactionView(row);
     },
