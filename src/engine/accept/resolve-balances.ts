@@ -6,7 +6,7 @@ import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { transactionValidationError, type TransactionRequest } from '../../ledger/transaction-request.js';
 
-export const GENERAL_LEDGER_ID = 'general_ledger_id';
+import { GENERAL_LEDGER_ID } from '../../ledger/balance-rules.js';
 
 /** An indicator that resolves to the other side's balance. */
 const sameBalance = () => transactionValidationError('source: source and destination cannot be the same balance.');

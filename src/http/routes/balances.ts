@@ -1,17 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
-import { newId } from '../../ids.js';
-import { isSqlError, SQLSTATE } from '../../db/database.js';
-import {
-  findBalance,
-  findBalanceByIndicator,
-  insertBalance,
-  filterBalances,
-  queuedAmounts,
-  setBalanceIdentity,
-} from '../../db/balances.js';
-import { findIdentity } from '../../db/identities.js';
-import { findLedger } from '../../db/ledgers.js';
+import { Balances } from '../../balances/balances.js';
 import { parseFilterBody } from '../../filters/language.js';
 import { filterReply, listRequest } from '../filtering.js';
 import type { AppContext } from '../context.js';
@@ -26,17 +15,11 @@ import {
   type FieldErrors,
 } from '../validation.js';
 import { balanceView, identityView, ledgerView } from '../views.js';
-import { recordEvent } from '../../events/outbox.js';
 import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, boolean, metaData, messageAnswer, listQuery } from '../openapi/components.js';
 
-export const GENERAL_LEDGER_ID = 'general_ledger_id';
-const ALLOCATION_STRATEGIES = ['FIFO', 'LIFO', 'PROPORTIONAL'];
-
-const balanceNotFound = () => new ApiError('BAL_NOT_FOUND', 'balance not found');
-const invalid = (message: string) => new ApiError('BAL_VALIDATION_ERROR', message, { legacyKey: 'errors' });
-
 export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const balances = new Balances(ctx.db);
   app.post(
     '/balances',
     described({
@@ -73,54 +56,17 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
       if (!currency) errors.currency = 'cannot be blank';
       throwIfInvalid(errors, 'BAL_VALIDATION_ERROR');
 
-      const indicator = optionalString(body.indicator, 'indicator')?.trim() || null;
-      if (indicator !== null) {
-        if (ledger_id !== GENERAL_LEDGER_ID) {
-          throw invalid('indicator is only allowed for General Ledger balances (ledger_id = general_ledger_id)');
-        }
-        if (!/^@\S+$/.test(indicator)) {
-          throw invalid("indicator must start with '@' and contain no whitespace (e.g. '@cash')");
-        }
-      }
-      const identity_id = optionalString(body.identity_id, 'identity_id')?.trim() || null;
-      const track_fund_lineage = optionalBoolean(body.track_fund_lineage, 'track_fund_lineage');
-      if (track_fund_lineage && !identity_id) {
-        throw invalid('identity_id is required when track_fund_lineage is enabled');
-      }
-      const strategy = (optionalString(body.allocation_strategy, 'allocation_strategy') ?? '').trim().toUpperCase() || 'FIFO';
-      if (!ALLOCATION_STRATEGIES.includes(strategy)) {
-        throw invalid('allocation_strategy must be one of: FIFO, LIFO, PROPORTIONAL');
-      }
-
-      const meta_data = optionalMetaData(body.meta_data);
-      try {
-        const view = await ctx.db.transaction(async (tx) => {
-          const balance = balanceView(
-            await insertBalance(tx, {
-              balance_id: newId('bln'),
-              ledger_id,
-              currency,
-              indicator,
-              identity_id,
-              meta_data,
-              track_fund_lineage,
-              allocation_strategy: strategy,
-            }),
-          );
-          await recordEvent(tx, 'balance.created', balance);
-          return balance;
-        });
-        ctx.metrics.balanceCreated.inc();
-        return reply.status(201).send(view);
-      } catch (error) {
-        if (isSqlError(error, SQLSTATE.foreignKeyViolation)) {
-          throw new ApiError('GEN_BAD_REQUEST', 'Invalid ledger ID');
-        }
-        if (isSqlError(error, SQLSTATE.uniqueViolation)) {
-          throw new ApiError('GEN_CONFLICT', `Balance already exists for indicator '${indicator}' and '${currency}'`);
-        }
-        throw error;
-      }
+      const view = await balances.create({
+        ledger_id,
+        currency,
+        indicator: optionalString(body.indicator, 'indicator')?.trim() || null,
+        identity_id: optionalString(body.identity_id, 'identity_id')?.trim() || null,
+        track_fund_lineage: optionalBoolean(body.track_fund_lineage, 'track_fund_lineage'),
+        allocation_strategy: optionalString(body.allocation_strategy, 'allocation_strategy') ?? '',
+        meta_data: optionalMetaData(body.meta_data),
+      });
+      ctx.metrics.balanceCreated.inc();
+      return reply.status(201).send(view);
     },
   );
 
@@ -141,7 +87,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
         limit_message: 'invalid limit value',
         offset_message: 'invalid offset value',
       });
-      return filterReply(await filterBalances(ctx.db, listRequest('balances', query, page)), balanceView, false);
+      return filterReply(await balances.filter(listRequest('balances', query, page)), balanceView, false);
     },
   );
 
@@ -156,7 +102,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
     }),
     async (request) => {
       const filter = parseFilterBody('balances', request.body);
-      return filterReply(await filterBalances(ctx.db, filter), balanceView, filter.include_count);
+      return filterReply(await balances.filter(filter), balanceView, filter.include_count);
     },
   );
 
@@ -171,21 +117,16 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
       errors: ['BAL_NOT_FOUND'],
     }),
     async (request) => {
-      const balance = await findBalance(ctx.db, request.params.id);
-      if (!balance) throw balanceNotFound();
-      const view = balanceView(balance);
       const include = queryValues(request.query.include);
-      if (include.includes('identity') && balance.identity_id) {
-        const identity = await findIdentity(ctx.db, balance.identity_id);
-        if (identity) view.identity = identityView(identity);
-      }
-      if (include.includes('ledger')) {
-        const ledger = await findLedger(ctx.db, balance.ledger_id);
-        if (ledger) view.ledger = ledgerView(ledger);
-      }
-      if (request.query.with_queued === 'true') {
-        Object.assign(view, await queuedAmounts(ctx.db, balance.balance_id));
-      }
+      const read = await balances.read(request.params.id, {
+        identity: include.includes('identity'),
+        ledger: include.includes('ledger'),
+        queued: request.query.with_queued === 'true',
+      });
+      const view = balanceView(read.balance);
+      if (read.identity) view.identity = identityView(read.identity);
+      if (read.ledger) view.ledger = ledgerView(read.ledger);
+      if (read.queued) Object.assign(view, read.queued);
       return view;
     },
   );
@@ -200,9 +141,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
       errors: ['BAL_NOT_FOUND'],
     }),
     async (request) => {
-      const balance = await findBalanceByIndicator(ctx.db, request.params.indicator, request.params.currency);
-      if (!balance) throw balanceNotFound();
-      const view = balanceView(balance);
+      const view = balanceView(await balances.readByIndicator(request.params.indicator, request.params.currency));
       delete view.meta_data;
       return view;
     },
@@ -222,8 +161,7 @@ export function registerBalanceRoutes(app: FastifyInstance, ctx: AppContext): vo
       const body = bodyObject(request.body);
       const identity_id = optionalString(body.identity_id, 'identity_id')?.trim();
       if (!identity_id) throw new ApiError('GEN_BAD_REQUEST', 'identity_id is required');
-      if (!(await findIdentity(ctx.db, identity_id))) throw new ApiError('IDT_NOT_FOUND', 'identity not found');
-      if (!(await setBalanceIdentity(ctx.db, request.params.id, identity_id))) throw balanceNotFound();
+      await balances.linkIdentity(request.params.id, identity_id);
       return { message: 'Balance identity updated successfully' };
     },
   );

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
-import { newId } from '../../ids.js';
-import { filterLedgers, findLedger, insertLedger, renameLedger } from '../../db/ledgers.js';
+import { Ledgers } from '../../ledgers/ledgers.js';
 import { parseFilterBody } from '../../filters/language.js';
 import { filterReply, listRequest } from '../filtering.js';
 import type { AppContext } from '../context.js';
 import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, throwIfInvalid, type FieldErrors } from '../validation.js';
 import { ledgerView } from '../views.js';
-import { recordEvent } from '../../events/outbox.js';
 import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, metaData, listQuery } from '../openapi/components.js';
 
@@ -23,9 +21,8 @@ function requiredName(body: Record<string, unknown>): string {
   return name as string;
 }
 
-const notFound = () => new ApiError('LGR_NOT_FOUND', 'ledger not found');
-
 export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const ledgers = new Ledgers(ctx.db);
   app.post(
     '/ledgers',
     described({
@@ -39,12 +36,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): voi
       const body = bodyObject(request.body, { legacyKey: 'errors' });
       const name = requiredName(body);
       const meta_data = optionalMetaData(body.meta_data);
-      const view = await ctx.db.transaction(async (tx) => {
-        const ledger = ledgerView(await insertLedger(tx, { ledger_id: newId('ldg'), name, meta_data }));
-        await recordEvent(tx, 'ledger.created', ledger);
-        return ledger;
-      });
-      return reply.status(201).send(view);
+      return reply.status(201).send(await ledgers.create(name, meta_data));
     },
   );
 
@@ -60,7 +52,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): voi
     async (request) => {
       const query = request.query as Record<string, unknown>;
       const page = parsePage(query, { default_limit: 10, strict: true });
-      return filterReply(await filterLedgers(ctx.db, listRequest('ledgers', query, page)), ledgerView, false);
+      return filterReply(await ledgers.filter(listRequest('ledgers', query, page)), ledgerView, false);
     },
   );
 
@@ -75,7 +67,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): voi
     }),
     async (request) => {
       const filter = parseFilterBody('ledgers', request.body);
-      return filterReply(await filterLedgers(ctx.db, filter), ledgerView, filter.include_count);
+      return filterReply(await ledgers.filter(filter), ledgerView, filter.include_count);
     },
   );
 
@@ -89,9 +81,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): voi
       errors: ['LGR_NOT_FOUND'],
     }),
     async (request) => {
-      const ledger = await findLedger(ctx.db, request.params.id);
-      if (!ledger) throw notFound();
-      return ledgerView(ledger);
+      return ledgerView(await ledgers.read(request.params.id));
     },
   );
 
@@ -108,9 +98,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: AppContext): voi
     async (request) => {
       const body = bodyObject(request.body, { legacyKey: 'errors' });
       const name = requiredName(body);
-      const ledger = await renameLedger(ctx.db, request.params.id, name);
-      if (!ledger) throw notFound();
-      return ledgerView(ledger);
+      return ledgerView(await ledgers.rename(request.params.id, name));
     },
   );
 }
