@@ -11,12 +11,22 @@ import { newId } from '../ids.js';
 import type { BulkRequest } from '../ledger/bulk-request.js';
 import type { TransactionRow } from '../ledger/records.js';
 import type { TransactionRequest } from '../ledger/transaction-request.js';
+import type { InflightAction } from '../ledger/inflight.js';
+import type { SettlementAmounts } from '../ledger/settlement-request.js';
 import { directAcceptor } from './accept/direct-batch.js';
 import { queuedAcceptor } from './accept/queued-batch.js';
 import type { DirectOptions } from './accept/record.js';
 import { planBatch, processBatch } from './features/bulk.js';
 import { recoverStuckQueued } from './features/recover.js';
 import { refund, type RefundOptions } from './features/refunds.js';
+import {
+  settleMany,
+  settleOne,
+  type Settled,
+  type SettlementItem,
+  type SettlementOptions,
+  type ItemLog,
+} from './features/settlements.js';
 import { isSplit, recordDirectSplit, recordQueuedSplit } from './features/splits.js';
 import { previewRefund } from './preview/refund.js';
 import { previewBulk, previewTransaction } from './preview/transactions.js';
@@ -35,6 +45,7 @@ export type BulkRecorded =
 
 export class Engine {
   readonly direct: DirectOptions;
+  private readonly settlements: SettlementOptions;
   private readonly acceptQueued;
   private readonly acceptDirect;
 
@@ -48,6 +59,7 @@ export class Engine {
       lock_wait_timeout_ms: config.transaction.lock_wait_timeout_ms,
       enable_queued_checks: config.transaction.enable_queued_checks,
     };
+    this.settlements = { ...this.direct, queued: () => this.background.stored('inflight') };
     this.acceptQueued = queuedAcceptor(db);
     this.acceptDirect = directAcceptor(db, this.direct);
   }
@@ -101,6 +113,26 @@ export class Engine {
     const row = await refund(this.db, transaction_id, rest, this.direct);
     if (!rest.skip_queue) this.background.stored('queue');
     return { kind: 'row', row };
+  }
+
+  /** PUT /transactions/inflight/:id: commit or void one hold, now, queued or as a dry run. */
+  settle(
+    transaction_id: string,
+    action: InflightAction,
+    amounts: SettlementAmounts,
+    request: { skip_queue: boolean; dry_run: boolean },
+  ): Promise<Settled> {
+    return settleOne(this.db, transaction_id, action, amounts, request, this.settlements);
+  }
+
+  /** The bulk commit and void endpoints: Blnk's per-item answer. */
+  settleMany(
+    items: readonly SettlementItem[],
+    action: InflightAction,
+    request: { skip_queue: boolean; dry_run: boolean },
+    logger: ItemLog,
+  ): Promise<unknown> {
+    return settleMany(this.db, items, action, request, this.settlements, logger);
   }
 
   /** POST /transactions/recover: QUEUED rows stuck longer than the threshold are queued again. */
