@@ -10,6 +10,7 @@ import {
   setBalanceIdentity,
   type BalanceRow,
 } from '../db/balances.js';
+import { balanceAt } from '../db/balance-snapshots.js';
 import type { FilterRequest } from '../filters/language.js';
 import { findIdentity, type IdentityRow } from '../db/identities.js';
 import { findLedger, type LedgerRow } from '../db/ledgers.js';
@@ -71,6 +72,17 @@ export class Balances {
     const balance = await findBalanceByIndicator(this.db, indicator, currency);
     if (!balance) throw balanceNotFound();
     return balance;
+  }
+
+  /** The balance as it stood at `timestamp` (from snapshots, or replayed from its transactions). */
+  async at(
+    balance_id: string,
+    timestamp: string,
+    from_source: boolean,
+  ): Promise<NonNullable<Awaited<ReturnType<typeof balanceAt>>>> {
+    const found = await balanceAt(this.db, balance_id, timestamp, from_source);
+    if (!found) throw balanceNotFound();
+    return found;
   }
 
   async linkIdentity(balance_id: string, identity_id: string): Promise<void> {

@@ -5,7 +5,8 @@ import type { Background } from '../background/wake-channel.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { countPendingBatches, findBatchProgress, insertBatch, type BatchProgress } from '../db/bulk-batches.js';
-import { findTransaction, findTransactionByReference } from '../db/transactions.js';
+import { filterTransactions, findTransaction, findTransactionByReference } from '../db/transactions.js';
+import type { FilterRequest } from '../filters/language.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { BulkRequest } from '../ledger/bulk-request.js';
@@ -37,6 +38,8 @@ export type Recorded =
   | { kind: 'preview'; answer: unknown }
   | { kind: 'split'; answer: unknown }
   | { kind: 'row'; row: TransactionRow; queued: boolean };
+
+export type { BatchProgress };
 
 export type BulkRecorded =
   | { kind: 'preview'; answer: unknown }
@@ -140,6 +143,10 @@ export class Engine {
     const recovered = await recoverStuckQueued(this.db, threshold_ms);
     if (recovered > 0) this.background.stored('queue');
     return recovered;
+  }
+
+  filterTransactions(request: FilterRequest): Promise<{ rows: TransactionRow[]; total_count?: number }> {
+    return filterTransactions(this.db, request);
   }
 
   findTransaction(transaction_id: string): Promise<TransactionRow | undefined> {

@@ -1,7 +1,7 @@
 // Balances in the past: GET /balances/:id/at and POST /balances-snapshots (blnk-ledger.md §1.2, §10).
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
-import { balanceAt } from '../../db/balance-snapshots.js';
+import { Balances } from '../../balances/balances.js';
 import { SNAPSHOT_BATCH_SIZE_DEFAULT, SnapshotJob } from '../../engine/workers/snapshots.js';
 import { isRfc3339 } from '../../time.js';
 import type { AppContext } from '../context.js';
@@ -20,6 +20,7 @@ function firstValue(value: unknown): string | undefined {
 
 export function registerBalanceHistoryRoutes(app: FastifyInstance, ctx: AppContext): void {
   const snapshots = new SnapshotJob(ctx.db, app.log);
+  const balances = new Balances(ctx.db);
   app.addHook('onClose', () => snapshots.idle());
 
   app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>(
@@ -50,8 +51,7 @@ export function registerBalanceHistoryRoutes(app: FastifyInstance, ctx: AppConte
       const timestamp = text || new Date().toISOString();
       const sourceFlag = firstValue(request.query.from_source);
       const from_source = sourceFlag === 'true' || sourceFlag === '1';
-      const found = await balanceAt(ctx.db, request.params.id, timestamp, from_source);
-      if (!found) throw new ApiError('BAL_NOT_FOUND', 'balance not found');
+      const found = await balances.at(request.params.id, timestamp, from_source);
       return {
         balance: {
           balance: found.credit_balance - found.debit_balance,

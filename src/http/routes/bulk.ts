@@ -1,7 +1,7 @@
 // POST /transactions/bulk (blnk-ledger.md §1.4, §7): validated whole, then processed now (201) or
 // stored and processed by the bulk runner (`run_async`, 202).
 import type { FastifyInstance } from 'fastify';
-import type { BatchProgress } from '../../db/bulk-batches.js';
+import type { BatchProgress } from '../../engine/engine.js';
 import { ApiError } from '../../errors.js';
 import { parseBulkRequest } from '../../ledger/bulk-request.js';
 import type { AppContext } from '../context.js';

@@ -1,7 +1,6 @@
 // Reading transactions in bulk: `GET /transactions` (query-string filters) and
 // `POST /transactions/filter` (the body language), blnk-platform.md §8.
 import type { FastifyInstance } from 'fastify';
-import { filterTransactions } from '../../db/transactions.js';
 import { parseFilterBody } from '../../filters/language.js';
 import type { AppContext } from '../context.js';
 import { filterReply, listRequest } from '../filtering.js';
@@ -30,7 +29,7 @@ export function registerTransactionListRoutes(app: FastifyInstance, ctx: AppCont
       const query = request.query as Record<string, unknown>;
       // A bad limit or offset is not an error here: Blnk falls back to 20 and 0.
       const page = parsePage(query, { default_limit: 20, strict: false, limit_max: TRANSACTIONS_PAGE_MAX });
-      return filterReply(await filterTransactions(ctx.db, listRequest('transactions', query, page)), transactionView, false);
+      return filterReply(await ctx.engine.filterTransactions(listRequest('transactions', query, page)), transactionView, false);
     },
   );
 
@@ -45,7 +44,7 @@ export function registerTransactionListRoutes(app: FastifyInstance, ctx: AppCont
     }),
     async (request) => {
       const filter = parseFilterBody('transactions', request.body);
-      return filterReply(await filterTransactions(ctx.db, filter), transactionView, filter.include_count);
+      return filterReply(await ctx.engine.filterTransactions(filter), transactionView, filter.include_count);
     },
   );
 }
