@@ -111,3 +111,22 @@ export class WorkLoop {
     }
   }
 }
+
+/** A background job that runs on a WorkLoop: starting, waking and stopping it are the loop's. */
+export abstract class LoopJob {
+  protected abstract readonly loop: WorkLoop;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Work was stored for the job: skip the idle sleep. */
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** Lets the work in hand finish (what is unfinished resumes later, in any process), then stops. */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+}

@@ -19,7 +19,7 @@ import {
 } from '../db/reconciliations.js';
 import { recordEvent } from '../events/outbox.js';
 import type { Logger } from '../log.js';
-import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../background/work-loop.js';
+import { CLAIM_FAILURE_BACKOFF, LoopJob, WorkLoop } from '../background/work-loop.js';
 import { runView } from './views.js';
 import { beginRun, matchBatch } from './strategies.js';
 
@@ -49,34 +49,21 @@ async function finish(tx: Queryable, run: RunRow, status: 'completed' | 'failed'
   await recordEvent(tx, `reconciliation.${status}`, runView(finished));
 }
 
-export class ReconciliationRunner {
-  private readonly loops: WorkLoop;
+export class ReconciliationRunner extends LoopJob {
+  protected readonly loop: WorkLoop;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly options: RunnerOptions,
   ) {
-    this.loops = new WorkLoop(
+    super();
+    this.loop = new WorkLoop(
       async () => ((await this.processOne()) ? 'more' : 'idle'),
       (error) => this.logger.error({ err: error }, 'reconciliation runner failed to claim a run'),
       // Two runs at once, so that one long run does not hold back every later one.
       { idle_poll_ms: IDLE_POLL_MS, slots: 2, ...CLAIM_FAILURE_BACKOFF },
     );
-  }
-
-  start(): void {
-    this.loops.start();
-  }
-
-  /** A run was stored: skip the idle sleep. */
-  wake(): void {
-    this.loops.wake();
-  }
-
-  /** Finishes the batch in progress, then stops (the run resumes later, in any process). */
-  stop(): Promise<void> {
-    return this.loops.stop();
   }
 
   /** One database transaction of a run: its beginning, or one batch. True when the run is finished. */
@@ -122,7 +109,7 @@ export class ReconciliationRunner {
     if (!claimed) return false;
     try {
       let finished = false;
-      while (!finished && this.loops.active) finished = await this.step(claimed);
+      while (!finished && this.loop.active) finished = await this.step(claimed);
       if (!finished) await releaseRun(this.db, claimed, 0);
     } catch (error) {
       if (error instanceof RunLost) {

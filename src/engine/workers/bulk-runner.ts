@@ -12,7 +12,7 @@ import { parseBulkRequest } from '../../ledger/bulk-request.js';
 import type { Logger } from '../../log.js';
 import { BatchLost, planBatch, processBatch, type BatchSteward, type BulkOutcome } from '../features/bulk.js';
 import type { DirectOptions } from '../accept/record.js';
-import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../../background/work-loop.js';
+import { CLAIM_FAILURE_BACKOFF, LoopJob, WorkLoop } from '../../background/work-loop.js';
 
 export interface BulkRunnerOptions {
   /** Batches one process works on at once. */
@@ -48,8 +48,8 @@ async function finish(tx: Queryable, batch_id: string, outcome: BulkOutcome): Pr
   });
 }
 
-export class BulkRunner {
-  private readonly loops: WorkLoop;
+export class BulkRunner extends LoopJob {
+  protected readonly loop: WorkLoop;
 
   constructor(
     private readonly db: Database,
@@ -59,31 +59,18 @@ export class BulkRunner {
     private readonly onQueued: (() => void) | undefined,
     private readonly options: BulkRunnerOptions = DEFAULT_BULK_RUNNER_OPTIONS,
   ) {
-    this.loops = new WorkLoop(
+    super();
+    this.loop = new WorkLoop(
       async () => ((await this.processOne()) ? 'more' : 'idle'),
       (error) => this.logger.error({ err: error }, 'bulk runner failed to claim a batch'),
       { ...options, ...CLAIM_FAILURE_BACKOFF },
     );
   }
 
-  start(): void {
-    this.loops.start();
-  }
-
-  /** A batch was stored: skip the idle sleep. */
-  wake(): void {
-    this.loops.wake();
-  }
-
-  /** Finishes the units in progress, then stops (an unfinished batch resumes later, anywhere). */
-  stop(): Promise<void> {
-    return this.loops.stop();
-  }
-
   private steward(batch: StoredBatch): BatchSteward {
     return {
       // Stopping: let go at the next unit; the batch resumes from there later.
-      hold: async (tx, units_done) => this.loops.active && holdBatch(tx, batch.batch_id, batch.claim_token, units_done),
+      hold: async (tx, units_done) => this.loop.active && holdBatch(tx, batch.batch_id, batch.claim_token, units_done),
       advance: (tx, units_done) => advanceBatch(tx, batch.batch_id, units_done, this.options.lease_ms),
       finish: (tx, outcome) => finish(tx, batch.batch_id, outcome),
     };
@@ -101,7 +88,7 @@ export class BulkRunner {
       await processBatch(this.db, planBatch(batch.batch_id, bulk), this.direct, steward, batch.units_done);
     } catch (error) {
       if (error instanceof BatchLost) {
-        if (this.loops.active) this.logger.info({ batch_id: batch.batch_id }, 'bulk batch taken over by another process');
+        if (this.loop.active) this.logger.info({ batch_id: batch.batch_id }, 'bulk batch taken over by another process');
         else await releaseBatch(this.db, batch.batch_id, batch.claim_token, 0);
       } else if (!(error instanceof ApiError)) {
         await this.onUnexpected(batch, error);

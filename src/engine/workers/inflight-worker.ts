@@ -10,7 +10,7 @@ import { ApiError } from '../../errors.js';
 import { recordEvent } from '../../events/outbox.js';
 import type { Logger } from '../../log.js';
 import { settleGroup } from '../features/inflight.js';
-import { CLAIM_FAILURE_BACKOFF, WorkLoop } from '../../background/work-loop.js';
+import { CLAIM_FAILURE_BACKOFF, LoopJob, WorkLoop } from '../../background/work-loop.js';
 
 export interface InflightWorkerOptions {
   idle_poll_ms: number;
@@ -59,14 +59,15 @@ async function dropAction(tx: Queryable, action: InflightActionRow, reason: stri
 type Outcome =
   { kind: 'idle' } | { kind: 'settled' | 'refused' | 'waiting' | 'dropped'; action: InflightActionRow; reason?: string };
 
-export class InflightWorker {
-  private readonly loop: WorkLoop;
+export class InflightWorker extends LoopJob {
+  protected readonly loop: WorkLoop;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly options: InflightWorkerOptions = DEFAULT_INFLIGHT_WORKER_OPTIONS,
   ) {
+    super();
     this.loop = new WorkLoop(
       async () => {
         const outcome = await this.processOne();
@@ -76,20 +77,6 @@ export class InflightWorker {
       (error) => this.logger.error({ err: error }, 'inflight worker failed to claim an action'),
       { idle_poll_ms: options.idle_poll_ms, ...CLAIM_FAILURE_BACKOFF },
     );
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  /** An action was queued: skip the idle sleep. */
-  wake(): void {
-    this.loop.wake();
-  }
-
-  /** Finishes the action in progress, then stops. */
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   private delayFor(attempts: number, delay_max_ms: number): number {

@@ -5,7 +5,7 @@ import { isTransientFailure, type Database } from '../../db/database.js';
 import { countDueItems, hasDueItems } from '../../db/transaction-queue.js';
 import type { Logger } from '../../log.js';
 import { applyDueBatch, rejectHeadItem } from './applier.js';
-import { WorkLoop, type Step } from '../../background/work-loop.js';
+import { LoopJob, WorkLoop, type Step } from '../../background/work-loop.js';
 
 export interface WorkerOptions {
   batch_size_max: number;
@@ -31,8 +31,8 @@ const DRAIN_POLL_MS = 25;
 const FAILURE_BACKOFF_GROWTH_MAX = 16;
 export const POISON_REJECTION_REASON = 'failed to apply transaction: it failed repeatedly and was set aside';
 
-export class TransactionWorker {
-  private readonly loop: WorkLoop;
+export class TransactionWorker extends LoopJob {
+  protected readonly loop: WorkLoop;
   private batchSize: number;
   /** Consecutive non-transient failures of the head item alone. */
   private headFailures = 0;
@@ -42,6 +42,7 @@ export class TransactionWorker {
     private readonly logger: Logger,
     private readonly options: WorkerOptions = DEFAULT_WORKER_OPTIONS,
   ) {
+    super();
     this.batchSize = options.batch_size_max;
     this.loop = new WorkLoop(
       () => this.step(),
@@ -56,20 +57,6 @@ export class TransactionWorker {
         failure_backoff_max_ms: options.failure_backoff_ms * FAILURE_BACKOFF_GROWTH_MAX,
       },
     );
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  /** New work is waiting: skip the idle sleep. */
-  wake(): void {
-    this.loop.wake();
-  }
-
-  /** Finishes the batch in progress, then stops. */
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   /** Resolves when no queue row is due any more; throws after `timeout_ms`. */
