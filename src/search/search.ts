@@ -217,7 +217,7 @@ export class Searcher {
             .then(([{ found }]) => ({ found: Number(found), facet_counts: [] }));
     // Everything matches: the count is the collection's size.
     const everything = where === 'TRUE';
-    const size = () => (everything ? Promise.resolve(0) : this.size(collection));
+    const size = () => (everything ? Promise.resolve(0) : this.size(collection, db));
     // Inside a transaction the statements share one connection: one after another.
     const [rows, { found, facet_counts }, size_estimate] =
       db === this.db ? await Promise.all([page(), counted(), size()]) : [await page(), await counted(), await size()];
@@ -225,21 +225,24 @@ export class Searcher {
     return { rows, found, facet_counts, out_of: everything ? found : Math.max(size_estimate, found) };
   }
 
-  /** The collection's size as last counted; counted now only the first time. */
-  private async size(collection: SearchCollection): Promise<number> {
+  /**
+   * The collection's size as last counted; counted now only the first time, through `db` (inside the
+   * typo search's transaction, its own connection: the embedded database would wait for it otherwise).
+   */
+  private async size(collection: SearchCollection, db: Queryable): Promise<number> {
     const known = this.sizes.get(collection.name);
-    if (!known) return this.recount(collection);
+    if (!known) return this.recount(collection, db);
     if (performance.now() - known.counted_at_ms > OUT_OF_FRESH_MS && !known.recount) {
       // In the background: a failed recount leaves the last count in place until the next try.
-      known.recount = this.recount(collection)
+      known.recount = this.recount(collection, this.db)
         .catch(() => known.count)
         .finally(() => (known.recount = undefined));
     }
     return known.count;
   }
 
-  private async recount(collection: SearchCollection): Promise<number> {
-    const [{ count }] = await this.db.query<{ count: string }>(`SELECT count(*) AS count FROM ${collection.from}`);
+  private async recount(collection: SearchCollection, db: Queryable): Promise<number> {
+    const [{ count }] = await db.query<{ count: string }>(`SELECT count(*) AS count FROM ${collection.from}`);
     this.remember(collection, Number(count));
     return Number(count);
   }

@@ -2,17 +2,7 @@
 // `precise_value` exactly; `description` is taken on create; `=` is a working operator.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
-import { newId } from '../../ids.js';
-import { isSqlError, SQLSTATE } from '../../db/database.js';
-import {
-  deleteMonitor,
-  findMonitor,
-  insertMonitor,
-  listMonitors,
-  monitorsOfBalances,
-  updateMonitor,
-  type MonitorValues,
-} from '../../db/balance-monitors.js';
+import { BalanceMonitors, type MonitorValues } from '../../balances/monitors.js';
 import type { BalanceMonitorRow } from '../../ledger/records.js';
 import {
   MONITOR_FIELDS,
@@ -27,8 +17,6 @@ import type { AppContext } from '../context.js';
 import { bodyObject, isPlainObject, optionalString, throwIfInvalid, validationMessage, type FieldErrors } from '../validation.js';
 import { described } from '../openapi/route-schema.js';
 import { arrayOf, object, ref, string, messageAnswer } from '../openapi/components.js';
-
-const notFound = () => new ApiError('BAL_MONITOR_NOT_FOUND', 'balance monitor not found');
 
 function optionalNumber(value: unknown, field: string): number | bigint | undefined {
   if (value === undefined || value === null) return undefined;
@@ -76,12 +64,8 @@ function monitorValues(body: Record<string, unknown>, stored?: BalanceMonitorRow
   };
 }
 
-function invalidBalance(error: unknown): never {
-  if (isSqlError(error, SQLSTATE.foreignKeyViolation)) throw new ApiError('GEN_BAD_REQUEST', 'Invalid balance ID');
-  throw error;
-}
-
 export function registerBalanceMonitorRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const monitors = new BalanceMonitors(ctx.db);
   app.post(
     '/balance-monitors',
     described({
@@ -105,15 +89,14 @@ export function registerBalanceMonitorRoutes(app: FastifyInstance, ctx: AppConte
     }),
     async (request, reply) => {
       const values = monitorValues(bodyObject(request.body, { legacyKey: 'errors' }));
-      const monitor = await insertMonitor(ctx.db, newId('mon'), values).catch(invalidBalance);
-      return reply.status(201).send(monitorView(monitor));
+      return reply.status(201).send(monitorView(await monitors.create(values)));
     },
   );
 
   app.get(
     '/balance-monitors',
     described({ tags: ['Balance monitors'], summary: 'List balance monitors', answers: { 200: arrayOf('BalanceMonitor') } }),
-    async () => (await listMonitors(ctx.db)).map(monitorView),
+    async () => (await monitors.list()).map(monitorView),
   );
 
   app.get<{ Params: { balance_id: string } }>(
@@ -124,7 +107,7 @@ export function registerBalanceMonitorRoutes(app: FastifyInstance, ctx: AppConte
       params: { balance_id: 'balance id' },
       answers: { 200: arrayOf('BalanceMonitor') },
     }),
-    async (request) => (await monitorsOfBalances(ctx.db, [request.params.balance_id])).map(monitorView),
+    async (request) => (await monitors.ofBalance(request.params.balance_id)).map(monitorView),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -137,9 +120,7 @@ export function registerBalanceMonitorRoutes(app: FastifyInstance, ctx: AppConte
       errors: ['BAL_MONITOR_NOT_FOUND'],
     }),
     async (request) => {
-      const monitor = await findMonitor(ctx.db, request.params.id);
-      if (!monitor) throw notFound();
-      return monitorView(monitor);
+      return monitorView(await monitors.read(request.params.id));
     },
   );
 
@@ -155,11 +136,7 @@ export function registerBalanceMonitorRoutes(app: FastifyInstance, ctx: AppConte
     }),
     async (request) => {
       const body = bodyObject(request.body, { legacyKey: 'errors' });
-      await ctx.db.transaction(async (tx) => {
-        const stored = await findMonitor(tx, request.params.id);
-        if (!stored) throw notFound();
-        await updateMonitor(tx, stored.monitor_id, monitorValues(body, stored)).catch(invalidBalance);
-      });
+      await monitors.update(request.params.id, (stored) => monitorValues(body, stored));
       return { message: 'BalanceMonitor updated successfully' };
     },
   );
@@ -174,7 +151,7 @@ export function registerBalanceMonitorRoutes(app: FastifyInstance, ctx: AppConte
       errors: ['BAL_MONITOR_NOT_FOUND'],
     }),
     async (request) => {
-      if (!(await deleteMonitor(ctx.db, request.params.id))) throw notFound();
+      await monitors.delete(request.params.id);
       return { message: 'BalanceMonitor deleted successfully' };
     },
   );
