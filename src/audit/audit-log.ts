@@ -8,7 +8,15 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.js';
 import type { Database, Queryable } from '../db/database.js';
-import { addAuditBuckets, insertAuditEvent, pruneAuditEvents, type AuditBucket } from '../db/audit-events.js';
+import {
+  addAuditBuckets,
+  insertAuditEvent,
+  listAuditEvents,
+  pruneAuditEvents,
+  type AuditBucket,
+  type AuditEventRow,
+  type AuditQuery,
+} from '../db/audit-events.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../log.js';
 
@@ -106,6 +114,11 @@ export class AuditLog {
     this.pruneTimer.unref();
     // Also at start: a process restarted more often than hourly still prunes.
     void this.prune();
+  }
+
+  /** GET /audit-events: the rows the query selects, newest first. */
+  list(query: AuditQuery): Promise<AuditEventRow[]> {
+    return listAuditEvents(this.db, query);
   }
 
   /** Counts an act that changes nothing into its minute's row (written by the next flush). */

@@ -85,7 +85,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerTransactionListRoutes(app, ctx);
   registerBulkRoutes(app, ctx);
   registerApiKeyRoutes(app, ctx, apiKeys);
-  registerAuditRoutes(app, ctx);
+  registerAuditRoutes(app, audit);
   registerSearchRoutes(app, ctx);
   registerReconciliationUploadRoute(app, ctx);
   registerReconciliationRoutes(app, ctx);

@@ -2,12 +2,11 @@
 // with `audit:read`. A key reads the rows of its own owner only.
 import type { FastifyInstance } from 'fastify';
 import { parseAuditQuery } from '../../audit/audit-query.js';
-import { listAuditEvents } from '../../db/audit-events.js';
-import type { AppContext } from '../context.js';
+import type { AuditLog } from '../../audit/audit-log.js';
 import { arrayOf, string, time } from '../openapi/components.js';
 import { described } from '../openapi/route-schema.js';
 
-export function registerAuditRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerAuditRoutes(app: FastifyInstance, audit: AuditLog): void {
   app.get(
     '/audit-events',
     described({
@@ -25,6 +24,6 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: AppContext): void
       answers: { 200: arrayOf('AuditEvent') },
       errors: ['AUDIT_INVALID_QUERY', 'GEN_VALIDATION_ERROR', 'AUTH_CROSS_OWNER_ACCESS'],
     }),
-    async (request) => listAuditEvents(ctx.db, parseAuditQuery(request.principal, request.query as Record<string, unknown>)),
+    async (request) => audit.list(parseAuditQuery(request.principal, request.query as Record<string, unknown>)),
   );
 }

@@ -2,13 +2,12 @@
 // handlers answer errors in the hooks' legacy bare envelope {code, message, details, error_detail}.
 import type { FastifyInstance } from 'fastify';
 import { ApiError, type ErrorCode } from '../../errors.js';
-import { newId } from '../../ids.js';
 import { useJsonBodyParser } from '../plugins/json-body.js';
-import { deleteHook, findHook, insertHook, listHooks, replaceHook, type HookFields, type HookRow } from '../../db/hooks.js';
-import { HOOK_TYPES, registrationProblem, withRegistrationDefaults } from '../../events/hook-rules.js';
+import { HookStore, type HookFields, type HookRow } from '../../events/hook-store.js';
+import { registrationProblem, withRegistrationDefaults } from '../../events/hook-rules.js';
 import { ZERO_TIME, isRfc3339 } from '../../time.js';
 import type { AppContext } from '../context.js';
-import { audited, auditActor } from '../../audit/audit-log.js';
+import { auditActor } from '../../audit/audit-log.js';
 import { isPlainObject } from '../validation.js';
 import { described } from '../openapi/route-schema.js';
 import { arrayOf, object, ref, string, boolean, messageAnswer } from '../openapi/components.js';
@@ -75,19 +74,8 @@ function parseHook(body: unknown): HookFields {
   };
 }
 
-/** What the audit log keeps of a hook: never its full URL, whose path or query may hold a token. */
-function hookAudit(row: HookRow | undefined): Record<string, unknown> | undefined {
-  if (!row) return undefined;
-  let origin: string | undefined;
-  try {
-    origin = new URL(row.url).origin;
-  } catch {
-    origin = undefined;
-  }
-  return { hook_id: row.id, name: row.name, type: row.type, active: row.active, url_origin: origin };
-}
-
 export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const hooks = new HookStore(ctx.db);
   app.register(async (scope) => {
     // A malformed body is HOOK_INVALID here, not the generic GEN_MALFORMED_REQUEST.
     useJsonBodyParser(scope, invalidHookData);
@@ -116,13 +104,7 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void 
         // Our deviation: Blnk answers these 500 HOOK_OPERATION_FAILED; they are the client's input, so 4xx.
         const problem = registrationProblem(fields);
         if (problem) throw hookError('HOOK_INVALID', 'INVALID_INPUT', `failed to register hook: ${problem}`);
-        const row = await audited(
-          ctx.db,
-          auditActor(request),
-          'hook.created',
-          (tx) => insertHook(tx, { ...fields, id: fields.id || newId('hook') }),
-          hookAudit,
-        );
+        const row = await hooks.register(fields, auditActor(request));
         // A client-supplied id that is taken is refused (Blnk would overwrite that hook).
         if (!row) throw hookError('GEN_CONFLICT', 'INVALID_INPUT', 'failed to register hook: a hook with this id exists');
         return reply.status(201).send(hookView(row));
@@ -141,13 +123,7 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void 
       }),
       async (request) => {
         const fields = parseHook(request.body);
-        const row = await audited(
-          ctx.db,
-          auditActor(request),
-          'hook.updated',
-          (tx) => replaceHook(tx, { ...fields, id: request.params.id }),
-          hookAudit,
-        );
+        const row = await hooks.replace(request.params.id, fields, auditActor(request));
         if (!row) throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to update hook');
         return hookView(row);
       },
@@ -163,7 +139,7 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void 
         errors: ['HOOK_NOT_FOUND', 'AUTH_MASTER_KEY_REQUIRED'],
       }),
       async (request) => {
-        const row = await findHook(ctx.db, request.params.id);
+        const row = await hooks.read(request.params.id);
         if (!row) throw hookError('HOOK_NOT_FOUND', 'NOT_FOUND', 'hook not found');
         return hookView(row);
       },
@@ -179,10 +155,7 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void 
         errors: ['HOOK_INVALID', 'AUTH_MASTER_KEY_REQUIRED'],
       }),
       async (request) => {
-        const { type } = request.query;
-        if (type === undefined || type === '') return (await listHooks(ctx.db)).map(hookView);
-        if (!(HOOK_TYPES as readonly unknown[]).includes(type)) return [];
-        return (await listHooks(ctx.db, type)).map(hookView);
+        return (await hooks.list(request.query.type)).map(hookView);
       },
     );
 
@@ -196,15 +169,7 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext): void 
         errors: ['HOOK_NOT_FOUND', 'AUTH_MASTER_KEY_REQUIRED'],
       }),
       async (request) => {
-        const id = request.params.id;
-        const deleted = await audited(
-          ctx.db,
-          auditActor(request),
-          'hook.deleted',
-          (tx) => deleteHook(tx, id),
-          (done) => (done ? { hook_id: id } : undefined),
-        );
-        if (!deleted) {
+        if (!(await hooks.delete(request.params.id, auditActor(request)))) {
           throw hookError('HOOK_NOT_FOUND', 'INVALID_INPUT', 'failed to delete hook');
         }
         return { message: 'hook deleted successfully' };

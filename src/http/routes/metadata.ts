@@ -1,21 +1,14 @@
 // `POST /:entity-id/metadata`: the entity type comes from the id's prefix (blnk-platform.md §6.1).
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
-import { mergeMetadata, type MetadataEntity } from '../../db/metadata.js';
+import { Metadata, metadataEntity } from '../../metadata/metadata.js';
 import type { AppContext } from '../context.js';
 import { isPlainObject } from '../validation.js';
 import { described } from '../openapi/route-schema.js';
 import { object, metaData } from '../openapi/components.js';
 
-const ENTITY_BY_PREFIX: [string, MetadataEntity][] = [
-  ['txn_', 'transactions'],
-  ['bulk_', 'transactions'],
-  ['ldg_', 'ledgers'],
-  ['bln_', 'balances'],
-  ['idt_', 'identities'],
-];
-
 export function registerMetadataRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const metadata = new Metadata(ctx.db);
   app.post<{ Params: { id: string } }>(
     '/:id/metadata',
     described({
@@ -28,17 +21,13 @@ export function registerMetadataRoutes(app: FastifyInstance, ctx: AppContext): v
     }),
     async (request) => {
       const { id } = request.params;
-      const entity = ENTITY_BY_PREFIX.find(([prefix]) => id.startsWith(prefix))?.[1];
-      if (!entity) throw new ApiError('META_INVALID_ENTITY_ID', `invalid entity ID format: ${id}`);
+      // An id of no known kind is refused before the body is looked at.
+      metadataEntity(id);
       const body = request.body;
       if (!isPlainObject(body) || !isPlainObject(body.meta_data)) {
         throw new ApiError('GEN_MALFORMED_REQUEST', 'meta_data is required and must be a JSON object');
       }
-      const posted = body.meta_data;
-      const merged = await mergeMetadata(ctx.db, entity, id, posted);
-      if (merged.length === 0) throw new ApiError('META_ENTITY_NOT_FOUND', 'entity not found');
-      // Transactions answer with the posted keys only (several rows may have been updated).
-      return { meta_data: entity === 'transactions' ? posted : merged[0] };
+      return { meta_data: await metadata.merge(id, body.meta_data) };
     },
   );
 }
