@@ -91,3 +91,6 @@ export async function readAccount(db: Queryable, account_id: string, include: re
   if (include.includes('ledger')) result.ledger = await findLedger(db, account.ledger_id);
   return result;
 }
+
+/** Reading accounts in bulk needs no rule of its own: the table's queries, as the routes use them. */
+export { filterAccounts, listAccounts } from '../db/accounts.js';

@@ -258,3 +258,6 @@ export class ApiKeyStore {
     await this.flush();
   }
 }
+
+/** An owner's keys, as the table holds them (listing needs no rule of its own). */
+export { listApiKeys } from '../db/api-keys.js';

@@ -89,7 +89,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerSearchRoutes(app, ctx);
   registerReconciliationUploadRoute(app, ctx);
   registerReconciliationRoutes(app, ctx);
-  if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, ctx.db, metrics);
+  if (ctx.config.enable_observability) registerMetricsRoute(app, ctx.config, metrics, () => metrics.readDatabase(ctx.db));
   registerMetadataRoutes(app, ctx);
   registerBalanceHistoryRoutes(app, ctx);
   registerInflightRoutes(app, ctx);

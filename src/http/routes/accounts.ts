@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { randomInt } from 'node:crypto';
-import { createAccount, readAccount, type AccountRequest } from '../../accounts/accounts.js';
+import { createAccount, filterAccounts, listAccounts, readAccount, type AccountRequest } from '../../accounts/accounts.js';
 import type { AccountNumberService } from '../../accounts/number-service.js';
-import { filterAccounts, listAccounts } from '../../db/accounts.js';
 import { parseFilterBody, parseFilterQuery } from '../../filters/language.js';
 import type { AppContext } from '../context.js';
 import { filterReply, listRequest } from '../filtering.js';

@@ -2,12 +2,11 @@
 // here: body validation -> principal -> owner -> escalation -> storage, in that order.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditActor } from '../../audit/audit-log.js';
-import { createApiKey, revokeApiKey, rotateApiKey, type ApiKeyStore } from '../../auth/api-keys.js';
+import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey, type ApiKeyStore } from '../../auth/api-keys.js';
 import { checkNoEscalation, effectiveOwner } from '../../auth/owners.js';
 import { isKnownScope } from '../../auth/scopes.js';
 import type { Principal } from '../../auth/principal.js';
 import { formatGoDuration, parseGoDuration } from '../../config/duration.js';
-import { listApiKeys } from '../../db/api-keys.js';
 import { ApiError } from '../../errors.js';
 import { isRfc3339, ZERO_TIME } from '../../time.js';
 import { createdApiKeyView, listedApiKeyView } from '../api-key-views.js';

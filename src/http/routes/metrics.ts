@@ -4,7 +4,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
 import { secretMatches } from '../../auth/key-material.js';
 import { ApiError } from '../../errors.js';
-import type { Database } from '../../db/database.js';
 import type { Metrics } from '../../metrics.js';
 import { described } from '../openapi/route-schema.js';
 import { string } from '../openapi/components.js';
@@ -30,7 +29,13 @@ function checkBearer(request: FastifyRequest, server: Config['server']): void {
   }
 }
 
-export function registerMetricsRoute(app: FastifyInstance, config: Config, db: Database, metrics: Metrics): void {
+/** `readDatabaseGauges` reads the database's gauges into `metrics` (queue depth and the like). */
+export function registerMetricsRoute(
+  app: FastifyInstance,
+  config: Config,
+  metrics: Metrics,
+  readDatabaseGauges: () => Promise<void>,
+): void {
   app.get(
     '/metrics',
     described({
@@ -43,9 +48,7 @@ export function registerMetricsRoute(app: FastifyInstance, config: Config, db: D
     async (request, reply) => {
       checkBearer(request, config.server);
       // A database that does not answer leaves its gauges at their last values: the rest still shows.
-      await metrics
-        .readDatabase(db)
-        .catch((error: unknown) => request.log.warn({ err: error }, 'metrics: database gauges not read'));
+      await readDatabaseGauges().catch((error: unknown) => request.log.warn({ err: error }, 'metrics: database gauges not read'));
       return reply.type(metrics.registry.contentType).send(await metrics.render());
     },
   );

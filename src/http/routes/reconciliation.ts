@@ -1,10 +1,8 @@
 // Reconciliation (blnk-platform.md §10.2-10.6): matching rules, starting runs, and reading a run with
 // its results. Blnk has no way to read a rule back or list a run's matches; Kassa's GET routes add them.
 import type { FastifyInstance } from 'fastify';
-import { deleteRule, findRules, insertRule, listRules, updateRule } from '../../db/matching-rules.js';
-import { findRun, listMatches, listUnmatched } from '../../db/reconciliations.js';
 import { ApiError } from '../../errors.js';
-import { newId } from '../../ids.js';
+import { ReconciliationRecords } from '../../reconciliation/records-store.js';
 import { parseRule } from '../../reconciliation/rules.js';
 import { instantRecords, parseStart, startInstantRun, startRun } from '../../reconciliation/start.js';
 import { matchView, ruleView, runView } from '../../reconciliation/views.js';
@@ -50,15 +48,10 @@ const runAnswer = object({
   total: { type: 'integer' },
 });
 
-async function existingRun(ctx: AppContext, id: string) {
-  const run = await findRun(ctx.db, id);
-  if (!run) throw new ApiError('RECON_NOT_FOUND', 'Reconciliation not found');
-  return run;
-}
-
 const RESULTS_PAGE = { default_limit: 20, strict: true, limit_max: 1000 };
 
 export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const records = new ReconciliationRecords(ctx.db);
   app.post(
     '/reconciliation/matching-rules',
     described({
@@ -68,7 +61,7 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
       answers: { 201: ruleAnswer },
       errors: ['RECON_RULE_INVALID'],
     }),
-    async (request, reply) => reply.status(201).send(ruleView(await insertRule(ctx.db, newId('rule'), parseRule(request.body)))),
+    async (request, reply) => reply.status(201).send(ruleView(await records.createRule(parseRule(request.body)))),
   );
 
   app.get(
@@ -81,7 +74,7 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
     }),
     async (request) => {
       const page = parsePage(request.query as Record<string, unknown>, { default_limit: 20, strict: true });
-      return (await listRules(ctx.db, page.limit, page.offset)).map(ruleView);
+      return (await records.listRules(page.limit, page.offset)).map(ruleView);
     },
   );
 
@@ -95,9 +88,7 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
       errors: ['RECON_RULE_NOT_FOUND'],
     }),
     async (request) => {
-      const [rule] = await findRules(ctx.db, [request.params.id]);
-      if (!rule) throw new ApiError('RECON_RULE_NOT_FOUND', 'Matching rule not found');
-      return ruleView(rule);
+      return ruleView(await records.readRule(request.params.id));
     },
   );
 
@@ -112,9 +103,7 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
       errors: ['RECON_RULE_INVALID', 'RECON_RULE_NOT_FOUND'],
     }),
     async (request) => {
-      const rule = await updateRule(ctx.db, request.params.id, parseRule(request.body));
-      if (!rule) throw new ApiError('RECON_RULE_NOT_FOUND', 'Matching rule not found');
-      return ruleView(rule);
+      return ruleView(await records.replaceRule(request.params.id, parseRule(request.body)));
     },
   );
 
@@ -128,7 +117,7 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
       errors: ['RECON_RULE_NOT_FOUND'],
     }),
     async (request) => {
-      if (!(await deleteRule(ctx.db, request.params.id))) throw new ApiError('RECON_RULE_NOT_FOUND', 'Matching rule not found');
+      await records.deleteRule(request.params.id);
       return { message: 'Matching rule deleted successfully' };
     },
   );
@@ -190,25 +179,25 @@ export function registerReconciliationRoutes(app: FastifyInstance, ctx: AppConte
       answers: { 200: runAnswer },
       errors: ['RECON_NOT_FOUND'],
     }),
-    async (request) => runView(await existingRun(ctx, request.params.id)),
+    async (request) => runView(await records.readRun(request.params.id)),
   );
 
-  registerResultsRoute(app, ctx, 'matches', "A reconciliation's matches, in the order found (Kassa)", async (id, page) =>
-    (await listMatches(ctx.db, id, page.limit, page.offset)).map(matchView),
+  registerResultsRoute(app, records, 'matches', "A reconciliation's matches, in the order found (Kassa)", async (id, page) =>
+    (await records.matches(id, page.limit, page.offset)).map(matchView),
   );
   registerResultsRoute(
     app,
-    ctx,
+    records,
     'unmatched',
     "A reconciliation's unmatched ids (many_to_one: internal transaction ids) (Kassa)",
-    async (id, page) => (await listUnmatched(ctx.db, id, page.limit, page.offset)).map((transaction_id) => ({ transaction_id })),
+    async (id, page) => (await records.unmatched(id, page.limit, page.offset)).map((transaction_id) => ({ transaction_id })),
   );
 }
 
 /** GET /reconciliation/:id/<kind>: a page of a run's results, in the order they were found. */
 function registerResultsRoute(
   app: FastifyInstance,
-  ctx: AppContext,
+  records: ReconciliationRecords,
   kind: 'matches' | 'unmatched',
   summary: string,
   list: (reconciliation_id: string, page: Page) => Promise<unknown[]>,
@@ -225,7 +214,7 @@ function registerResultsRoute(
     }),
     async (request) => {
       const page = parsePage(request.query as Record<string, unknown>, RESULTS_PAGE);
-      const run = await existingRun(ctx, request.params.id);
+      const run = await records.readRun(request.params.id);
       return list(run.reconciliation_id, page);
     },
   );
