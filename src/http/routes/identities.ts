@@ -1,18 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode } from '../../errors.js';
 import { newId } from '../../ids.js';
-import { isSqlError, SQLSTATE } from '../../db/database.js';
 import {
   IDENTITY_TEXT_FIELDS,
-  deleteIdentity,
-  filterIdentities,
-  findIdentity,
-  insertIdentity,
-  listIdentities,
-  updateIdentity,
+  Identities,
+  type IdentityChanges,
   type IdentityTextField,
-} from '../../db/identities.js';
-import { recordEvent } from '../../events/outbox.js';
+  type NewIdentity,
+} from '../../identities/identities.js';
 import { isRfc3339 } from '../../time.js';
 import { FILTER_LIMITS, parseFilterBody, parseFilterQuery } from '../../filters/language.js';
 import type { AppContext } from '../context.js';
@@ -21,14 +16,11 @@ import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, optionalString } from '../validation.js';
 import { identityView } from '../views.js';
 import { Tokenizer } from '../../identities/tokenizer.js';
-import { audited, auditActor } from '../../audit/audit-log.js';
-import { detokenizeFields, fieldsOfColumns, tokenizedFields, tokenizeFields } from '../../identities/tokenization.js';
+import { auditActor } from '../../audit/audit-log.js';
 import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, messageAnswer, listQuery } from '../openapi/components.js';
 
 const IDENTITY_ID_PATTERN = /^idt_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const notFound = () => new ApiError('IDT_NOT_FOUND', 'identity not found');
 
 /** `dob` arrives as an RFC 3339 timestamp (Blnk binds a Go time) and is stored as its UTC date. */
 function optionalDob(value: unknown): string | undefined {
@@ -65,8 +57,11 @@ function textFields(body: Record<string, unknown>): Partial<Record<IdentityTextF
 }
 
 export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const tokenizer = new Tokenizer(ctx.config.tokenization_secret, ctx.config.tokenization_previous_secrets);
-  registerTokenizationRoutes(app, ctx, tokenizer);
+  const identities = new Identities(
+    ctx.db,
+    new Tokenizer(ctx.config.tokenization_secret, ctx.config.tokenization_previous_secrets),
+  );
+  registerTokenizationRoutes(app, identities);
   app.post(
     '/identities',
     described({
@@ -89,20 +84,8 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
         ...Object.fromEntries(IDENTITY_TEXT_FIELDS.map((field) => [field, text[field] ?? ''])),
         dob: optionalDob(body.dob) ?? null,
         meta_data: clientMetaData(body.meta_data),
-      } as Parameters<typeof insertIdentity>[1];
-      try {
-        const view = await ctx.db.transaction(async (tx) => {
-          const identity = identityView(await insertIdentity(tx, row));
-          await recordEvent(tx, 'identity.created', identity);
-          return identity;
-        });
-        return reply.status(201).send(view);
-      } catch (error) {
-        if (isSqlError(error, SQLSTATE.uniqueViolation)) {
-          throw new ApiError('IDT_VALIDATION_ERROR', `Identity already exists: ${identity_id}`);
-        }
-        throw error;
-      }
+      } as NewIdentity;
+      return reply.status(201).send(await identities.create(row));
     },
   );
 
@@ -119,11 +102,11 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       const query = request.query as Record<string, unknown>;
       const filters = parseFilterQuery('identities', query);
       // Blnk lists every identity, unpaged, when the query has no filter.
-      if (filters.conditions.length === 0) return (await listIdentities(ctx.db)).map(identityView);
+      if (filters.conditions.length === 0) return (await identities.list()).map(identityView);
       const page = parsePage(query, { default_limit: 20, strict: false, limit_max: Number.MAX_SAFE_INTEGER });
       if (page.limit > FILTER_LIMITS.body_limit_max) page.limit = FILTER_LIMITS.body_limit_default;
       const filter = { ...filters, ...page, sort_by: 'created_at', sort_order: 'desc' as const, include_count: false };
-      return filterReply(await filterIdentities(ctx.db, filter), identityView, false);
+      return filterReply(await identities.filter(filter), identityView, false);
     },
   );
 
@@ -138,7 +121,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     }),
     async (request) => {
       const filter = parseFilterBody('identities', request.body);
-      return filterReply(await filterIdentities(ctx.db, filter), identityView, filter.include_count);
+      return filterReply(await identities.filter(filter), identityView, filter.include_count);
     },
   );
 
@@ -152,9 +135,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       errors: ['IDT_NOT_FOUND'],
     }),
     async (request) => {
-      const identity = await findIdentity(ctx.db, request.params.id);
-      if (!identity) throw notFound();
-      return identityView(identity);
+      return identityView(await identities.read(request.params.id));
     },
   );
 
@@ -170,7 +151,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     }),
     async (request) => {
       const body = bodyObject(request.body);
-      const changes: Parameters<typeof updateIdentity>[2] = {};
+      const changes: IdentityChanges = {};
       for (const [field, value] of Object.entries(textFields(body))) {
         if (value !== '') changes[field as IdentityTextField] = value;
       }
@@ -178,8 +159,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       if (dob) changes.dob = dob;
       if (body.meta_data !== undefined && body.meta_data !== null) changes.meta_data = clientMetaData(body.meta_data);
       if (Object.keys(changes).length === 0) throw new ApiError('GEN_BAD_REQUEST', 'No fields provided for update');
-      const replaced = fieldsOfColumns(Object.keys(changes));
-      if (!(await updateIdentity(ctx.db, request.params.id, changes, replaced))) throw notFound();
+      await identities.update(request.params.id, changes);
       return { message: 'Identity updated successfully' };
     },
   );
@@ -194,14 +174,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       errors: ['IDT_NOT_FOUND', 'GEN_CONFLICT'],
     }),
     async (request) => {
-      try {
-        if (!(await deleteIdentity(ctx.db, request.params.id))) throw notFound();
-      } catch (error) {
-        if (isSqlError(error, SQLSTATE.foreignKeyViolation)) {
-          throw new ApiError('GEN_CONFLICT', 'Failed to delete identity: balances or accounts still refer to it');
-        }
-        throw error;
-      }
+      await identities.delete(request.params.id);
       return { message: 'Identity deleted successfully' };
     },
   );
@@ -226,16 +199,9 @@ const DETOKENIZE_ERRORS: ErrorCode[] = [
   'IDT_VALIDATION_ERROR',
 ];
 
-function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, tokenizer: Tokenizer): void {
-  // Every detokenization is in the audit log (the field names, never a value) before the answer leaves.
+function registerTokenizationRoutes(app: FastifyInstance, identities: Identities): void {
   const detokenizeAudited = (request: FastifyRequest<{ Params: { id: string } }>, fields: readonly string[]) =>
-    audited(
-      ctx.db,
-      auditActor(request),
-      'identity.detokenized',
-      (tx) => detokenizeFields(tx, tokenizer, request.params.id, fields),
-      (values) => ({ identity_id: request.params.id, fields: Object.keys(values) }),
-    );
+    identities.detokenize(request.params.id, fields, auditActor(request));
   app.get<{ Params: { id: string } }>(
     '/identities/:id/tokenized-fields',
     described({
@@ -246,7 +212,7 @@ function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, token
       errors: ['IDT_NOT_FOUND'],
     }),
     async (request) => ({
-      tokenized_fields: await tokenizedFields(ctx.db, request.params.id),
+      tokenized_fields: await identities.tokenizedFields(request.params.id),
     }),
   );
 
@@ -260,7 +226,7 @@ function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, token
       errors: TOKENIZE_ERRORS,
     }),
     async (request) => {
-      await tokenizeFields(ctx.db, tokenizer, request.params.id, [request.params.field]);
+      await identities.tokenize(request.params.id, [request.params.field]);
       return { message: 'Field tokenized successfully' };
     },
   );
@@ -278,7 +244,7 @@ function registerTokenizationRoutes(app: FastifyInstance, ctx: AppContext, token
     async (request) => {
       const fields = fieldList(request.body);
       if (fields.length === 0) throw new ApiError('GEN_VALIDATION_ERROR', 'at least one field must be specified');
-      await tokenizeFields(ctx.db, tokenizer, request.params.id, fields);
+      await identities.tokenize(request.params.id, fields);
       return { message: 'Fields tokenized successfully' };
     },
   );
