@@ -8,7 +8,7 @@ import { ApiError } from '../errors.js';
 import { createApiKey } from '../auth/api-keys.js';
 import type { Database, Queryable } from '../db/database.js';
 import { listDeadDeliveries, requeueDeadDeliveries, type DeadDelivery } from '../db/deliveries.js';
-import { createdApiKeyView } from '../http/api-key-views.js';
+import { createdApiKeyView } from '../views/api-keys.js';
 import { isRfc3339, ZERO_TIME } from '../time.js';
 
 export interface KeyRequest {

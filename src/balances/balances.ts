@@ -16,7 +16,7 @@ import { findIdentity, type IdentityRow } from '../db/identities.js';
 import { findLedger, type LedgerRow } from '../db/ledgers.js';
 import { ApiError } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';
-import { balanceView } from '../http/views.js';
+import { balanceView } from '../views/entities.js';
 import { newId } from '../ids.js';
 import { checkBalanceRequest, type BalanceRequest } from '../ledger/balance-rules.js';
 

@@ -18,7 +18,7 @@ import {
 import { ApiError } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';
 import type { FilterRequest } from '../filters/language.js';
-import { identityView } from '../http/views.js';
+import { identityView } from '../views/entities.js';
 import { detokenizeFields, fieldsOfColumns, tokenizedFields, tokenizeFields } from './tokenization.js';
 import type { Tokenizer } from './tokenizer.js';
 

@@ -5,7 +5,7 @@ import { filterLedgers, findLedger, insertLedger, renameLedger, type LedgerRow }
 import { ApiError } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';
 import type { FilterRequest } from '../filters/language.js';
-import { ledgerView } from '../http/views.js';
+import { ledgerView } from '../views/entities.js';
 import { newId } from '../ids.js';
 
 const notFound = () => new ApiError('LGR_NOT_FOUND', 'ledger not found');

@@ -20,7 +20,7 @@ import {
 import { recordEvent } from '../events/outbox.js';
 import type { Logger } from '../log.js';
 import { CLAIM_FAILURE_BACKOFF, LoopJob, WorkLoop } from '../background/work-loop.js';
-import { runView } from './views.js';
+import { runView } from '../views/reconciliation.js';
 import { beginRun, matchBatch } from './strategies.js';
 
 export interface RunnerOptions {

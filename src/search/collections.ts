@@ -5,10 +5,10 @@ import { BALANCE_COLUMNS, toBalanceRow } from '../db/balances.js';
 import { TRANSACTION_COLUMNS, toTransactionRow } from '../db/transactions.js';
 import type { IdentityRow } from '../db/identities.js';
 import type { LedgerRow } from '../db/ledgers.js';
-import { balanceView, identityView, ledgerView, transactionView } from '../http/views.js';
+import { balanceView, identityView, ledgerView, transactionView } from '../views/entities.js';
 import { IDENTITY_TEXT_FIELDS } from '../db/identities.js';
 import { RUN_COLUMNS, type RunRow } from '../db/reconciliations.js';
-import { runView } from '../reconciliation/views.js';
+import { runView } from '../views/reconciliation.js';
 
 /**
  * `string`: text (searchable with q); `amount`: a big integer shown as a string, filtered and sorted

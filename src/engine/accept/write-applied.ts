@@ -5,7 +5,7 @@ import { insertTransactions } from '../../db/transactions.js';
 import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
 import { recordHookDeliveries, type HookTrigger } from '../../events/hooks.js';
 import { recordEvents } from '../../events/outbox.js';
-import { transactionView } from '../../ledger/transaction-view.js';
+import { transactionView } from '../../views/transaction.js';
 
 export async function insertDirectRows(tx: Queryable, rows: readonly NewTransaction[]): Promise<TransactionRow[]> {
   const inserted = await insertTransactions(tx, rows);

@@ -15,7 +15,7 @@ import { recordEvents } from '../../events/outbox.js';
 import { newId } from '../../ids.js';
 import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction, type Settlement } from '../../ledger/inflight.js';
 import { toAmountString } from '../../ledger/money.js';
-import { transactionView } from '../../ledger/transaction-view.js';
+import { transactionView } from '../../views/transaction.js';
 import { evaluateMonitors } from './monitors.js';
 import { translateRecordError } from '../accept/record.js';
 import { transactionHash } from '../accept/transaction-rows.js';

@@ -5,7 +5,7 @@ import type { Queryable } from '../../db/database.js';
 import { monitorsOfBalances } from '../../db/balance-monitors.js';
 import { recordEvents, type PendingEvent } from '../../events/outbox.js';
 import { conditionHolds, type MonitorField } from '../../ledger/monitor-condition.js';
-import { monitorView } from '../../ledger/monitor-view.js';
+import { monitorView } from '../../views/monitor.js';
 
 /** A balance's state after a change: its id and the six money fields. */
 export type MonitoredBalance = { balance_id: string } & Record<MonitorField, bigint>;

@@ -14,7 +14,7 @@ import { splitAmount, splitError } from '../../ledger/distributions.js';
 import { toAmountString } from '../../ledger/money.js';
 import { postRequest } from '../../ledger/posting.js';
 import type { Distribution, TransactionRequest } from '../../ledger/transaction-request.js';
-import { transactionView, type TransactionView } from '../../ledger/transaction-view.js';
+import { transactionView, type TransactionView } from '../../views/transaction.js';
 import { insertDirectRows } from '../accept/write-applied.js';
 import { claimLegReferences, type SplitLegs } from '../accept/leg-references.js';
 import { evaluateMonitors } from './monitors.js';

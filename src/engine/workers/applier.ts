@@ -13,7 +13,7 @@ import { recordEvents, type PendingEvent } from '../../events/outbox.js';
 import { newId } from '../../ids.js';
 import { rejectionText } from '../../ledger/funds.js';
 import { post } from '../../ledger/posting.js';
-import { transactionView } from '../../ledger/transaction-view.js';
+import { transactionView } from '../../views/transaction.js';
 import { evaluateMonitors } from '../features/monitors.js';
 import { OUTCOME_REFERENCE_SUFFIX, outcomeRow } from '../accept/transaction-rows.js';
 

@@ -7,7 +7,7 @@ import type { AppContext } from '../context.js';
 import { filterReply, listRequest } from '../filtering.js';
 import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, optionalString, queryValues, throwIfInvalid, type FieldErrors } from '../validation.js';
-import { accountView } from '../views.js';
+import { accountView } from '../../views/entities.js';
 import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, metaData, listQuery } from '../openapi/components.js';
 

@@ -9,7 +9,7 @@ import type { Principal } from '../../auth/principal.js';
 import { formatGoDuration, parseGoDuration } from '../../config/duration.js';
 import { ApiError } from '../../errors.js';
 import { isRfc3339, ZERO_TIME } from '../../time.js';
-import { createdApiKeyView, listedApiKeyView } from '../api-key-views.js';
+import { createdApiKeyView, listedApiKeyView } from '../../views/api-keys.js';
 import type { AppContext } from '../context.js';
 import { bodyObject } from '../validation.js';
 import { described } from '../openapi/route-schema.js';

@@ -12,7 +12,7 @@ import {
   type MonitorField,
   type MonitorOperator,
 } from '../../ledger/monitor-condition.js';
-import { monitorView } from '../../ledger/monitor-view.js';
+import { monitorView } from '../../views/monitor.js';
 import type { AppContext } from '../context.js';
 import { bodyObject, isPlainObject, optionalString, throwIfInvalid, validationMessage, type FieldErrors } from '../validation.js';
 import { described } from '../openapi/route-schema.js';

@@ -14,7 +14,7 @@ import {
   throwIfInvalid,
   type FieldErrors,
 } from '../validation.js';
-import { balanceView, identityView, ledgerView } from '../views.js';
+import { balanceView, identityView, ledgerView } from '../../views/entities.js';
 import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, boolean, metaData, messageAnswer, listQuery } from '../openapi/components.js';
 

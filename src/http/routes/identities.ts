@@ -14,7 +14,7 @@ import type { AppContext } from '../context.js';
 import { filterReply } from '../filtering.js';
 import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, optionalString } from '../validation.js';
-import { identityView } from '../views.js';
+import { identityView } from '../../views/entities.js';
 import { Tokenizer } from '../../identities/tokenizer.js';
 import { auditActor } from '../../audit/audit-log.js';
 import { described, FILTER_ERRORS } from '../openapi/route-schema.js';

@@ -5,7 +5,7 @@ import { ApiError } from '../../errors.js';
 import { BULK_INFLIGHT_MAX, type SettlementItem } from '../../engine/features/settlements.js';
 import type { InflightAction } from '../../ledger/inflight.js';
 import { malformed, parseAction, parseSettlementAmounts } from '../../ledger/settlement-request.js';
-import { transactionView } from '../../ledger/transaction-view.js';
+import { transactionView } from '../../views/transaction.js';
 import type { AppContext } from '../context.js';
 import { bodyObject, optionalBoolean } from '../validation.js';
 import { described } from '../openapi/route-schema.js';

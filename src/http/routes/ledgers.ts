@@ -6,7 +6,7 @@ import { filterReply, listRequest } from '../filtering.js';
 import type { AppContext } from '../context.js';
 import { parsePage } from '../pagination.js';
 import { bodyObject, optionalMetaData, throwIfInvalid, type FieldErrors } from '../validation.js';
-import { ledgerView } from '../views.js';
+import { ledgerView } from '../../views/entities.js';
 import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, object, ref, string, metaData, listQuery } from '../openapi/components.js';
 

@@ -5,7 +5,7 @@ import { ApiError } from '../../errors.js';
 import { ReconciliationRecords } from '../../reconciliation/records-store.js';
 import { parseRule } from '../../reconciliation/rules.js';
 import { instantRecords, parseStart, startInstantRun, startRun } from '../../reconciliation/start.js';
-import { matchView, ruleView, runView } from '../../reconciliation/views.js';
+import { matchView, ruleView, runView } from '../../views/reconciliation.js';
 import type { AppContext } from '../context.js';
 import { described } from '../openapi/route-schema.js';
 import { boolean, listQuery, messageAnswer, object, string } from '../openapi/components.js';

@@ -1,6 +1,6 @@
 // POST /refund-transaction/:id (blnk-ledger.md §8.1).
 import type { FastifyInstance } from 'fastify';
-import { transactionView } from '../../ledger/transaction-view.js';
+import { transactionView } from '../../views/transaction.js';
 import type { AppContext } from '../context.js';
 import { bodyObject, optionalBoolean, optionalMetaData, optionalString } from '../validation.js';
 import { described } from '../openapi/route-schema.js';

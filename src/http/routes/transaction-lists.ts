@@ -5,7 +5,7 @@ import { parseFilterBody } from '../../filters/language.js';
 import type { AppContext } from '../context.js';
 import { filterReply, listRequest } from '../filtering.js';
 import { parsePage } from '../pagination.js';
-import { transactionView } from '../views.js';
+import { transactionView } from '../../views/entities.js';
 import { described, FILTER_ERRORS } from '../openapi/route-schema.js';
 import { arrayOf, listOf, ref, listQuery } from '../openapi/components.js';
 

@@ -4,7 +4,7 @@ import { RECOVERY_THRESHOLD_DEFAULT_MS } from '../../engine/features/recover.js'
 import { ApiError } from '../../errors.js';
 import { parseTransactionRequest } from '../../ledger/transaction-request.js';
 import type { AppContext } from '../context.js';
-import { transactionView } from '../views.js';
+import { transactionView } from '../../views/entities.js';
 import { described, POSTING_ERRORS } from '../openapi/route-schema.js';
 import { object, ref, string } from '../openapi/components.js';
 

@@ -1,8 +1,8 @@
 // A transaction row -> Blnk's Transaction JSON (used by the HTTP replies and by event payloads).
-import type { TransactionRow } from './records.js';
+import type { TransactionRow } from '../ledger/records.js';
 import { ZERO_TIME } from '../time.js';
 import { exactNumber } from '../json.js';
-import { toAmountString } from './money.js';
+import { toAmountString } from '../ledger/money.js';
 
 /**
  * Every field of Blnk's Transaction, on every read (our deviation: Blnk's single-row reads drop some).

@@ -1,6 +1,6 @@
 // A balance monitor row -> Blnk's BalanceMonitor JSON (HTTP replies and `balance.monitor` events).
 // `call_back_url` is stored but never shown, as in Blnk.
-import type { BalanceMonitorRow } from './records.js';
+import type { BalanceMonitorRow } from '../ledger/records.js';
 
 export function monitorView(row: BalanceMonitorRow): Record<string, unknown> {
   return {

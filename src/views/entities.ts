@@ -47,7 +47,7 @@ export function identityView(row: IdentityRow): Record<string, unknown> {
   return { ...identity, dob: row.dob ? `${row.dob}T00:00:00Z` : ZERO_TIME, meta_data };
 }
 
-export { transactionView } from '../ledger/transaction-view.js';
+export { transactionView } from './transaction.js';
 
 /** Blnk's account: `ledger`, `balance` and `identity` are null unless included. */
 export function accountView(row: AccountRow, included: Omit<AccountWithIncludes, 'account'> = {}): Record<string, unknown> {
