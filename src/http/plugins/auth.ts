@@ -69,8 +69,13 @@ function keyHintOf(presented: unknown): string | undefined {
   return typeof presented === 'string' && API_KEY_SHAPE.test(presented) ? presented.slice(0, KEY_HINT_LENGTH) : undefined;
 }
 
-export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void {
-  const { config, apiKeys, metrics, limiter, audit } = deps;
+/**
+ * Refusing a request: the failure counted (metrics, audit), the address watched, and a crossing of the
+ * failure threshold alerted (log, audit row, `security.auth_failures` event); an address blocked by
+ * the watch is refused before any key lookup.
+ */
+function authRefusals(deps: AuthDependencies) {
+  const { config, metrics, audit } = deps;
   const watch = new AuthFailureWatch({
     threshold: config.security.auth_failure_threshold,
     window_ms: config.security.auth_failure_window_ms,
@@ -118,6 +123,12 @@ export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void
     reply.header('retry-after', String(Math.ceil(blocked_ms / 1000)));
     throw new ApiError('GEN_RATE_LIMITED', BLOCKED_MESSAGE);
   };
+  return { refuse, refuseIfBlocked };
+}
+
+export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void {
+  const { config, apiKeys, metrics, limiter } = deps;
+  const { refuse, refuseIfBlocked } = authRefusals(deps);
 
   const master = masterDigest(config.server.secret_key);
   const previousMasters = config.server.previous_secret_keys.map((key) => masterDigest(key));
@@ -189,7 +200,11 @@ export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void
     }
     if (required.resource === 'hooks') throw refuse(request, path, 'AUTH_MASTER_KEY_REQUIRED', HOOKS_MASTER_ONLY_MESSAGE);
   });
+  registerMasterKeyAudit(app, deps);
+  registerGeneratedBy(app);
+}
 
+function registerMasterKeyAudit(app: FastifyInstance, { metrics, audit }: AuthDependencies): void {
   // Every use of the master key is counted into the audit log with its route and outcome.
   app.addHook('onResponse', async (request, reply) => {
     const principal = request.principal;
@@ -202,7 +217,9 @@ export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void
       String(reply.statusCode),
     );
   });
+}
 
+function registerGeneratedBy(app: FastifyInstance): void {
   // What an API key creates says so: meta_data.BLNK_GENERATED_BY on every POST body it sends
   // (blnk-auth.md §2.5), read-like POSTs and metadata merges aside (a merge creates nothing, and
   // must not replace the creator's attribution). The parsed body is changed in place, so every
