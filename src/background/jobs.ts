@@ -4,6 +4,7 @@
 // when work is stored.
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { directOptionsOf } from '../engine/accept/record.js';
 import { BulkRunner } from '../engine/workers/bulk-runner.js';
 import { InflightWorker } from '../engine/workers/inflight-worker.js';
 import { DEFAULT_WORKER_OPTIONS, TransactionWorker } from '../engine/workers/queue-worker.js';
@@ -30,7 +31,7 @@ export interface BackgroundJobs extends Background {
   stop(): Promise<void>;
 }
 
-export function createWorker(config: Config, db: Database, logger: Logger, metrics?: Metrics): TransactionWorker {
+function createWorker(config: Config, db: Database, logger: Logger, metrics?: Metrics): TransactionWorker {
   const { idle_poll_ms } = config.worker;
   return new TransactionWorker(db, logger, {
     ...DEFAULT_WORKER_OPTIONS,
@@ -50,11 +51,7 @@ export function createBackgroundJobs(
   const stored = (job: Job) => channel.stored(job);
   const worker = options.workers ? createWorker(config, db, logger, options.metrics) : undefined;
   const inflightWorker = options.workers ? new InflightWorker(db, logger) : undefined;
-  const direct = {
-    lock_wait_timeout_ms: config.transaction.lock_wait_timeout_ms,
-    enable_queued_checks: config.transaction.enable_queued_checks,
-  };
-  const bulkRunner = new BulkRunner(db, logger, direct, () => stored('queue'));
+  const bulkRunner = new BulkRunner(db, logger, directOptionsOf(config), () => stored('queue'));
   const reconciliationRunner = new ReconciliationRunner(db, logger, config.reconciliation);
   // Deliveries are background work: a process without workers neither claims nor signs any.
   const dispatcher = options.workers ? new Dispatcher({ db, config, logger }) : undefined;

@@ -8,10 +8,10 @@
 import pg from 'pg';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
-import { failureBackoffMs } from './work-loop.js';
+import { failureBackoffMs } from './backoff.js';
 
-export type Job = 'queue' | 'inflight' | 'bulk' | 'reconciliation';
-const JOBS: ReadonlySet<string> = new Set<Job>(['queue', 'inflight', 'bulk', 'reconciliation']);
+const JOBS = ['queue', 'inflight', 'bulk', 'reconciliation'] as const;
+export type Job = (typeof JOBS)[number];
 
 /** What code that stores work tells: the job it is for. */
 export interface Background {
@@ -96,7 +96,8 @@ export class WakeChannel implements Background {
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', ({ channel, payload }) => {
-      if (channel === CHANNEL && payload !== undefined && JOBS.has(payload)) this.wakeHere(payload as Job);
+      if (channel === CHANNEL && payload !== undefined && (JOBS as readonly string[]).includes(payload))
+        this.wakeHere(payload as Job);
     });
     try {
       await client.connect();

@@ -6,6 +6,8 @@
 // and followed by a pause that doubles with each consecutive failure up to a bound, with jitter, so
 // processes that failed together (a database restart) do not come back together; wakes do not cut
 // that pause short. stop() lets the steps in hand finish.
+import { failureBackoffMs } from './backoff.js';
+
 export type Step = 'more' | 'idle';
 
 export interface WorkLoopOptions {
@@ -15,16 +17,6 @@ export interface WorkLoopOptions {
   /** The pause after a first failure; it doubles with each consecutive one. */
   failure_backoff_ms: number;
   failure_backoff_max_ms: number;
-}
-
-/**
- * The pause after `failures` consecutive failures: doubling from `base_ms` up to `max_ms`, then a
- * random point in its upper half (`random` in [0, 1)).
- */
-export function failureBackoffMs(failures: number, base_ms: number, max_ms: number, random: () => number = Math.random): number {
-  const exponent = Math.min(Math.max(failures - 1, 0), 30);
-  const bound_ms = Math.min(base_ms * 2 ** exponent, max_ms);
-  return Math.round(bound_ms / 2 + (random() * bound_ms) / 2);
 }
 
 /** The failure pauses of a job whose step only claims work from the database: 1 s doubling to 30 s. */

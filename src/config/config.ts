@@ -185,11 +185,14 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The file's keys, flattened to dotted paths; none when there is no file (an explicit path must exist). */
-function readConfigFile(path: string | null, explicit: boolean): Raw {
+/**
+ * The file's keys, flattened to dotted paths, and the file's full path; no keys and no path when there
+ * is no file (an explicit path must exist).
+ */
+function readConfigFile(path: string | null, explicit: boolean): { raw: Raw; file: string | null } {
   if (path === null || !existsSync(path)) {
     if (explicit) throw new ConfigError(`the config file ${path} does not exist`);
-    return {};
+    return { raw: {}, file: null };
   }
   let parsed: unknown;
   try {
@@ -200,13 +203,13 @@ function readConfigFile(path: string | null, explicit: boolean): Raw {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`the config file ${path} must hold a JSON object`);
   }
-  return flatten(parsed);
+  return { raw: flatten(parsed), file: resolve(path) };
 }
 
 interface Settings {
   /** A key's value: the environment's, else the file's, else its default. */
   get<T>(path: string): T;
-  /** Whether the file or the environment set the key at all. */
+  /** The value the environment or the file set, if either did (no default). */
   given<T>(path: string): T | undefined;
   ignored: string[];
   secrets_in_file: string[];
@@ -250,8 +253,8 @@ function collectSettings(file: Raw, env: NodeJS.ProcessEnv): Settings {
 
 export function loadConfig(options: LoadOptions = {}): Config {
   const path = options.path === undefined ? 'blnk.json' : options.path;
-  const settings = collectSettings(readConfigFile(path, Boolean(options.path)), options.env ?? process.env);
-  const config = buildConfig(settings, path !== null && existsSync(path) ? resolve(path) : null);
+  const { raw, file } = readConfigFile(path, Boolean(options.path));
+  const config = buildConfig(collectSettings(raw, options.env ?? process.env), file);
   if (config.server.secure && !config.server.secret_key) {
     throw new ConfigError(
       'server.secure is on but server.secret_key (BLNK_SERVER_SECRET_KEY) is empty: set a master key of at least 32 characters',

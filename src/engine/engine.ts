@@ -16,7 +16,7 @@ import type { InflightAction } from '../ledger/inflight.js';
 import type { SettlementAmounts } from '../ledger/settlement-request.js';
 import { directAcceptor } from './accept/direct-batch.js';
 import { queuedAcceptor } from './accept/queued-batch.js';
-import type { DirectOptions } from './accept/record.js';
+import { directOptionsOf, type DirectOptions } from './accept/record.js';
 import { planBatch, processBatch } from './features/bulk.js';
 import { recoverStuckQueued } from './features/recover.js';
 import { refund, type RefundOptions } from './features/refunds.js';
@@ -47,7 +47,7 @@ export type BulkRecorded =
   | { kind: 'processed'; batch_id: string; outcome: Awaited<ReturnType<typeof processBatch>> };
 
 export class Engine {
-  readonly direct: DirectOptions;
+  private readonly direct: DirectOptions;
   private readonly settlements: SettlementOptions;
   private readonly acceptQueued;
   private readonly acceptDirect;
@@ -56,12 +56,9 @@ export class Engine {
     private readonly db: Database,
     config: Config,
     /** Tells the background jobs (of every process) that work was stored for them. */
-    private readonly background: Background = { stored: () => {} },
+    private readonly background: Background,
   ) {
-    this.direct = {
-      lock_wait_timeout_ms: config.transaction.lock_wait_timeout_ms,
-      enable_queued_checks: config.transaction.enable_queued_checks,
-    };
+    this.direct = directOptionsOf(config);
     this.settlements = { ...this.direct, queued: () => this.background.stored('inflight') };
     this.acceptQueued = queuedAcceptor(db);
     this.acceptDirect = directAcceptor(db, this.direct);

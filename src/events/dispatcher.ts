@@ -12,7 +12,7 @@ import { registerDispatcher, unregisterDispatcher } from '../db/event-dispatcher
 import { newId } from '../ids.js';
 import { signingKeyId } from './signature.js';
 import type { Logger } from '../log.js';
-import { retryDelayMs } from './backoff.js';
+import { retryDelayMs } from '../background/backoff.js';
 import { deliverHook } from './hooks.js';
 import { onDeliveriesRecorded } from './signal.js';
 import { deliverWebhook, type AttemptResult, type WebhookSettings } from './webhook.js';

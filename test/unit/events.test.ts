@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { signatureHeaders, signPayload, verifyKassaSignature } from '../../src/events/signature.js';
 import { hookAnswerSucceeded } from '../../src/events/hooks.js';
-import { retryDelayMs } from '../../src/events/backoff.js';
+import { retryDelayMs } from '../../src/background/backoff.js';
 import { registrationProblem, withRegistrationDefaults } from '../../src/events/hook-rules.js';
 
 describe('signature', () => {

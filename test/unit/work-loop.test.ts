@@ -3,7 +3,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { failureBackoffMs, WorkLoop, type Step } from '../../src/background/work-loop.js';
+import { failureBackoffMs } from '../../src/background/backoff.js';
+import { WorkLoop, type Step } from '../../src/background/work-loop.js';
 
 /** Far longer than any test may take: a step that waited for it would time the test out. */
 const HOUR_MS = 3_600_000;

@@ -1,5 +1,6 @@
 // Recording a new transaction: queued (the request row and its queue row committed before the
 // answer) or direct (`skip_queue`: locked, checked, applied and written in one database transaction).
+import type { Config } from '../../config/config.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { isSqlError, SQLSTATE } from '../../db/database.js';
 import { lockBalances, queuedAmounts, writeBalances } from '../../db/balances.js';
@@ -19,6 +20,14 @@ import { setLockTimeout } from '../../db/locks.js';
 export interface DirectOptions {
   lock_wait_timeout_ms: number;
   enable_queued_checks: boolean;
+}
+
+/** The direct path's settings, as configured. */
+export function directOptionsOf(config: Config): DirectOptions {
+  return {
+    lock_wait_timeout_ms: config.transaction.lock_wait_timeout_ms,
+    enable_queued_checks: config.transaction.enable_queued_checks,
+  };
 }
 
 export function duplicateReference(reference: string): ApiError {

@@ -10,6 +10,7 @@ import { ApiError } from '../../errors.js';
 import { recordEvent } from '../../events/outbox.js';
 import type { Logger } from '../../log.js';
 import { settleGroup } from '../features/inflight.js';
+import { retryDelayMs } from '../../background/backoff.js';
 import { CLAIM_FAILURE_BACKOFF, LoopJob, WorkLoop } from '../../background/work-loop.js';
 
 export interface InflightWorkerOptions {
@@ -79,8 +80,9 @@ export class InflightWorker extends LoopJob {
     );
   }
 
+  /** After `attempts` earlier tries: doubling from RETRY_DELAY_BASE_MS, up to `delay_max_ms`. */
   private delayFor(attempts: number, delay_max_ms: number): number {
-    return Math.min(delay_max_ms, RETRY_DELAY_BASE_MS * 2 ** Math.min(attempts, 16));
+    return retryDelayMs(attempts + 1, RETRY_DELAY_BASE_MS, delay_max_ms);
   }
 
   /** Settles the next due action, if any. */
