@@ -118,7 +118,23 @@ export async function queuedAmounts(
   return { queued_debit_balance: BigInt(rows[0].debit), queued_credit_balance: BigInt(rows[0].credit) };
 }
 
-/** The subset of `balance_ids` that exist. */
+/** Queued debits (as `queuedAmounts`) of several source balances in one statement; absent = none. */
+export async function queuedDebits(db: Queryable, balance_ids: readonly string[]): Promise<Map<string, bigint>> {
+  const ids = [...new Set(balance_ids)];
+  if (ids.length === 0) return new Map();
+  const rows = await db.query<{ balance_id: string; debit: string }>(
+    `SELECT t.source AS balance_id, SUM(t.precise_amount) AS debit
+     FROM transactions t
+     WHERE t.status = 'QUEUED' AND t.source = ANY($1::text[])
+       AND NOT EXISTS (
+         SELECT 1 FROM transactions c
+         WHERE ${parentIs('c.parent_transaction', 't.transaction_id')} AND c.status IN ('APPLIED', 'REJECTED', 'VOID', 'INFLIGHT'))
+     GROUP BY t.source`,
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.balance_id, BigInt(row.debit)]));
+}
+
 /** The currency of each of `balance_ids` that exists. */
 export async function balanceCurrencies(db: Queryable, balance_ids: readonly string[]): Promise<Map<string, string>> {
   if (balance_ids.length === 0) return new Map();
@@ -176,22 +192,6 @@ export function toBalanceState(raw: Record<string, string>): BalanceState {
     inflight_debit_balance: BigInt(raw.inflight_debit_balance),
     version: Number(raw.version),
   };
-}
-
-/**
- * Locks balances for writing, in balance_id order (every writer locks in this order, so writers never
- * deadlock). NO KEY UPDATE leaves foreign-key checks of concurrent inserts unblocked.
- */
-export async function lockBalances(db: Queryable, balance_ids: readonly string[]): Promise<Map<string, BalanceState>> {
-  const sorted = [...new Set(balance_ids)].sort();
-  if (sorted.length === 0) return new Map();
-  const rows = await db.query<Record<string, string>>(
-    `SELECT balance_id, balance, credit_balance, debit_balance, inflight_balance, inflight_credit_balance,
-       inflight_debit_balance, version
-     FROM balances WHERE balance_id = ANY($1::text[]) ORDER BY balance_id FOR NO KEY UPDATE`,
-    [sorted],
-  );
-  return new Map(rows.map((raw) => [raw.balance_id, toBalanceState(raw)]));
 }
 
 /**

@@ -5,6 +5,11 @@ export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Announces `topic` to the database's `onCommitted` listeners once what was written here is
+   * committed (at once outside a transaction; never when it rolls back), once per topic.
+   */
+  afterCommit(topic: string): void;
 }
 
 export interface Database extends Queryable {
@@ -13,9 +18,25 @@ export interface Database extends Queryable {
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Embedded only: a tar of the data folder, taken between transactions (what a backup dumps). */
   snapshot?: () => Promise<Blob>;
+  /** Calls `listener` with each topic a committed transaction announced (afterCommit); returns the unsubscribe. */
+  onCommitted(listener: (topic: string) => void): () => void;
   /** Resolves when the database answers within `timeout_ms`, throws otherwise. */
   ping(timeout_ms: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The listeners of one database's committed topics (no module state: one per opened database). */
+export class CommitTopics {
+  private readonly listeners = new Set<(topic: string) => void>();
+
+  on(listener: (topic: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  announce(topics: Iterable<string>): void {
+    for (const topic of topics) for (const listener of this.listeners) listener(topic);
+  }
 }
 
 /** Postgres error with its SQLSTATE, as both drivers raise it. */

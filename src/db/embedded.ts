@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import type { Database, Queryable } from './database.js';
+import { CommitTopics, type Database, type Queryable } from './database.js';
 import { runStatement } from './pglite-statements.js';
 import { TYPE_PARSERS, toSqlParams } from './types.js';
 
@@ -29,8 +29,9 @@ import { TYPE_PARSERS, toSqlParams } from './types.js';
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Statements on `pglite` directly, or inside the transaction `tx` it has open. */
-function queryable(pglite: PGlite, tx?: Transaction): Queryable {
+function queryable(pglite: PGlite, afterCommit: (topic: string) => void, tx?: Transaction): Queryable {
   return {
+    afterCommit,
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
       await yieldToEventLoop();
       return runStatement<Row>(pglite, sql, toSqlParams(params), tx !== undefined);
@@ -155,14 +156,20 @@ export async function openEmbedded(dataDir: string, options: EmbeddedOptions = {
   // pg_trgm for search's word matching and typo tolerance (migration 014).
   const pglite = await PGlite.create({ dataDir: pgdata, parsers: TYPE_PARSERS, extensions: { pg_trgm }, ...PGLITE_OPTIONS });
   await pglite.exec("SET TIME ZONE 'UTC'");
-  const direct = queryable(pglite);
+  const committed = new CommitTopics();
+  const direct = queryable(pglite, (topic) => committed.announce([topic]));
   return {
     kind: 'embedded',
     query: direct.query,
     exec: direct.exec,
+    afterCommit: direct.afterCommit,
+    onCommitted: (listener) => committed.on(listener),
     // PGlite runs one transaction at a time; other queries wait for it.
-    transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-      return pglite.transaction((tx) => work(queryable(pglite, tx)));
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      const topics = new Set<string>();
+      const result = await pglite.transaction((tx) => work(queryable(pglite, (topic) => topics.add(topic), tx)));
+      committed.announce(topics);
+      return result;
     },
     // Inside a transaction so that no other transaction is half written while the files are read.
     snapshot: () => pglite.transaction(() => pglite.dumpDataDir('none')),

@@ -3,9 +3,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.js';
+import { ADVISORY_LOCK_KEY, advisoryLock } from './locks.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
-const MIGRATION_LOCK_KEY = 7_243_001;
 /**
  * A migration still running after this long is reported again, so a long one never looks hung. On
  * PostgreSQL only: PGlite runs a statement synchronously on the event loop, so there the line before
@@ -35,7 +35,7 @@ export async function migrate(
   progress: MigrationProgress = () => {},
 ): Promise<string[]> {
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await advisoryLock(tx, ADVISORY_LOCK_KEY.migration);
     await tx.exec(
       'CREATE TABLE IF NOT EXISTS kassa_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );

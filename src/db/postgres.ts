@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isDatabaseUnavailable, type Database, type Queryable } from './database.js';
+import { CommitTopics, isDatabaseUnavailable, type Database, type Queryable } from './database.js';
 import { TYPE_PARSERS, toSqlParams } from './types.js';
 
 export interface PostgresOptions {
@@ -15,8 +15,10 @@ const typeOverrides = {
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
-function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+/** Statements on the pool (each its own commit) or on a client in a transaction that keeps `topics`. */
+function queryable(client: pg.Pool | pg.PoolClient, afterCommit: (topic: string) => void): Queryable {
   return {
+    afterCommit,
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
       const result = await client.query(sql, toSqlParams(params));
       return result.rows as Row[];
@@ -41,18 +43,23 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   // client gets a listener, and the query in progress or the next one reports the failure.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const direct = queryable(pool);
+  const committed = new CommitTopics();
+  const direct = queryable(pool, (topic) => committed.announce([topic]));
   return {
     kind: 'postgres',
     query: direct.query,
     exec: direct.exec,
+    afterCommit: direct.afterCommit,
+    onCommitted: (listener) => committed.on(listener),
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      const topics = new Set<string>();
       let lost: Error | undefined;
       try {
         await client.query('BEGIN');
-        const result = await work(queryable(client));
+        const result = await work(queryable(client, (topic) => topics.add(topic)));
         await client.query('COMMIT');
+        committed.announce(topics);
         return result;
       } catch (error) {
         if (isDatabaseUnavailable(error)) lost = error as Error;

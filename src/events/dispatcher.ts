@@ -83,7 +83,7 @@ export class Dispatcher {
     if (!this.webhook.url) {
       this.logger.info('no webhook URL configured (notification.webhook.url): this process delivers hooks, not webhooks');
     }
-    this.unsubscribe = onDeliveriesRecorded((kind) => {
+    this.unsubscribe = onDeliveriesRecorded(this.db, (kind) => {
       if (kind === 'hook' || this.webhook.url) this.wake();
     });
     this.loop.start();

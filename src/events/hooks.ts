@@ -68,7 +68,7 @@ export async function recordHookDeliveries(tx: Queryable, triggers: readonly Hoo
       payload: stringifyJson(hookBody(type, transaction, now)),
     })),
   );
-  signalDeliveriesRecorded('hook');
+  signalDeliveriesRecorded(tx, 'hook');
 }
 
 /**

@@ -42,7 +42,7 @@ export async function recordEvents(tx: Queryable, events: readonly PendingEvent[
     tx,
     events.map((e) => ({ event_id: newId('evt'), event: e.event, payload: stringifyJson(e.data) })),
   );
-  signalDeliveriesRecorded('webhook');
+  signalDeliveriesRecorded(tx, 'webhook');
 }
 
 export function recordEvent(tx: Queryable, event: EventName, data: unknown): Promise<void> {

@@ -3,7 +3,8 @@
 import type { BalanceState } from './records.js';
 import { ApiError } from '../errors.js';
 import { checkFunds, INSUFFICIENT_FUNDS, rejectionText, type FundsRejection } from './funds.js';
-import type { TransactionRequest } from './transaction-request.js';
+import { transactionValidationError, type TransactionRequest } from './transaction-request.js';
+import type { PostLeg, Refusals } from './apply-units.js';
 
 export interface Posting {
   source: string;
@@ -52,25 +53,28 @@ export function post(balances: ReadonlyMap<string, BalanceState>, posting: Posti
   return null;
 }
 
-/**
- * `post` of a request between its resolved balances, answering a refusal as the skip_queue paths do
- * (400 TXN_INSUFFICIENT_FUNDS, or TXN_VALIDATION_ERROR past the overdraft limit); null when applied.
- */
-export function postRequest(
-  balances: ReadonlyMap<string, BalanceState>,
+/** A request's posting between its resolved balances, as a leg of the pipeline. */
+export function requestLeg(
   request: Pick<TransactionRequest, 'precise_amount' | 'inflight' | 'allow_overdraft' | 'overdraft_limit_precise'>,
-  leg: { source: string; destination: string; queued_debit_balance?: bigint },
-): ApiError | null {
-  const rejection = post(balances, {
-    ...leg,
+  ids: { source: string; destination: string },
+  reference?: string,
+): PostLeg {
+  return {
+    kind: 'post',
+    source: ids.source,
+    destination: ids.destination,
     amount: request.precise_amount,
     inflight: request.inflight,
     allow_overdraft: request.allow_overdraft,
     overdraft_limit_precise: request.overdraft_limit_precise,
-  });
-  if (!rejection) return null;
-  return new ApiError(
-    rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR',
-    rejectionText(rejection),
-  );
+    reference,
+  };
 }
+
+/** The skip_queue paths' answers: 400 TXN_INSUFFICIENT_FUNDS, or TXN_VALIDATION_ERROR past the overdraft limit. */
+export const DIRECT_REFUSALS: Refusals<ApiError> = {
+  funds: (rejection) =>
+    new ApiError(rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR', rejectionText(rejection)),
+  duplicate: (reference) => new ApiError('TXN_DUPLICATE_REFERENCE', `reference ${reference} has already been used`),
+  sameBalance: () => transactionValidationError('source: source and destination cannot be the same balance.'),
+};

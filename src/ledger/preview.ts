@@ -1,11 +1,11 @@
 // Dry runs (blnk-ledger.md §8.4): transactions projected onto working copies of balances with the
-// very rules a real post uses (`post` of posting.ts, `settleHold` of inflight.ts), so a preview
+// very step a real post uses (`applyUnits` of apply-units.ts), so a preview
 // cannot disagree with the real answer. Pure: the engine reads the balances, this module decides.
 import type { BalanceState } from './records.js';
 import type { ApiError } from '../errors.js';
 import type { ExactNumber } from '../json.js';
 import { INSUFFICIENT_FUNDS, rejectionText, type FundsRejection } from './funds.js';
-import { post, type Posting } from './posting.js';
+import { applyUnits, type ApplyPolicy, type Leg, type Refusals } from './apply-units.js';
 
 export type PreviewRole = 'source' | 'destination';
 export type RejectionReason = 'insufficient_funds' | 'overdraft_limit' | 'lock_contention' | 'max_retries' | 'other';
@@ -158,6 +158,8 @@ export function balanceProjection(
  */
 export class WorkingSet {
   readonly states = new Map<string, BalanceState>();
+  /** Queued debits by key, as the funds check counts them (when `enable_queued_checks` is on). */
+  readonly queued_debits = new Map<string, bigint>();
   private readonly balances = new Map<string, WorkingBalance>();
   /** The whole preview as one scope: the batch-level projection. */
   readonly all: Scope = new Scope(this);
@@ -165,6 +167,7 @@ export class WorkingSet {
   add(key: string, balance: WorkingBalance, state: BalanceState): void {
     this.balances.set(key, balance);
     this.states.set(key, copy(state));
+    if (balance.queued_debit_balance !== undefined) this.queued_debits.set(key, balance.queued_debit_balance);
   }
 
   balance(key: string): WorkingBalance {
@@ -221,20 +224,28 @@ export class Scope {
   }
 }
 
+/** How a preview words a refusal: the code a real request would answer with, and why. */
+export const PREVIEW_REFUSALS: Refusals<PreviewRejection> = {
+  funds: fundsRejection,
+  duplicate: duplicateReferenceRejection,
+  sameBalance: sameBalanceRejection,
+};
+
 /**
- * Projects one posting within `scope` with the real posting rule. Returns why it would be refused
- * (nothing changed then) or null (the working states now include it).
+ * Projects one leg within `scope` through the real paths' own step (`applyUnits`), checked in
+ * `check_first` order against `taken` references. Returns why it would be refused (nothing changed
+ * then) or null (the working states now include it).
  */
-export function projectPosting(
+export function projectLeg(
   set: WorkingSet,
   scope: Scope,
-  posting: Omit<Posting, 'queued_debit_balance'>,
+  leg: Leg,
+  policy: Pick<ApplyPolicy<PreviewRejection>, 'check_first' | 'taken'> = { check_first: 'funds' },
 ): PreviewRejection | null {
-  scope.touch(posting.source, 'source');
-  scope.touch(posting.destination, 'destination');
-  if (posting.source === posting.destination) return sameBalanceRejection();
-  const rejection = post(set.states, { ...posting, queued_debit_balance: set.balance(posting.source).queued_debit_balance });
-  return rejection ? fundsRejection(rejection) : null;
+  scope.touch(leg.source, 'source');
+  scope.touch(leg.destination, 'destination');
+  const [outcome] = applyUnits(set, [[leg]], { ...policy, refusals: PREVIEW_REFUSALS }).outcomes;
+  return outcome!.applied ? null : outcome!.refusal;
 }
 
 /** The last touches of a preview: no status when it would not apply. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { BalanceState } from '../../src/ledger/records.js';
 import { post } from '../../src/ledger/posting.js';
-import { projectPosting, WorkingSet } from '../../src/ledger/preview.js';
+import { projectLeg, WorkingSet } from '../../src/ledger/preview.js';
 
 const KEYS = ['a', 'b', 'c', 'd'];
 
@@ -43,7 +43,7 @@ test('projected postings end in the states the real posting rule produces, in or
       for (const s of initial) set.add(s.balance_id, { balance_id: s.balance_id, currency: 'USD', virtual: false }, s);
       const scope = set.scope();
       for (const posting of sequence) {
-        const projected = projectPosting(set, scope, posting);
+        const projected = projectLeg(set, scope, { kind: 'post', ...posting });
         if (posting.source === posting.destination) {
           assert.equal(projected?.code, 'TXN_VALIDATION_ERROR');
           continue;
@@ -70,7 +70,7 @@ test('restoring a scope puts back exactly the states before it, and the inputs w
       const set = new WorkingSet();
       for (const s of initial) set.add(s.balance_id, { balance_id: s.balance_id, currency: 'USD', virtual: false }, s);
       const scope = set.scope();
-      for (const posting of sequence) projectPosting(set, scope, posting);
+      for (const posting of sequence) projectLeg(set, scope, { kind: 'post', ...posting });
       scope.restore();
       for (const s of snapshot) assert.deepEqual(set.states.get(s.balance_id), s);
       assert.deepEqual(initial, snapshot);
@@ -86,7 +86,8 @@ test('money stays exact past 2^53 in the strings', () => {
   set.add('b', { balance_id: 'b', currency: 'USD', virtual: true }, state('b', 0n, 0n, 0n));
   const scope = set.scope();
   assert.equal(
-    projectPosting(set, scope, {
+    projectLeg(set, scope, {
+      kind: 'post',
       source: 'a',
       destination: 'b',
       amount: big - 1n,

@@ -4,18 +4,16 @@
 // A refused one leaves nothing behind and does not affect the others. Should the shared transaction
 // fail as a whole (a reference taken concurrently, a lock timeout), each request is retried alone.
 import type { Database, Queryable } from '../../db/database.js';
-import { lockBalances, queuedAmounts, writeBalances } from '../../db/balances.js';
-import type { BalanceState } from '../../ledger/records.js';
 import { existingReferences } from '../../db/transactions.js';
 import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import { postRequest } from '../../ledger/posting.js';
+import { requestLeg } from '../../ledger/posting.js';
+import { postUnits } from './pipeline.js';
 import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { GroupCommitter, type ItemResult } from './group-commit.js';
 import { insertDirectRows } from './write-applied.js';
-import { evaluateMonitors } from '../features/monitors.js';
-import { duplicateReference, recordDirect, type DirectOptions } from './record.js';
+import { DIRECT_POLICY, recordDirect, type DirectOptions } from './record.js';
 import { resolveMany } from './resolve-balances.js';
 import { requestRow } from './transaction-rows.js';
 import { setLockTimeout } from '../../db/locks.js';
@@ -36,44 +34,25 @@ async function applyMany(tx: Queryable, requests: readonly TransactionRequest[],
     if (ids instanceof ApiError) verdicts[index] = { ok: false, error: ids };
     else candidates.push({ index, request, source: ids.get(request.source)!, destination: ids.get(request.destination)! });
   });
-  const balances = await lockBalances(
+  // Each transaction is a unit of its own, checked as on the single path: funds, then reference.
+  const { outcomes } = await postUnits(
     tx,
-    candidates.flatMap((c) => [c.source, c.destination]),
+    candidates.map((c) => [requestLeg(c.request, c, c.request.reference)]),
+    { ...DIRECT_POLICY, taken },
+    options,
   );
-  const queuedDebits = new Map<string, bigint>();
-  if (options.enable_queued_checks) {
-    for (const source of new Set(candidates.map((c) => c.source))) {
-      queuedDebits.set(source, (await queuedAmounts(tx, source)).queued_debit_balance);
-    }
-  }
-  const seen = new Set<string>();
-  const changed = new Set<BalanceState>();
   const rows: NewTransaction[] = [];
   const applied: number[] = [];
-  for (const { index, request, source, destination } of candidates) {
-    // As on the single path, the funds check answers before the reference check; post() mutates
-    // only on success, and a duplicate's posting is undone.
-    const before = [{ ...balances.get(source)! }, { ...balances.get(destination)! }];
-    const refusal = postRequest(balances, request, { source, destination, queued_debit_balance: queuedDebits.get(source) });
-    if (refusal) {
-      verdicts[index] = { ok: false, error: refusal };
-      continue;
+  candidates.forEach(({ index, request, source, destination }, i) => {
+    const outcome = outcomes[i]!;
+    if (!outcome.applied) {
+      verdicts[index] = { ok: false, error: outcome.refusal };
+      return;
     }
-    if (taken.has(request.reference) || seen.has(request.reference)) {
-      Object.assign(balances.get(source)!, before[0]);
-      Object.assign(balances.get(destination)!, before[1]);
-      verdicts[index] = { ok: false, error: duplicateReference(request.reference) };
-      continue;
-    }
-    seen.add(request.reference);
-    changed.add(balances.get(source)!);
-    changed.add(balances.get(destination)!);
     const status = request.inflight ? 'INFLIGHT' : 'APPLIED';
     rows.push(requestRow(request, { transaction_id: newId('txn'), status, source, destination }));
     applied.push(index);
-  }
-  await writeBalances(tx, [...changed]);
-  await evaluateMonitors(tx, changed);
+  });
   const inserted = await insertDirectRows(tx, rows);
   inserted.forEach((row, i) => (verdicts[applied[i]] = { ok: true, value: row }));
   return verdicts as Verdict[];

@@ -3,16 +3,16 @@
 import type { Config } from '../../config/config.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { isSqlError, SQLSTATE } from '../../db/database.js';
-import { lockBalances, queuedAmounts, writeBalances } from '../../db/balances.js';
 import { enqueue, type QueuePayload, type QueueRow } from '../../db/transaction-queue.js';
 import { insertTransactions } from '../../db/transactions.js';
 import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import { postRequest } from '../../ledger/posting.js';
+import { DIRECT_REFUSALS, requestLeg } from '../../ledger/posting.js';
+import type { ApplyPolicy } from '../../ledger/apply-units.js';
+import { postUnits } from './pipeline.js';
 import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { insertDirectRows } from './write-applied.js';
-import { evaluateMonitors } from '../features/monitors.js';
 import { resolvePair } from './resolve-balances.js';
 import { requestRow } from './transaction-rows.js';
 import { setLockTimeout } from '../../db/locks.js';
@@ -30,14 +30,15 @@ export function directOptionsOf(config: Config): DirectOptions {
   };
 }
 
-export function duplicateReference(reference: string): ApiError {
-  return new ApiError('TXN_DUPLICATE_REFERENCE', `reference ${reference} has already been used`);
-}
+export const duplicateReference = DIRECT_REFUSALS.duplicate;
 
 function isDuplicateReference(error: unknown): boolean {
   if (!isSqlError(error, SQLSTATE.uniqueViolation)) return false;
   return (error.constraint ?? error.message).includes('reference');
 }
+
+/** A single skip_queue transaction: its funds check answers first, then its reference. */
+export const DIRECT_POLICY: ApplyPolicy<ApiError> = { check_first: 'funds', refusals: DIRECT_REFUSALS };
 
 /** Maps the database's refusals of a new transaction to Blnk's answers. */
 export function translateRecordError(error: unknown, reference: string): unknown {
@@ -148,14 +149,13 @@ export async function recordDirect(
     return await db.transaction(async (tx) => {
       await setLockTimeout(tx, options.lock_wait_timeout_ms);
       const { source, destination } = await resolvePair(tx, request);
-      const balances = await lockBalances(tx, [source, destination]);
-      const queued_debit_balance = options.enable_queued_checks
-        ? (await queuedAmounts(tx, source)).queued_debit_balance
-        : undefined;
-      const refusal = postRequest(balances, request, { source, destination, queued_debit_balance });
-      if (refusal) throw refusal;
-      await writeBalances(tx, [...balances.values()]);
-      await evaluateMonitors(tx, balances.values());
+      // The reference is checked by the insert, after the funds check (as Blnk answers).
+      const [outcome] = (
+        await postUnits(tx, [[requestLeg(request, { source, destination })]], DIRECT_POLICY, {
+          enable_queued_checks: options.enable_queued_checks,
+        })
+      ).outcomes;
+      if (!outcome!.applied) throw outcome!.refusal;
       const status = request.inflight ? 'INFLIGHT' : 'APPLIED';
       const [row] = await insertDirectRows(tx, [
         requestRow(request, {

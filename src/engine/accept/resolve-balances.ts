@@ -7,9 +7,10 @@ import { newId } from '../../ids.js';
 import { transactionValidationError, type TransactionRequest } from '../../ledger/transaction-request.js';
 
 import { GENERAL_LEDGER_ID } from '../../ledger/balance-rules.js';
+import { DIRECT_REFUSALS } from '../../ledger/posting.js';
 
 /** An indicator that resolves to the other side's balance. */
-const sameBalance = () => transactionValidationError('source: source and destination cannot be the same balance.');
+const sameBalance = DIRECT_REFUSALS.sameBalance;
 
 /** Currencies do not mix (our deviation): a balance id of another currency than the transaction's. */
 function currencyMismatch(balance_id: string, balance_currency: string, currency: string): ApiError {

@@ -2,8 +2,10 @@
 // queued as an action the inflight worker settles later. Either way one database transaction locks
 // the holds' balances (in balance_id order, like every writer), reads what is left of each hold under
 // that lock, and writes the settlement rows, the balances and the events together.
-import { lockBalances, writeBalances } from '../../db/balances.js';
-import type { BalanceState } from '../../ledger/records.js';
+import { lockBalances } from '../../db/locks.js';
+import { applyUnits, type Leg } from '../../ledger/apply-units.js';
+import { DIRECT_REFUSALS } from '../../ledger/posting.js';
+import { lockWorking, writeWorking } from '../accept/pipeline.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { findHoldLegs, findHolds, groupExists, settledAmounts } from '../../db/holds.js';
 import { insertRequestedAction, otherRequestedAction } from '../../db/inflight-actions.js';
@@ -13,10 +15,9 @@ import { ApiError } from '../../errors.js';
 import { recordHookDeliveries, type HookTrigger } from '../../events/hooks.js';
 import { recordEvents } from '../../events/outbox.js';
 import { newId } from '../../ids.js';
-import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction, type Settlement } from '../../ledger/inflight.js';
+import { notInflight, planGroup, type HoldLeg, type InflightAction, type Settlement } from '../../ledger/inflight.js';
 import { toAmountString } from '../../ledger/money.js';
 import { transactionView } from '../../views/transaction.js';
-import { evaluateMonitors } from './monitors.js';
 import { translateRecordError } from '../accept/record.js';
 import { transactionHash } from '../accept/transaction-rows.js';
 import { setLockTimeout } from '../../db/locks.js';
@@ -88,10 +89,11 @@ export async function settleGroup(
 ): Promise<TransactionRow[]> {
   const legs = await findHoldLegs(tx, id);
   if (legs.length === 0) throw await missingHold(tx, id);
-  const balances = await lockBalances(
+  const working = await lockWorking(
     tx,
     legs.flatMap((leg) => [leg.source!, leg.destination!]),
   );
+  // Read under the locks: what is left of each hold.
   const settled = await settledAmounts(
     tx,
     legs.map((leg) => leg.transaction_id),
@@ -102,21 +104,23 @@ export async function settleGroup(
     requested,
   );
   const legsById = new Map(legs.map((leg) => [leg.transaction_id, leg]));
-  const touched = new Set<string>();
-  const rows: NewTransaction[] = [];
-  for (const settlement of plan) {
-    const leg = legsById.get(settlement.leg.transaction_id)!;
-    const source = balances.get(leg.source!)!;
-    const destination = balances.get(leg.destination!)!;
-    const next = settleHold<BalanceState>(source, destination, action, settlement.precise_amount);
-    balances.set(source.balance_id, { ...next.source, version: source.version + 1 });
-    balances.set(destination.balance_id, { ...next.destination, version: destination.version + 1 });
-    touched.add(source.balance_id).add(destination.balance_id);
-    rows.push(settlementRow(leg, settlement, referenceFor(leg)));
-  }
-  const changed = [...touched].map((balance_id) => balances.get(balance_id)!);
-  await writeBalances(tx, changed);
-  await evaluateMonitors(tx, changed);
+  const settlements = plan.map((settlement) => ({ settlement, leg: legsById.get(settlement.leg.transaction_id)! }));
+  // planGroup has refused whatever may not be settled: the one unit always applies.
+  const { changed } = applyUnits(
+    working,
+    [
+      settlements.map(({ settlement, leg }): Leg => ({
+        kind: 'settle',
+        source: leg.source!,
+        destination: leg.destination!,
+        action,
+        amount: settlement.precise_amount,
+      })),
+    ],
+    { check_first: 'references', refusals: DIRECT_REFUSALS },
+  );
+  await writeWorking(tx, working, changed);
+  const rows = settlements.map(({ settlement, leg }) => settlementRow(leg, settlement, referenceFor(leg)));
   const written = await insertTransactions(tx, rows);
   const views = written.map(transactionView);
   const event = action === 'commit' ? 'transaction.applied' : 'transaction.void';

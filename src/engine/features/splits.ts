@@ -4,20 +4,18 @@
 // parent_transaction (and QUEUED_PARENT_TRANSACTION). `atomic` legs are all-or-nothing in one
 // database transaction on both paths.
 import type { Database, Queryable } from '../../db/database.js';
-import { lockBalances, queuedAmounts, writeBalances } from '../../db/balances.js';
-import type { BalanceState } from '../../ledger/records.js';
 import { existingReferences } from '../../db/transactions.js';
 import type { TransactionRow } from '../../ledger/records.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { splitAmount, splitError } from '../../ledger/distributions.js';
 import { toAmountString } from '../../ledger/money.js';
-import { postRequest } from '../../ledger/posting.js';
+import { DIRECT_REFUSALS, requestLeg } from '../../ledger/posting.js';
+import { postUnits } from '../accept/pipeline.js';
 import type { Distribution, TransactionRequest } from '../../ledger/transaction-request.js';
 import { transactionView, type TransactionView } from '../../views/transaction.js';
 import { insertDirectRows } from '../accept/write-applied.js';
 import { claimLegReferences, type SplitLegs } from '../accept/leg-references.js';
-import { evaluateMonitors } from './monitors.js';
 import { duplicateReference, enqueueRequests, translateRecordError, type DirectOptions } from '../accept/record.js';
 import { resolveIdentifiers, resolveMany } from '../accept/resolve-balances.js';
 import { requestRow } from '../accept/transaction-rows.js';
@@ -114,35 +112,21 @@ export async function applyAllOrNothing(
     if (ids instanceof ApiError) throw new LegRefusal(index, ids);
     return { request, parent_transaction, source: ids.get(request.source)!, destination: ids.get(request.destination)! };
   });
-  const seen = new Set<string>();
-  const repeated = await claimLegReferences(tx, splits);
   const taken = await existingReferences(
     tx,
     legs.map((leg) => leg.request.reference),
   );
-  for (const reference of repeated) taken.add(reference);
-  legs.forEach(({ request }, index) => {
-    if (taken.has(request.reference) || seen.has(request.reference)) {
-      throw new LegRefusal(index, duplicateReference(request.reference));
-    }
-    seen.add(request.reference);
-  });
-  const balances = await lockBalances(
-    tx,
-    legs.flatMap((leg) => [leg.source, leg.destination]),
-  );
-  const changed = new Set<BalanceState>();
-  for (const [index, { request, source, destination }] of legs.entries()) {
-    const queued_debit_balance = options.enable_queued_checks
-      ? (await queuedAmounts(tx, source)).queued_debit_balance
-      : undefined;
-    const refusal = postRequest(balances, request, { source, destination, queued_debit_balance });
-    if (refusal) throw new LegRefusal(index, refusal);
-    changed.add(balances.get(source)!);
-    changed.add(balances.get(destination)!);
-  }
-  await writeBalances(tx, [...changed]);
-  await evaluateMonitors(tx, changed);
+  for (const reference of await claimLegReferences(tx, splits)) taken.add(reference);
+  // One unit: every leg or none, each leg's reference checked before its funds.
+  const [outcome] = (
+    await postUnits(
+      tx,
+      [legs.map((leg) => requestLeg(leg.request, leg, leg.request.reference))],
+      { check_first: 'references', refusals: DIRECT_REFUSALS, taken },
+      options,
+    )
+  ).outcomes;
+  if (!outcome!.applied) throw new LegRefusal(outcome!.leg, outcome!.refusal);
   return insertDirectRows(
     tx,
     legs.map(({ request, parent_transaction, source, destination }) =>

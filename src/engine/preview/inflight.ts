@@ -1,14 +1,21 @@
 // Dry runs of commits and voids (blnk-ledger.md §8.4): PUT /transactions/inflight/:id and the two
 // bulk inflight endpoints. The settlement plan is the real one (`planGroup`), the balance effect the
-// real one (`settleHold`); nothing is written or queued.
+// real one (`applyUnits`); nothing is written or queued.
 import type { Database, Queryable } from '../../db/database.js';
 import { findHolds, groupExists, settledAmounts, type SettledAmounts } from '../../db/holds.js';
 import { requestedActionPending } from '../../db/preview-reads.js';
 import type { TransactionRow } from '../../ledger/records.js';
 import { ApiError } from '../../errors.js';
-import { notInflight, planGroup, settleHold, type HoldLeg, type InflightAction } from '../../ledger/inflight.js';
+import { notInflight, planGroup, type HoldLeg, type InflightAction } from '../../ledger/inflight.js';
 import { toAmount } from '../../ledger/money.js';
-import { finishPreview, rejectionOf, type BulkPreview, type Scope, type TransactionPreview } from '../../ledger/preview.js';
+import {
+  finishPreview,
+  projectLeg,
+  rejectionOf,
+  type BulkPreview,
+  type Scope,
+  type TransactionPreview,
+} from '../../ledger/preview.js';
 import { alreadyQueued, transactionNotFound } from '../features/inflight.js';
 import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './working-set.js';
 
@@ -88,9 +95,8 @@ function holdLeg(row: TransactionRow, settled: SettledAmounts | undefined): Hold
   };
 }
 
-/** Projects one commit or void within `scope`; its settlements stay in the context (for a batch). */
-function projectSettlement(context: Context, request: SettlementRequest, scope: Scope): TransactionPreview {
-  const preview: TransactionPreview = {
+function settlementShell(request: SettlementRequest): TransactionPreview {
+  return {
     dry_run: true,
     would_apply: true,
     operation: request.action,
@@ -102,38 +108,53 @@ function projectSettlement(context: Context, request: SettlementRequest, scope: 
     balances: [],
     notes: [],
   };
-  const refuse = (error: ApiError) => {
-    preview.would_apply = false;
-    preview.rejection = rejectionOf(error, context.codeOf(error));
+}
+
+function refuse(context: Context, preview: TransactionPreview, error: ApiError): TransactionPreview {
+  preview.would_apply = false;
+  preview.rejection = rejectionOf(error, context.codeOf(error));
+  return finishPreview(preview);
+}
+
+function showTotal(preview: TransactionPreview, total: bigint): void {
+  preview.precise_amount = total.toString();
+  preview.amount = toAmount(total, preview.precision);
+}
+
+/** A hold still queued: a direct settlement needs it in place; a queued one waits for it (prevalidate). */
+function projectOnPendingHold(
+  context: Context,
+  request: SettlementRequest,
+  rows: readonly TransactionRow[],
+  preview: TransactionPreview,
+): TransactionPreview {
+  if (context.skip_queue) return refuse(context, preview, notInflight());
+  try {
+    const plan = planGroup(
+      rows.map((row) => holdLeg(row, undefined)),
+      request.action,
+      request.requested,
+    );
+    showTotal(
+      preview,
+      plan.reduce((sum, settlement) => sum + settlement.precise_amount, 0n),
+    );
+    preview.notes.push(NOTE_PENDING_HOLD);
     return finishPreview(preview);
-  };
-  if (request.action === 'void' && request.amount_sent) preview.notes.push(NOTE_VOID_AMOUNT);
-  if (request.error) return refuse(request.error);
-  const target = context.targets.get(request.id)!;
-  if (target instanceof ApiError) return refuse(target);
-  if (!context.skip_queue && context.queued.has(request.id)) return refuse(alreadyQueued());
-  const rows = 'legs' in target ? target.legs : target.pending;
-  preview.currency = rows[0].currency;
-  preview.precision = rows[0].precision;
-  if ('pending' in target) {
-    // A direct settlement needs the hold in place; a queued one waits for it (prevalidate).
-    if (context.skip_queue) return refuse(notInflight());
-    try {
-      const plan = planGroup(
-        rows.map((row) => holdLeg(row, undefined)),
-        request.action,
-        request.requested,
-      );
-      const total = plan.reduce((sum, settlement) => sum + settlement.precise_amount, 0n);
-      preview.precise_amount = total.toString();
-      preview.amount = toAmount(total, preview.precision);
-      preview.notes.push(NOTE_PENDING_HOLD);
-      return finishPreview(preview);
-    } catch (error) {
-      if (error instanceof ApiError) return refuse(error);
-      throw error;
-    }
+  } catch (error) {
+    if (error instanceof ApiError) return refuse(context, preview, error);
+    throw error;
   }
+}
+
+/** Settles the planned amounts of `rows` in the working set; later items of a batch see them. */
+function projectOnHeldLegs(
+  context: Context,
+  request: SettlementRequest,
+  rows: readonly TransactionRow[],
+  scope: Scope,
+  preview: TransactionPreview,
+): TransactionPreview {
   const { set, keyOf } = context.loaded;
   const keys = rows.map((row) => ({
     row,
@@ -153,27 +174,21 @@ function projectSettlement(context: Context, request: SettlementRequest, scope: 
     );
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    refuse(error);
+    refuse(context, preview, error);
     preview.balances = scope.projections();
     return preview;
   }
   const byLeg = new Map(keys.map((entry) => [entry.row.transaction_id, entry]));
-  let total = 0n;
   for (const settlement of plan) {
     const { source, destination } = byLeg.get(settlement.leg.transaction_id)!;
-    const sourceState = set.states.get(source)!;
-    const destinationState = set.states.get(destination)!;
-    const next = settleHold(sourceState, destinationState, request.action, settlement.precise_amount);
-    Object.assign(sourceState, next.source, { version: sourceState.version + 1 });
-    Object.assign(destinationState, next.destination, { version: destinationState.version + 1 });
-    // Later items of a batch see this settlement, as they would see its rows.
+    // planGroup has refused whatever may not be settled: the leg always applies.
+    projectLeg(set, scope, { kind: 'settle', source, destination, action: request.action, amount: settlement.precise_amount });
     const settled = context.settled.get(settlement.leg.transaction_id)!;
     if (request.action === 'commit') settled.committed += settlement.precise_amount;
     else {
       settled.voided += settlement.precise_amount;
       settled.has_void = true;
     }
-    total += settlement.precise_amount;
   }
   if (plan.length > 1) {
     preview.legs = plan.map((settlement) => ({
@@ -183,10 +198,27 @@ function projectSettlement(context: Context, request: SettlementRequest, scope: 
       amount: toAmount(settlement.precise_amount, settlement.leg.precision),
     }));
   }
-  preview.precise_amount = total.toString();
-  preview.amount = toAmount(total, preview.precision);
+  showTotal(
+    preview,
+    plan.reduce((sum, settlement) => sum + settlement.precise_amount, 0n),
+  );
   preview.balances = scope.projections();
   return finishPreview(preview);
+}
+
+/** Projects one commit or void within `scope`; its settlements stay in the context (for a batch). */
+function projectSettlement(context: Context, request: SettlementRequest, scope: Scope): TransactionPreview {
+  const preview = settlementShell(request);
+  if (request.action === 'void' && request.amount_sent) preview.notes.push(NOTE_VOID_AMOUNT);
+  if (request.error) return refuse(context, preview, request.error);
+  const target = context.targets.get(request.id)!;
+  if (target instanceof ApiError) return refuse(context, preview, target);
+  if (!context.skip_queue && context.queued.has(request.id)) return refuse(context, preview, alreadyQueued());
+  const rows = 'legs' in target ? target.legs : target.pending;
+  preview.currency = rows[0].currency;
+  preview.precision = rows[0].precision;
+  if ('pending' in target) return projectOnPendingHold(context, request, rows, preview);
+  return projectOnHeldLegs(context, request, rows, scope, preview);
 }
 
 export interface SettlementPreviewOptions extends PreviewOptions {

@@ -3,7 +3,7 @@
 // refund request (swapped sides, overdraft allowed). Nothing is written; no reference is taken.
 import type { Database } from '../../db/database.js';
 import { toAmount } from '../../ledger/money.js';
-import { finishPreview, projectPosting, rejectionOf, type TransactionPreview } from '../../ledger/preview.js';
+import { finishPreview, projectLeg, rejectionOf, type TransactionPreview } from '../../ledger/preview.js';
 import { loadWorkingSet, runPreview, type PreviewOptions } from './working-set.js';
 import { alreadyRefunded, refundRequest, refundTargets, type RefundOptions } from '../features/refunds.js';
 
@@ -50,7 +50,8 @@ export async function previewRefund(
     const scope = set.scope();
     let total = 0n;
     for (const request of requests) {
-      const rejection = projectPosting(set, scope, {
+      const rejection = projectLeg(set, scope, {
+        kind: 'post',
         source: keyOf(request.source, request.currency),
         destination: keyOf(request.destination, request.currency),
         amount: request.precise_amount,

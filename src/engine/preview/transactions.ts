@@ -5,9 +5,8 @@ import type { BalanceState } from '../../ledger/records.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { ApiError } from '../../errors.js';
 import {
-  duplicateReferenceRejection,
   finishPreview,
-  projectPosting,
+  projectLeg,
   rejectionOf,
   type BulkPreview,
   type PreviewRejection,
@@ -16,6 +15,8 @@ import {
 } from '../../ledger/preview.js';
 import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { toAmount } from '../../ledger/money.js';
+import { requestLeg } from '../../ledger/posting.js';
+import type { PostLeg } from '../../ledger/apply-units.js';
 import { previewTakenReferences } from '../accept/leg-references.js';
 import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './working-set.js';
 import { isSplit, planSplit } from '../features/splits.js';
@@ -72,15 +73,19 @@ function reject(preview: TransactionPreview, rejection: PreviewRejection): void 
   preview.rejection ??= rejection;
 }
 
-function postingOf(context: Context, leg: TransactionRequest) {
-  return {
-    source: context.loaded.keyOf(leg.source, leg.currency),
-    destination: context.loaded.keyOf(leg.destination, leg.currency),
-    amount: leg.precise_amount,
-    inflight: leg.inflight,
-    allow_overdraft: leg.allow_overdraft,
-    overdraft_limit_precise: leg.overdraft_limit_precise,
-  };
+/** The pipeline's leg of `request` between its working-set keys, with its reference. */
+function legOf(context: Context, request: TransactionRequest): PostLeg {
+  const { keyOf } = context.loaded;
+  return requestLeg(
+    request,
+    { source: keyOf(request.source, request.currency), destination: keyOf(request.destination, request.currency) },
+    request.reference,
+  );
+}
+
+/** References a new leg may not use: those in the database and those the preview has projected. */
+function takenOf(context: Context): ReadonlySet<string> {
+  return context.seen.size === 0 ? context.taken : new Set([...context.taken, ...context.seen]);
 }
 
 /** A balance of another currency is refused before this (src/engine/accept/resolve-balances.ts, as a real post). */
@@ -93,21 +98,12 @@ function noteCaveats(request: TransactionRequest, preview: TransactionPreview): 
  * (the real skip_queue path); a batch item the reference first (the real bulk path).
  */
 function projectSingle(context: Context, request: TransactionRequest, scope: Scope, preview: TransactionPreview): void {
-  const posting = postingOf(context, request);
-  const { set } = context.loaded;
   noteCaveats(request, preview);
-  const duplicate = context.taken.has(request.reference) || context.seen.has(request.reference);
-  if (duplicate && context.reference_first) {
-    scope.touch(posting.source, 'source');
-    scope.touch(posting.destination, 'destination');
-    return reject(preview, duplicateReferenceRejection(request.reference));
-  }
-  const rejection = projectPosting(set, scope, posting);
+  const rejection = projectLeg(context.loaded.set, scope, legOf(context, request), {
+    check_first: context.reference_first ? 'references' : 'funds',
+    taken: takenOf(context),
+  });
   if (rejection) return reject(preview, rejection);
-  if (duplicate) {
-    scope.restore();
-    return reject(preview, duplicateReferenceRejection(request.reference));
-  }
   context.seen.add(request.reference);
 }
 
@@ -133,10 +129,7 @@ function projectSplit(
   for (const leg of legs) {
     const legScope = independent ? set.scope() : scope;
     // A leg's reference is checked before its balances (applyAllOrNothing).
-    const duplicate = context.taken.has(leg.reference) || context.seen.has(leg.reference);
-    const rejection = duplicate
-      ? duplicateReferenceRejection(leg.reference)
-      : projectPosting(set, legScope, postingOf(context, leg));
+    const rejection = projectLeg(set, legScope, legOf(context, leg), { check_first: 'references', taken: takenOf(context) });
     if (independent) {
       balances.push(...legScope.projections());
       legScope.restore();

@@ -1,7 +1,7 @@
 // The working set of a dry run: identifiers resolved the way a real post resolves them, without
 // creating anything. An `@indicator` that has no balance yet is projected as a zero balance marked
 // `virtual` (a real post would create it); an unknown balance id is refused as a real post refuses it.
-import { queuedAmounts } from '../../db/balances.js';
+import { queuedDebits } from '../../db/balances.js';
 import type { BalanceState } from '../../ledger/records.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { findIndicatorBalanceIds, readBalancesShared } from '../../db/preview-reads.js';
@@ -72,10 +72,9 @@ export async function loadWorkingSet(tx: Queryable, wanted: readonly Wanted[], o
   }
 
   const set = new WorkingSet();
+  const queued = options.enable_queued_checks ? await queuedDebits(tx, [...rows.keys()]) : undefined;
   for (const [balance_id, { state, currency }] of rows) {
-    const queued_debit_balance = options.enable_queued_checks
-      ? (await queuedAmounts(tx, balance_id)).queued_debit_balance
-      : undefined;
+    const queued_debit_balance = queued === undefined ? undefined : (queued.get(balance_id) ?? 0n);
     set.add(balance_id, { balance_id, currency, virtual: false, queued_debit_balance }, state);
   }
   for (const [currency, indicators] of indicatorsByCurrency) {

@@ -3,8 +3,6 @@
 // funds check, and writes all balances, outcome rows and events with a handful of statements.
 // A rejected item never blocks the rest; a crash rolls the whole batch back to the queue.
 import type { Database, Queryable } from '../../db/database.js';
-import { lockBalances, writeBalances } from '../../db/balances.js';
-import type { BalanceState } from '../../ledger/records.js';
 import { takeDueItems, takeGroupRemainders, type QueueItem } from '../../db/transaction-queue.js';
 import { existingReferences, findTransactionsByIds, insertTransactions } from '../../db/transactions.js';
 import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
@@ -12,13 +10,11 @@ import { recordHookDeliveries, type HookTrigger } from '../../events/hooks.js';
 import { recordEvents, type PendingEvent } from '../../events/outbox.js';
 import { newId } from '../../ids.js';
 import { rejectionText } from '../../ledger/funds.js';
-import { post } from '../../ledger/posting.js';
+import type { Leg, Refusals } from '../../ledger/apply-units.js';
+import { postUnits } from '../accept/pipeline.js';
+import { ADVISORY_LOCK_KEY, tryAdvisoryLock } from '../../db/locks.js';
 import { transactionView } from '../../views/transaction.js';
-import { evaluateMonitors } from '../features/monitors.js';
 import { OUTCOME_REFERENCE_SUFFIX, outcomeRow } from '../accept/transaction-rows.js';
-
-/** pg advisory lock key: one active applier across all processes sharing the database. */
-export const APPLIER_LOCK_KEY = 7_243_002;
 
 export interface BatchResult {
   /** Queue rows consumed (each got exactly one outcome row). */
@@ -71,13 +67,12 @@ function units(items: readonly QueueItem[]): QueueItem[][] {
   return result;
 }
 
-interface Attempt {
-  item: QueueItem;
-  request: TransactionRow;
-  transaction_id: string;
-  reference: string;
-  reason?: string;
-}
+/** How the queue words a refusal: the REJECTED outcome's reason. */
+const QUEUE_REFUSALS: Refusals<string> = {
+  funds: rejectionText,
+  duplicate: (reference) => `transaction validation failed: reference ${reference} has already been used`,
+  sameBalance: () => 'source and destination cannot be the same balance',
+};
 
 /** `<ref>_q`, or `<ref>_q_<id>` when someone used `<ref>_q` as their own reference. */
 function outcomeReference(request: TransactionRow, taken: ReadonlySet<string>, transaction_id: string): string {
@@ -90,8 +85,7 @@ function outcomeReference(request: TransactionRow, taken: ReadonlySet<string>, t
  * arrival order; undefined when another process holds the lock.
  */
 async function claimDue(tx: Queryable, limit: number): Promise<QueueItem[] | undefined> {
-  const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [APPLIER_LOCK_KEY]);
-  if (!lock.locked) return undefined;
+  if (!(await tryAdvisoryLock(tx, ADVISORY_LOCK_KEY.applier))) return undefined;
   const items = await takeDueItems(tx, limit);
   if (items.length === 0) return items;
   items.push(...(await takeGroupRemainders(tx, items)));
@@ -108,79 +102,60 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
       )
     ).map((row) => [row.transaction_id, row]),
   );
-  const balanceIds = [...requests.values()].flatMap((row) => [row.source!, row.destination!]);
-  const balances = await lockBalances(tx, balanceIds);
-  const outcomeReferences = [...requests.values()].map((row) => row.reference + OUTCOME_REFERENCE_SUFFIX);
-  const taken = await existingReferences(tx, outcomeReferences);
-  const changed = new Set<BalanceState>();
-
-  const attempt = (item: QueueItem): Attempt => {
+  const requestOf = (item: QueueItem): TransactionRow => {
     const request = requests.get(item.transaction_id);
     if (!request) throw new Error(`queue row ${item.seq} names a missing transaction`);
-    const transaction_id = newId('txn');
-    const reference = outcomeReference(request, taken, transaction_id);
-    const wanted = request.reference + OUTCOME_REFERENCE_SUFFIX;
-    if (taken.has(wanted)) {
-      return {
-        item,
-        request,
-        transaction_id,
-        reference,
-        reason: `transaction validation failed: reference ${wanted} has already been used`,
-      };
-    }
-    if (request.source === request.destination) {
-      return { item, request, transaction_id, reference, reason: 'source and destination cannot be the same balance' };
-    }
-    const rejection = post(balances, {
-      source: request.source!,
-      destination: request.destination!,
-      amount: request.precise_amount,
-      inflight: request.inflight,
-      allow_overdraft: request.allow_overdraft,
-      overdraft_limit_precise: BigInt(item.payload.overdraft_limit_precise ?? '0'),
-    });
-    if (rejection) return { item, request, transaction_id, reference, reason: rejectionText(rejection) };
-    changed.add(balances.get(request.source!)!);
-    changed.add(balances.get(request.destination!)!);
-    return { item, request, transaction_id, reference };
+    return request;
   };
-
-  const attempts: Attempt[] = [];
-  for (const unit of units(items)) {
-    const touched = unit.flatMap((item) => {
-      const request = requests.get(item.transaction_id);
-      return request ? [balances.get(request.source!)!, balances.get(request.destination!)!] : [];
-    });
-    const before = unit.length > 1 ? touched.map((state) => ({ ...state })) : [];
-    const results = unit.map(attempt);
-    const failure = results.find((result) => result.reason !== undefined);
-    if (unit.length > 1 && failure) {
-      touched.forEach((state, i) => Object.assign(state, before[i]));
-      for (const result of results) result.reason = failure.reason;
-    }
-    attempts.push(...results);
-  }
-
-  const outcomes: NewTransaction[] = attempts.map(({ request, transaction_id, reference, reason }) =>
-    outcomeRow(request, {
-      transaction_id,
-      reference,
-      status: reason !== undefined ? 'REJECTED' : request.inflight ? 'INFLIGHT' : 'APPLIED',
-      reason,
-    }),
-  );
-  await writeBalances(tx, [...changed]);
-  await evaluateMonitors(tx, changed);
-  const rows = await insertTransactions(tx, outcomes);
-  await recordEvents(tx, outcomeEvents(rows));
-  await recordHookDeliveries(
+  const taken = await existingReferences(
     tx,
-    hookTriggers(
-      attempts.map((a) => a.request),
-      rows,
-    ),
+    [...requests.values()].map((row) => row.reference + OUTCOME_REFERENCE_SUFFIX),
   );
+  const batch = units(items);
+  // Each item's outcome reference is checked first, then its funds; a group applies all or none.
+  const { outcomes } = await postUnits(
+    tx,
+    batch.map((unit) =>
+      unit.map((item): Leg => {
+        const request = requestOf(item);
+        return {
+          kind: 'post',
+          source: request.source!,
+          destination: request.destination!,
+          amount: request.precise_amount,
+          inflight: request.inflight,
+          allow_overdraft: request.allow_overdraft,
+          overdraft_limit_precise: BigInt(item.payload.overdraft_limit_precise ?? '0'),
+          reference: request.reference + OUTCOME_REFERENCE_SUFFIX,
+        };
+      }),
+    ),
+    { check_first: 'references', refusals: QUEUE_REFUSALS, taken },
+    { enable_queued_checks: false },
+  );
+  const taken_up: TransactionRow[] = [];
+  const results: NewTransaction[] = [];
+  batch.forEach((unit, u) => {
+    const outcome = outcomes[u]!;
+    // Every member of a refused group carries the refusal of the member that failed.
+    const reason = outcome.applied ? undefined : outcome.refusal;
+    for (const item of unit) {
+      const request = requestOf(item);
+      const transaction_id = newId('txn');
+      taken_up.push(request);
+      results.push(
+        outcomeRow(request, {
+          transaction_id,
+          reference: outcomeReference(request, taken, transaction_id),
+          status: reason !== undefined ? 'REJECTED' : request.inflight ? 'INFLIGHT' : 'APPLIED',
+          reason,
+        }),
+      );
+    }
+  });
+  const rows = await insertTransactions(tx, results);
+  await recordEvents(tx, outcomeEvents(rows));
+  await recordHookDeliveries(tx, hookTriggers(taken_up, rows));
   return rows;
 }
 

@@ -22,6 +22,10 @@ import type { RequestLimiter } from './rate-limit.js';
 import { isPlainObject } from '../validation.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered after the auth plugin (for the test that each one has a scope). */
+    registeredRoutes: RegisteredRoute[];
+  }
   interface FastifyRequest {
     /** Set by the auth plugin; undefined only on the public paths (/, /health, /metrics). */
     principal: Principal | undefined;
@@ -48,11 +52,9 @@ export interface RegisteredRoute {
   url: string;
 }
 
-const registeredRoutes = new WeakMap<FastifyInstance, RegisteredRoute[]>();
-
 /** Every route registered after the auth plugin, for the test that each one has a scope. */
 export function routesOf(app: FastifyInstance): readonly RegisteredRoute[] {
-  return registeredRoutes.get(app) ?? [];
+  return app.registeredRoutes;
 }
 
 export interface AuthDependencies {
@@ -134,7 +136,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDependencies): void
   const previousMasters = config.server.previous_secret_keys.map((key) => masterDigest(key));
   app.decorateRequest('principal', undefined);
   const routes: RegisteredRoute[] = [];
-  registeredRoutes.set(app, routes);
+  app.decorate('registeredRoutes', routes);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
