@@ -53,6 +53,10 @@ export const ERROR_STATUS = {
   TXN_BULK_EMPTY: 400,
   TXN_BULK_LIMIT_EXCEEDED: 400,
   TXN_VALIDATION_ERROR: 400,
+  /** Kassa's own: a balance is not at the version the transaction's expected_versions names. */
+  TXN_VERSION_MISMATCH: 409,
+  /** Kassa's own: posting would leave a balance outside the transaction's balance_bounds. */
+  TXN_BALANCE_OUT_OF_BOUNDS: 409,
 
   BAL_NOT_FOUND: 404,
   BAL_HISTORY_NOT_FOUND: 404,

@@ -7,6 +7,15 @@ export interface QueuePayload {
   overdraft_limit_precise?: string;
   /** Items sharing a group apply all or none, in one batch (atomic splits and bulk requests). */
   atomic_group?: string;
+  /** The transaction's expected versions and balance bounds that this item checks. */
+  conditions?: StoredConditions;
+}
+
+export interface StoredConditions {
+  expected_versions?: Record<string, number>;
+  /** Amounts as decimal text. */
+  balance_bounds?: Record<string, { min: string | null; max: string | null }>;
+  own: string[];
 }
 
 export interface QueueItem {

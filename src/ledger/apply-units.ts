@@ -6,6 +6,24 @@ import type { BalanceState } from './records.js';
 import type { FundsRejection } from './funds.js';
 import { settleHold, type InflightAction } from './inflight.js';
 import { post } from './posting.js';
+import type { TransactionRequest } from './transaction-request.js';
+import {
+  checkBounds,
+  checkVersions,
+  type BalanceBound,
+  type ConditionFailure,
+  type PostingConditions,
+} from './posting-conditions.js';
+
+/** A transaction's conditions (posting-conditions.ts), carried by the legs that check them. */
+export interface LegConditions {
+  /** Checked before this leg posts: on the first leg of its transaction. */
+  expected_versions?: Readonly<Record<string, number>>;
+  /** Checked after this leg posts: on the last leg of its transaction. */
+  balance_bounds?: Readonly<Record<string, BalanceBound>>;
+  /** The balances of the whole transaction (locked with it): a condition may name only these. */
+  own: readonly string[];
+}
 
 /** Moves `amount` from source to destination (as a hold when `inflight`), after the funds check. */
 export interface PostLeg {
@@ -18,6 +36,7 @@ export interface PostLeg {
   overdraft_limit_precise: bigint;
   /** Refused when already used, or used by an applied leg earlier in the same run. */
   reference?: string;
+  conditions?: LegConditions;
 }
 
 /** Commits or voids `amount` of a hold between source and destination (already planned: no check). */
@@ -36,6 +55,7 @@ export interface Refusals<R> {
   funds(rejection: FundsRejection): R;
   duplicate(reference: string): R;
   sameBalance(): R;
+  condition(failure: ConditionFailure): R;
 }
 
 export interface ApplyPolicy<R> {
@@ -91,8 +111,15 @@ function applyLeg<R>(working: WorkingBalances, leg: Leg, policy: ApplyPolicy<R>,
   const duplicate = reference !== undefined && (policy.taken?.has(reference) === true || seen.has(reference));
   if (duplicate && policy.check_first === 'references') return policy.refusals.duplicate(reference);
   if (leg.source === leg.destination) return policy.refusals.sameBalance();
+  const { conditions } = leg;
+  const stale = conditions?.expected_versions
+    ? checkVersions(conditions.expected_versions, working.states, conditions.own)
+    : null;
+  if (stale) return policy.refusals.condition(stale);
   const rejection = post(working.states, { ...leg, queued_debit_balance: working.queued_debits?.get(leg.source) });
   if (rejection) return policy.refusals.funds(rejection);
+  const outside = conditions?.balance_bounds ? checkBounds(conditions.balance_bounds, working.states, conditions.own) : null;
+  if (outside) return policy.refusals.condition(outside);
   return duplicate ? policy.refusals.duplicate(reference) : null;
 }
 
@@ -137,4 +164,60 @@ export function applyUnits<R>(
     outcomes.push(outcome);
   }
   return { outcomes, changed };
+}
+
+/**
+ * `legs` of one or more transactions, each leg given the conditions of its transaction (grouped by
+ * the identity of `conditions`, which a split's legs share): the versions on the first leg, the
+ * bounds on the last, every balance of the transaction as its own.
+ */
+export function withConditions(legs: readonly { leg: PostLeg; conditions: PostingConditions }[]): PostLeg[] {
+  const groups = new Map<PostingConditions, number[]>();
+  legs.forEach(({ conditions }, index) => {
+    if (conditions.expected_versions === null && conditions.balance_bounds === null) return;
+    const members = groups.get(conditions) ?? [];
+    members.push(index);
+    groups.set(conditions, members);
+  });
+  const result = legs.map(({ leg }) => ({ ...leg }));
+  for (const [conditions, members] of groups) {
+    const own = [...new Set(members.flatMap((i) => [result[i].source, result[i].destination]))];
+    const first = members[0];
+    const last = members[members.length - 1];
+    result[first].conditions = { ...result[first].conditions, own };
+    result[last].conditions = { ...result[last].conditions, own };
+    if (conditions.expected_versions) result[first].conditions!.expected_versions = conditions.expected_versions;
+    if (conditions.balance_bounds) result[last].conditions!.balance_bounds = conditions.balance_bounds;
+  }
+  return result;
+}
+
+/** A request's posting between its resolved balances, as a leg of the pipeline. */
+export function requestLeg(
+  request: Pick<TransactionRequest, 'precise_amount' | 'inflight' | 'allow_overdraft' | 'overdraft_limit_precise'>,
+  ids: { source: string; destination: string },
+  reference?: string,
+): PostLeg {
+  return {
+    kind: 'post',
+    source: ids.source,
+    destination: ids.destination,
+    amount: request.precise_amount,
+    inflight: request.inflight,
+    allow_overdraft: request.allow_overdraft,
+    overdraft_limit_precise: request.overdraft_limit_precise,
+    reference,
+  };
+}
+
+/**
+ * The legs of whole transactions (a split's legs share their request's `conditions`): each a
+ * `requestLeg`, carrying its transaction's conditions (apply-units.ts `withConditions`).
+ */
+export function requestLegs(
+  entries: readonly { request: TransactionRequest; source: string; destination: string; reference?: string }[],
+): PostLeg[] {
+  return withConditions(
+    entries.map((entry) => ({ leg: requestLeg(entry.request, entry, entry.reference), conditions: entry.request.conditions })),
+  );
 }

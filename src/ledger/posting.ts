@@ -3,8 +3,9 @@
 import type { BalanceState } from './records.js';
 import { ApiError } from '../errors.js';
 import { checkFunds, INSUFFICIENT_FUNDS, rejectionText, type FundsRejection } from './funds.js';
-import { transactionValidationError, type TransactionRequest } from './transaction-request.js';
-import type { PostLeg, Refusals } from './apply-units.js';
+import { transactionValidationError } from './transaction-request.js';
+import type { Refusals } from './apply-units.js';
+import { conditionError } from './posting-conditions.js';
 
 export interface Posting {
   source: string;
@@ -53,28 +54,11 @@ export function post(balances: ReadonlyMap<string, BalanceState>, posting: Posti
   return null;
 }
 
-/** A request's posting between its resolved balances, as a leg of the pipeline. */
-export function requestLeg(
-  request: Pick<TransactionRequest, 'precise_amount' | 'inflight' | 'allow_overdraft' | 'overdraft_limit_precise'>,
-  ids: { source: string; destination: string },
-  reference?: string,
-): PostLeg {
-  return {
-    kind: 'post',
-    source: ids.source,
-    destination: ids.destination,
-    amount: request.precise_amount,
-    inflight: request.inflight,
-    allow_overdraft: request.allow_overdraft,
-    overdraft_limit_precise: request.overdraft_limit_precise,
-    reference,
-  };
-}
-
 /** The skip_queue paths' answers: 400 TXN_INSUFFICIENT_FUNDS, or TXN_VALIDATION_ERROR past the overdraft limit. */
 export const DIRECT_REFUSALS: Refusals<ApiError> = {
   funds: (rejection) =>
     new ApiError(rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR', rejectionText(rejection)),
   duplicate: (reference) => new ApiError('TXN_DUPLICATE_REFERENCE', `reference ${reference} has already been used`),
   sameBalance: () => transactionValidationError('source: source and destination cannot be the same balance.'),
+  condition: conditionError,
 };

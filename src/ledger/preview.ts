@@ -5,6 +5,7 @@ import type { BalanceState } from './records.js';
 import type { ApiError } from '../errors.js';
 import type { ExactNumber } from '../json.js';
 import { INSUFFICIENT_FUNDS, rejectionText, type FundsRejection } from './funds.js';
+import { conditionError } from './posting-conditions.js';
 import { applyUnits, type ApplyPolicy, type Leg, type Refusals } from './apply-units.js';
 
 export type PreviewRole = 'source' | 'destination';
@@ -229,6 +230,7 @@ export const PREVIEW_REFUSALS: Refusals<PreviewRejection> = {
   funds: fundsRejection,
   duplicate: duplicateReferenceRejection,
   sameBalance: sameBalanceRejection,
+  condition: (failure) => rejectionOf(conditionError(failure)),
 };
 
 /**

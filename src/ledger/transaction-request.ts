@@ -14,6 +14,14 @@ import {
   toAmountString,
   toPreciseAmount,
 } from './money.js';
+import {
+  ConditionInputError,
+  hasConditions,
+  NO_CONDITIONS,
+  parseBalanceBounds,
+  parseExpectedVersions,
+  type PostingConditions,
+} from './posting-conditions.js';
 
 export interface Distribution {
   identifier: string;
@@ -48,6 +56,8 @@ export interface TransactionRequest {
   inflight_commit_date: string | null;
   effective_date: string | null;
   meta_data: Record<string, unknown> | null;
+  /** Kassa's own optimistic concurrency (posting-conditions.ts); NO_CONDITIONS when not sent. */
+  conditions: PostingConditions;
 }
 
 export const MALFORMED_TRANSACTION_MESSAGE = 'Invalid input';
@@ -132,6 +142,19 @@ function optionalDate(body: Record<string, unknown>, field: string): string | nu
   return str(body, field) || null;
 }
 
+function conditionsOf(body: Record<string, unknown>): PostingConditions {
+  try {
+    const conditions = {
+      expected_versions: parseExpectedVersions(body.expected_versions),
+      balance_bounds: parseBalanceBounds(body.balance_bounds),
+    };
+    return hasConditions(conditions) ? conditions : NO_CONDITIONS;
+  } catch (error) {
+    if (error instanceof ConditionInputError) malformed(error.field, error.expected);
+    throw error;
+  }
+}
+
 interface Bound {
   amount: number;
   precise: bigint | null;
@@ -175,6 +198,7 @@ function bind(body: unknown): Bound {
       inflight_commit_date: optionalDate(b, 'inflight_commit_date'),
       effective_date: typeof effective === 'string' ? effective : null,
       meta_data: (meta as Record<string, unknown> | null | undefined) ?? null,
+      conditions: conditionsOf(b),
     },
   };
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { BalanceState } from '../../src/ledger/records.js';
 import { post } from '../../src/ledger/posting.js';
-import { applyUnits, type ApplyPolicy, type PostLeg, type Refusals } from '../../src/ledger/apply-units.js';
+import { applyUnits, withConditions, type ApplyPolicy, type PostLeg, type Refusals } from '../../src/ledger/apply-units.js';
 
 const KEYS = ['a', 'b', 'c', 'd'];
 
@@ -40,6 +40,7 @@ const refusals: Refusals<string> = {
   funds: (rejection) => `funds: ${rejection}`,
   duplicate: (reference) => `duplicate: ${reference}`,
   sameBalance: () => 'same balance',
+  condition: (failure) => `condition: ${failure.kind}`,
 };
 
 const working = (initial: readonly BalanceState[]) => ({ states: new Map(initial.map((s) => [s.balance_id, { ...s }])) });
@@ -168,4 +169,41 @@ test('a settle leg commits a hold: the held amount moves and both versions step 
   assert.equal(set.states.get('b')!.credit_balance, 3n);
   assert.equal(set.states.get('b')!.inflight_credit_balance, 1n);
   assert.equal(set.states.get('b')!.version, 2);
+});
+
+test('a transaction with conditions applies exactly when its versions match before and its bounds hold after', () => {
+  const bound = fc.record({
+    min: fc.option(fc.bigInt({ min: -(10n ** 6n), max: 10n ** 6n }), { nil: null }),
+    max: fc.option(fc.bigInt({ min: -(10n ** 6n), max: 10n ** 6n }), { nil: null }),
+  });
+  fc.assert(
+    fc.property(
+      states,
+      fc.array(leg, { minLength: 1, maxLength: 3 }),
+      fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 2 })),
+      fc.dictionary(fc.constantFrom(...KEYS), bound),
+      (initial, legs, versions, bounds) => {
+        const conditions = {
+          expected_versions: Object.keys(versions).length > 0 ? versions : null,
+          balance_bounds: Object.keys(bounds).length > 0 ? bounds : null,
+        };
+        const unit = withConditions(legs.map((l) => ({ leg: { ...l, reference: undefined }, conditions })));
+        const set = working(initial);
+        const [outcome] = applyUnits(set, [unit], { check_first: 'references', refusals }).outcomes;
+        const own = new Set(legs.flatMap((l) => [l.source, l.destination]));
+        const plain = model(initial, [legs.map((l) => ({ ...l, reference: undefined }))], new Set());
+        const versionsHold = Object.entries(versions).every(
+          ([id, v]) => own.has(id) && initial.find((s) => s.balance_id === id)!.version === v,
+        );
+        const boundsHold = Object.entries(bounds).every(
+          ([id, { min, max }]) =>
+            own.has(id) &&
+            (min === null || plain.states.get(id)!.balance >= min) &&
+            (max === null || plain.states.get(id)!.balance <= max),
+        );
+        assert.equal(outcome!.applied, plain.applied[0] && versionsHold && boundsHold);
+        assert.deepEqual(set.states, outcome!.applied ? plain.states : working(initial).states);
+      },
+    ),
+  );
 });

@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, ERROR_STATUS } from '../../src/errors.js';
 
-test("the catalogue holds Blnk's 78 canonical codes, Kassa's four transport codes and two security codes, each with a domain prefix", () => {
+test("the catalogue holds Blnk's 78 canonical codes, Kassa's transport, security and posting-condition codes, each with a domain prefix", () => {
   const codes = Object.keys(ERROR_STATUS);
-  assert.equal(codes.length, 86);
+  assert.equal(codes.length, 88);
+  assert.equal(ERROR_STATUS.TXN_VERSION_MISMATCH, 409);
+  assert.equal(ERROR_STATUS.TXN_BALANCE_OUT_OF_BOUNDS, 409);
   assert.equal(ERROR_STATUS.APIKEY_NOT_ROTATABLE, 409);
   assert.equal(ERROR_STATUS.AUDIT_INVALID_QUERY, 400);
   assert.equal(ERROR_STATUS.GEN_SERVICE_UNAVAILABLE, 503);

@@ -8,7 +8,7 @@ import { existingReferences } from '../../db/transactions.js';
 import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import { requestLeg } from '../../ledger/posting.js';
+import { requestLegs } from '../../ledger/apply-units.js';
 import { postUnits } from './pipeline.js';
 import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { GroupCommitter, type ItemResult } from './group-commit.js';
@@ -37,7 +37,7 @@ async function applyMany(tx: Queryable, requests: readonly TransactionRequest[],
   // Each transaction is a unit of its own, checked as on the single path: funds, then reference.
   const { outcomes } = await postUnits(
     tx,
-    candidates.map((c) => [requestLeg(c.request, c, c.request.reference)]),
+    candidates.map((c) => requestLegs([{ ...c, reference: c.request.reference }])),
     { ...DIRECT_POLICY, taken },
     options,
   );

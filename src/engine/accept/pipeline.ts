@@ -45,7 +45,7 @@ export async function postUnits<R>(
   const legs = units.flat();
   const working = await lockWorking(
     tx,
-    legs.flatMap((leg) => [leg.source, leg.destination]),
+    legs.flatMap((leg) => [leg.source, leg.destination, ...((leg.kind === 'post' && leg.conditions?.own) || [])]),
     options.enable_queued_checks ? legs.filter((leg) => leg.kind === 'post').map((leg) => leg.source) : [],
   );
   const result = applyUnits(working, units, policy);

@@ -8,9 +8,11 @@ import { insertTransactions } from '../../db/transactions.js';
 import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import { DIRECT_REFUSALS, requestLeg } from '../../ledger/posting.js';
+import { DIRECT_REFUSALS } from '../../ledger/posting.js';
+import { requestLegs } from '../../ledger/apply-units.js';
 import type { ApplyPolicy } from '../../ledger/apply-units.js';
 import { postUnits } from './pipeline.js';
+import { storeConditions } from './queued-conditions.js';
 import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { insertDirectRows } from './write-applied.js';
 import { resolvePair } from './resolve-balances.js';
@@ -76,8 +78,13 @@ export function queuedRequestRows(requests: readonly QueuedRequest[]): { rows: N
       queued_parent,
     }),
   );
-  const queue = requests.map(({ request, transaction_id, atomic_group }): QueueRow => {
+  const legs = requestLegs(
+    requests.map(({ request }) => ({ request, source: request.source, destination: request.destination })),
+  );
+  const queue = requests.map(({ request, transaction_id, atomic_group }, index): QueueRow => {
     const payload: QueuePayload = {};
+    const { conditions } = legs[index];
+    if (conditions) payload.conditions = storeConditions(conditions);
     if (request.overdraft_limit_precise > 0n) payload.overdraft_limit_precise = request.overdraft_limit_precise.toString();
     if (atomic_group !== undefined) payload.atomic_group = atomic_group;
     return { transaction_id, run_at: isScheduled(request, now_ms) ? request.scheduled_for : null, payload };
@@ -151,7 +158,7 @@ export async function recordDirect(
       const { source, destination } = await resolvePair(tx, request);
       // The reference is checked by the insert, after the funds check (as Blnk answers).
       const [outcome] = (
-        await postUnits(tx, [[requestLeg(request, { source, destination })]], DIRECT_POLICY, {
+        await postUnits(tx, [requestLegs([{ request, source, destination }])], DIRECT_POLICY, {
           enable_queued_checks: options.enable_queued_checks,
         })
       ).outcomes;

@@ -114,6 +114,10 @@ function classify(message: string): ErrorCode {
     ['transaction validation failed', 'TXN_VALIDATION_ERROR'],
     ['reference is required', 'TXN_VALIDATION_ERROR'],
     ['failed to acquire lock', 'GEN_RESOURCE_LOCKED'],
+    // Kassa's own conditions (ledger/posting-conditions.ts conditionText).
+    [', not the expected ', 'TXN_VERSION_MISMATCH'],
+    [', below its min ', 'TXN_BALANCE_OUT_OF_BOUNDS'],
+    [', above its max ', 'TXN_BALANCE_OUT_OF_BOUNDS'],
   ];
   if (message.includes('transaction') && message.includes('not found')) return 'TXN_NOT_FOUND';
   return patterns.find(([text]) => message.includes(text))?.[1] ?? 'GEN_BAD_REQUEST';

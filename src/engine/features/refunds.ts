@@ -7,6 +7,7 @@ import { existingReferences } from '../../db/transactions.js';
 import type { TransactionRow } from '../../ledger/records.js';
 import { findRefundable, findRefunded, REFUND_ONCE_CONSTRAINT } from '../../db/refunds.js';
 import { newId } from '../../ids.js';
+import { NO_CONDITIONS } from '../../ledger/posting-conditions.js';
 import { ApiError } from '../../errors.js';
 import { toAmountString } from '../../ledger/money.js';
 import type { TransactionRequest } from '../../ledger/transaction-request.js';
@@ -55,6 +56,7 @@ export function refundRequest(original: TransactionRow, options: RefundOptions):
   const { [QUEUED_PARENT_KEY]: _group, inflight: _hold, ...kept } = original.meta_data ?? {};
   const meta_data = original.meta_data === null && options.meta_data === null ? null : { ...kept, ...options.meta_data };
   return {
+    conditions: NO_CONDITIONS,
     amount: 0,
     precise_amount: original.precise_amount,
     precision: original.precision,

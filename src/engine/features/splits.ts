@@ -10,7 +10,8 @@ import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { splitAmount, splitError } from '../../ledger/distributions.js';
 import { toAmountString } from '../../ledger/money.js';
-import { DIRECT_REFUSALS, requestLeg } from '../../ledger/posting.js';
+import { DIRECT_REFUSALS } from '../../ledger/posting.js';
+import { requestLegs } from '../../ledger/apply-units.js';
 import { postUnits } from '../accept/pipeline.js';
 import type { Distribution, TransactionRequest } from '../../ledger/transaction-request.js';
 import { transactionView, type TransactionView } from '../../views/transaction.js';
@@ -121,7 +122,7 @@ export async function applyAllOrNothing(
   const [outcome] = (
     await postUnits(
       tx,
-      [legs.map((leg) => requestLeg(leg.request, leg, leg.request.reference))],
+      [requestLegs(legs.map((leg) => ({ ...leg, reference: leg.request.reference })))],
       { check_first: 'references', refusals: DIRECT_REFUSALS, taken },
       options,
     )

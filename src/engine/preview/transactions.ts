@@ -15,8 +15,7 @@ import {
 } from '../../ledger/preview.js';
 import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { toAmount } from '../../ledger/money.js';
-import { requestLeg } from '../../ledger/posting.js';
-import type { PostLeg } from '../../ledger/apply-units.js';
+import { requestLegs, type PostLeg } from '../../ledger/apply-units.js';
 import { previewTakenReferences } from '../accept/leg-references.js';
 import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './working-set.js';
 import { isSplit, planSplit } from '../features/splits.js';
@@ -73,13 +72,16 @@ function reject(preview: TransactionPreview, rejection: PreviewRejection): void 
   preview.rejection ??= rejection;
 }
 
-/** The pipeline's leg of `request` between its working-set keys, with its reference. */
-function legOf(context: Context, request: TransactionRequest): PostLeg {
+/** The pipeline's legs of whole transactions between their working-set keys, with references and conditions. */
+function pipelineLegs(context: Context, requests: readonly TransactionRequest[]): PostLeg[] {
   const { keyOf } = context.loaded;
-  return requestLeg(
-    request,
-    { source: keyOf(request.source, request.currency), destination: keyOf(request.destination, request.currency) },
-    request.reference,
+  return requestLegs(
+    requests.map((request) => ({
+      request,
+      source: keyOf(request.source, request.currency),
+      destination: keyOf(request.destination, request.currency),
+      reference: request.reference,
+    })),
   );
 }
 
@@ -99,7 +101,7 @@ function noteCaveats(request: TransactionRequest, preview: TransactionPreview): 
  */
 function projectSingle(context: Context, request: TransactionRequest, scope: Scope, preview: TransactionPreview): void {
   noteCaveats(request, preview);
-  const rejection = projectLeg(context.loaded.set, scope, legOf(context, request), {
+  const rejection = projectLeg(context.loaded.set, scope, pipelineLegs(context, [request])[0], {
     check_first: context.reference_first ? 'references' : 'funds',
     taken: takenOf(context),
   });
@@ -121,15 +123,16 @@ function projectSplit(
   const { set } = context.loaded;
   const role = request.sources ? 'source' : 'destination';
   const legs = legsOf(request);
+  const pipeline = pipelineLegs(context, legs);
   preview.legs = [];
   if (request.scheduled_for !== null) preview.notes.push(NOTE_SCHEDULED);
   const independent = !request.skip_queue && !request.atomic;
   if (independent) preview.notes.push(NOTE_INDEPENDENT_LEGS);
   const balances: TransactionPreview['balances'] = [];
-  for (const leg of legs) {
+  for (const [index, leg] of legs.entries()) {
     const legScope = independent ? set.scope() : scope;
     // A leg's reference is checked before its balances (applyAllOrNothing).
-    const rejection = projectLeg(set, legScope, legOf(context, leg), { check_first: 'references', taken: takenOf(context) });
+    const rejection = projectLeg(set, legScope, pipeline[index], { check_first: 'references', taken: takenOf(context) });
     if (independent) {
       balances.push(...legScope.projections());
       legScope.restore();

@@ -10,8 +10,10 @@ import { recordHookDeliveries, type HookTrigger } from '../../events/hooks.js';
 import { recordEvents, type PendingEvent } from '../../events/outbox.js';
 import { newId } from '../../ids.js';
 import { rejectionText } from '../../ledger/funds.js';
+import { conditionText } from '../../ledger/posting-conditions.js';
 import type { Leg, Refusals } from '../../ledger/apply-units.js';
 import { postUnits } from '../accept/pipeline.js';
+import { loadConditions } from '../accept/queued-conditions.js';
 import { ADVISORY_LOCK_KEY, tryAdvisoryLock } from '../../db/locks.js';
 import { transactionView } from '../../views/transaction.js';
 import { OUTCOME_REFERENCE_SUFFIX, outcomeRow } from '../accept/transaction-rows.js';
@@ -72,6 +74,7 @@ const QUEUE_REFUSALS: Refusals<string> = {
   funds: rejectionText,
   duplicate: (reference) => `transaction validation failed: reference ${reference} has already been used`,
   sameBalance: () => 'source and destination cannot be the same balance',
+  condition: conditionText,
 };
 
 /** `<ref>_q`, or `<ref>_q_<id>` when someone used `<ref>_q` as their own reference. */
@@ -127,6 +130,7 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
           allow_overdraft: request.allow_overdraft,
           overdraft_limit_precise: BigInt(item.payload.overdraft_limit_precise ?? '0'),
           reference: request.reference + OUTCOME_REFERENCE_SUFFIX,
+          conditions: item.payload.conditions && loadConditions(item.payload.conditions),
         };
       }),
     ),

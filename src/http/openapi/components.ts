@@ -130,6 +130,18 @@ const transactionRequest = object(
     effective_date: time(),
     inflight_expiry_date: time(),
     meta_data: metaData,
+    expected_versions: {
+      type: 'object',
+      additionalProperties: { type: 'integer', minimum: 0 },
+      description:
+        "Kassa's own: balance id -> the version it must be at when the transaction posts (else 409 TXN_VERSION_MISMATCH, or a REJECTED outcome when queued)",
+    },
+    balance_bounds: {
+      type: 'object',
+      additionalProperties: { type: 'object', properties: { min: money(), max: money() } },
+      description:
+        "Kassa's own: balance id -> the range (inclusive, minor units) its balance must be in after posting (else 409 TXN_BALANCE_OUT_OF_BOUNDS, or a REJECTED outcome when queued)",
+    },
   },
   ['currency', 'reference'],
 );
