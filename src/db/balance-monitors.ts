@@ -5,13 +5,13 @@ import type { BalanceMonitorRow } from '../ledger/records.js';
 export type MonitorValues = Omit<BalanceMonitorRow, 'monitor_id' | 'created_at'>;
 
 const COLUMNS =
-  'monitor_id, balance_id, field, operator, value, precision, precise_value, description, call_back_url, created_at';
+  'monitor_id, balance_id, field, operator, value, precision, precise_value, description, call_back_url, trigger_mode, created_at';
 
 function toRow(raw: Record<string, unknown>): BalanceMonitorRow {
   return { ...(raw as unknown as BalanceMonitorRow), precise_value: BigInt(raw.precise_value as string) };
 }
 
-/** $1 = monitor_id, then $2..$9 in the column order both statements use. */
+/** $1 = monitor_id, then $2..$10 in the column order both statements use. */
 function monitorParams(monitor_id: string, monitor: MonitorValues): unknown[] {
   return [
     monitor_id,
@@ -23,13 +23,15 @@ function monitorParams(monitor_id: string, monitor: MonitorValues): unknown[] {
     monitor.precise_value,
     monitor.description,
     monitor.call_back_url,
+    monitor.trigger_mode,
   ];
 }
 
 export async function insertMonitor(db: Queryable, monitor_id: string, monitor: MonitorValues): Promise<BalanceMonitorRow> {
   const rows = await db.query(
-    `INSERT INTO balance_monitors (monitor_id, balance_id, field, operator, value, precision, precise_value, description, call_back_url)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+    `INSERT INTO balance_monitors (monitor_id, balance_id, field, operator, value, precision, precise_value, description,
+       call_back_url, trigger_mode)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
     monitorParams(monitor_id, monitor),
   );
   return toRow(rows[0]);
@@ -64,7 +66,7 @@ export async function updateMonitor(
   const rows = await db.query(
     `UPDATE balance_monitors
      SET balance_id = $2, field = $3, operator = $4, value = $5, precision = $6, precise_value = $7, description = $8,
-         call_back_url = $9
+         call_back_url = $9, trigger_mode = $10
      WHERE monitor_id = $1 RETURNING ${COLUMNS}`,
     monitorParams(monitor_id, monitor),
   );

@@ -67,5 +67,10 @@ export interface BalanceMonitorRow {
   precise_value: bigint;
   description: string;
   call_back_url: string;
+  /** Kassa's own: `level` (Blnk's: after every change while it holds) or `crossing` (once per crossing). */
+  trigger_mode: MonitorTrigger;
   created_at: string;
 }
+
+export const MONITOR_TRIGGERS = ['level', 'crossing'] as const;
+export type MonitorTrigger = (typeof MONITOR_TRIGGERS)[number];

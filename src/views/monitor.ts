@@ -14,6 +14,8 @@ export function monitorView(row: BalanceMonitorRow): Record<string, unknown> {
       precise_value: row.precise_value,
     },
     description: row.description,
+    // Kassa's own, shown only when chosen: a Blnk client sees Blnk's shape.
+    ...(row.trigger_mode === 'crossing' && { trigger: row.trigger_mode }),
     created_at: row.created_at,
   };
 }

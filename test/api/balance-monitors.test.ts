@@ -181,7 +181,7 @@ describe('balance monitors', () => {
       inflight_credit_balance: 0n,
       inflight_debit_balance: 0n,
     };
-    const recorded = await db.transaction((tx) => evaluateMonitors(tx, [state]));
+    const recorded = await db.transaction((tx) => evaluateMonitors(tx, [{ after: state }]));
     assert.equal(recorded, 2);
     const events = await db.query<{ payload: { monitor_id: string } }>(
       "SELECT payload FROM outbox_events WHERE event = 'balance.monitor' AND payload ->> 'balance_id' = $1 ORDER BY seq",
@@ -191,7 +191,10 @@ describe('balance monitors', () => {
       events.map((e) => e.payload.monitor_id),
       [equal.body.monitor_id, above.body.monitor_id],
     );
-    assert.equal(await db.transaction((tx) => evaluateMonitors(tx, [{ ...state, balance: 999n, credit_balance: 500n }])), 0);
+    assert.equal(
+      await db.transaction((tx) => evaluateMonitors(tx, [{ after: { ...state, balance: 999n, credit_balance: 500n } }])),
+      0,
+    );
   });
 
   const monitorEvents = (balance: string) =>
@@ -251,5 +254,68 @@ describe('balance monitors', () => {
       (await monitorEvents(watched)).map((e) => e.payload.monitor_id),
       [monitor.body.monitor_id],
     );
+  });
+
+  test("trigger: crossing fires when a change makes the condition hold, not again until it stopped holding (Blnk's level fires every time)", async () => {
+    const ledger = await kassa.http.post('/ledgers', { name: 'crossing' });
+    const watched = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
+    const sink = (await kassa.http.post('/balances', { ledger_id: ledger.body.ledger_id, currency: 'USD' })).body.balance_id;
+    const condition = { field: 'balance', operator: '<', value: 100, precision: 1 };
+    const crossing = await create({ balance_id: watched, condition, trigger: 'crossing' });
+    assert.equal(crossing.status, 201, crossing.text);
+    assert.equal(crossing.body.trigger, 'crossing');
+    const level = await create({ balance_id: watched, condition });
+    assert.equal(level.body.trigger, undefined, "Blnk's shape unless crossing is chosen");
+    assert.equal((await kassa.http.get(`/balance-monitors/${crossing.body.monitor_id}`)).body.trigger, 'crossing');
+    let n = 0;
+    const move = async (source: string, destination: string, precise_amount: number) => {
+      const res = await kassa.http.post('/transactions', {
+        precise_amount,
+        currency: 'USD',
+        reference: `crossing-${crossing.body.monitor_id}-${n++}`,
+        description: 'crossing',
+        source,
+        destination,
+        allow_overdraft: source === '@World',
+        skip_queue: true,
+      });
+      assert.equal(res.status, 201, res.text);
+    };
+    const fired = async () => {
+      const ids = (await monitorEvents(watched)).map((e) => e.payload.monitor_id);
+      return {
+        crossing: ids.filter((id) => id === crossing.body.monitor_id).length,
+        level: ids.filter((id) => id === level.body.monitor_id).length,
+      };
+    };
+    await move('@World', watched, 1000); // 1000: holds for neither
+    assert.deepEqual(await fired(), { crossing: 0, level: 0 });
+    await move(watched, sink, 950); // 50: crosses
+    assert.deepEqual(await fired(), { crossing: 1, level: 1 });
+    await move(watched, sink, 10); // 40: still below
+    assert.deepEqual(await fired(), { crossing: 1, level: 2 });
+    await move('@World', watched, 100); // 140: re-armed
+    assert.deepEqual(await fired(), { crossing: 1, level: 2 });
+    await move(watched, sink, 50); // 90: crosses again
+    assert.deepEqual(await fired(), { crossing: 2, level: 3 });
+
+    const kept = await kassa.http.put(`/balance-monitors/${crossing.body.monitor_id}`, {
+      condition: { ...condition, value: 50 },
+    });
+    assert.equal(kept.status, 200, kept.text);
+    assert.equal(
+      (await kassa.http.get(`/balance-monitors/${crossing.body.monitor_id}`)).body.trigger,
+      'crossing',
+      'an update keeps it',
+    );
+    const back = await kassa.http.put(`/balance-monitors/${crossing.body.monitor_id}`, { condition, trigger: 'level' });
+    assert.equal(back.status, 200, back.text);
+    assert.equal((await kassa.http.get(`/balance-monitors/${crossing.body.monitor_id}`)).body.trigger, undefined);
+    const bad = await create({ balance_id: watched, condition, trigger: 'edge' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error_detail.code, 'GEN_VALIDATION_ERROR');
+    assert.match(bad.body.errors, /trigger: must be level or crossing/);
+    const malformed = await create({ balance_id: watched, condition, trigger: 1 });
+    assert.equal(malformed.status, 400);
   });
 });

@@ -5,6 +5,7 @@
 import type { Queryable } from '../../db/database.js';
 import { queuedDebits, writeBalances } from '../../db/balances.js';
 import { lockBalances } from '../../db/locks.js';
+import type { BalanceState } from '../../ledger/records.js';
 import { applyUnits, type ApplyPolicy, type ApplyResult, type Leg, type WorkingBalances } from '../../ledger/apply-units.js';
 import { evaluateMonitors } from '../features/monitors.js';
 
@@ -22,17 +23,27 @@ export async function lockWorking(
   tx: Queryable,
   balance_ids: readonly string[],
   queued_sources: readonly string[] = [],
-): Promise<WorkingBalances> {
+): Promise<LockedBalances> {
   const states = await lockBalances(tx, balance_ids);
-  if (queued_sources.length === 0) return { states };
-  return { states, queued_debits: await queuedDebits(tx, queued_sources) };
+  const initial = new Map([...states].map(([id, state]) => [id, { ...state }]));
+  if (queued_sources.length === 0) return { states, initial };
+  return { states, initial, queued_debits: await queuedDebits(tx, queued_sources) };
 }
 
-/** Writes the balances `changed` names and records the monitor events their new states raise. */
-export async function writeWorking(tx: Queryable, working: WorkingBalances, changed: Iterable<string>): Promise<void> {
+/** Balances as locked, and as the units leave them. */
+export interface LockedBalances extends WorkingBalances {
+  /** The states read under the locks, before any unit (what a crossing monitor compares with). */
+  initial: ReadonlyMap<string, BalanceState>;
+}
+
+/** Writes the balances `changed` names and records the monitor events their changes raise. */
+export async function writeWorking(tx: Queryable, working: LockedBalances, changed: Iterable<string>): Promise<void> {
   const states = [...changed].map((balance_id) => working.states.get(balance_id)!);
   await writeBalances(tx, states);
-  await evaluateMonitors(tx, states);
+  await evaluateMonitors(
+    tx,
+    states.map((after) => ({ before: working.initial.get(after.balance_id), after })),
+  );
 }
 
 /** Lock, check, apply and write `units` inside `tx`; the caller writes the transaction rows. */

@@ -259,6 +259,12 @@ const monitor = object(
       ['field', 'operator'],
     ),
     description: string(),
+    trigger: {
+      type: 'string',
+      enum: ['level', 'crossing'],
+      description:
+        "Kassa's own: `level` (the default, Blnk's: an event after every change while the condition holds) or `crossing` (an event when a change makes it hold, re-armed once it stops holding); shown only when `crossing`",
+    },
     created_at: time(),
   },
   ['monitor_id', 'balance_id', 'condition', 'created_at'],

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { BalanceMonitors, type MonitorValues } from '../../balances/monitors.js';
-import type { BalanceMonitorRow } from '../../ledger/records.js';
+import { MONITOR_TRIGGERS, type BalanceMonitorRow, type MonitorTrigger } from '../../ledger/records.js';
 import {
   MONITOR_FIELDS,
   MONITOR_OPERATORS,
@@ -50,6 +50,8 @@ function monitorValues(body: Record<string, unknown>, stored?: BalanceMonitorRow
   if (precision === undefined || Number(precision) === 0) conditionErrors.precision = 'cannot be blank';
   else if (Number(precision) < 0) conditionErrors.precision = 'must be no less than 0';
   if (Object.keys(conditionErrors).length > 0) errors.condition = `(${validationMessage(conditionErrors)})`;
+  const trigger = optionalString(body.trigger, 'trigger') ?? stored?.trigger_mode ?? 'level';
+  if (!(MONITOR_TRIGGERS as readonly string[]).includes(trigger)) errors.trigger = 'must be level or crossing';
   throwIfInvalid(errors);
 
   return {
@@ -61,6 +63,7 @@ function monitorValues(body: Record<string, unknown>, stored?: BalanceMonitorRow
     precise_value: preciseValue(value!, precision!),
     description: optionalString(body.description, 'description') ?? stored?.description ?? '',
     call_back_url: optionalString(body.call_back_url, 'call_back_url') ?? stored?.call_back_url ?? '',
+    trigger_mode: trigger as MonitorTrigger,
   };
 }
 
