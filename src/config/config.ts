@@ -1,6 +1,7 @@
 // blnk.json (current folder, or --config PATH) plus BLNK_* variables, environment winning;
 // validated once at start into one frozen Config. A bad value names its key.
 import { existsSync, readFileSync } from 'node:fs';
+import { isEventPattern } from '../events/event-names.js';
 import { resolve } from 'node:path';
 import { CONFIG_KEYS, type ConfigKey } from './known-keys.js';
 import { parseGoDuration } from './duration.js';
@@ -45,7 +46,14 @@ export interface Config {
     max_open_conns: number;
   };
   notification: {
-    webhook: { url: string; headers: Record<string, string>; timeout_ms: number; attempts_max: number };
+    webhook: {
+      url: string;
+      headers: Record<string, string>;
+      timeout_ms: number;
+      attempts_max: number;
+      /** Kassa's own: the events (names, `<prefix>.*`, `*`) recorded for the webhook; empty = all. */
+      events: string[];
+    };
     /** Retry delay after attempt n: min(retry_base_ms * 2^(n-1), retry_delay_max_ms). */
     retry_base_ms: number;
     retry_delay_max_ms: number;
@@ -285,6 +293,16 @@ function serverConfig(get: Get): Config['server'] {
   };
 }
 
+function webhookEvents(patterns: string[]): string[] {
+  const unknown = patterns.find((pattern) => !isEventPattern(pattern));
+  if (unknown !== undefined) {
+    throw new ConfigError(
+      `invalid value for notification.webhook.events (KASSA_WEBHOOK_EVENTS): ${JSON.stringify(unknown)} is not an event name, a prefix such as transaction.*, or *`,
+    );
+  }
+  return patterns;
+}
+
 function notificationConfig(get: Get): Config['notification'] {
   return {
     webhook: {
@@ -292,6 +310,7 @@ function notificationConfig(get: Get): Config['notification'] {
       headers: get('notification.webhook.headers'),
       timeout_ms: atLeast(get('notification.webhook.timeout_ms'), 1, 'notification.webhook.timeout_ms'),
       attempts_max: atLeast(get('notification.webhook.attempts_max'), 1, 'notification.webhook.attempts_max'),
+      events: webhookEvents(get('notification.webhook.events')),
     },
     retry_base_ms: atLeast(get('notification.retry_base_ms'), 1, 'notification.retry_base_ms'),
     retry_delay_max_ms: atLeast(get('notification.retry_delay_max_ms'), 1, 'notification.retry_delay_max_ms'),

@@ -82,6 +82,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('notification.webhook.headers', 'BLNK_WEBHOOK_HEADERS', 'headers', {}),
   // Kassa's delivery settings (Blnk fixes these): see docs/operations.md "Webhook and hook delivery".
   key('notification.webhook.timeout_ms', 'KASSA_WEBHOOK_TIMEOUT_MS', 'int', 30_000),
+  key('notification.webhook.events', 'KASSA_WEBHOOK_EVENTS', 'strings', []),
   key('notification.webhook.attempts_max', 'KASSA_WEBHOOK_ATTEMPTS_MAX', 'int', 26),
   key('notification.retry_base_ms', 'KASSA_EVENTS_RETRY_BASE_MS', 'int', 1000),
   key('notification.retry_delay_max_ms', 'KASSA_EVENTS_RETRY_DELAY_MAX_MS', 'int', 3_600_000),

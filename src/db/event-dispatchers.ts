@@ -10,12 +10,18 @@ export const WEBHOOK_SINK_RETENTION_S = 24 * 3600;
 
 export async function registerDispatcher(
   db: Queryable,
-  dispatcher: { dispatcher_id: string; delivers_webhooks: boolean; signing_key_id: string },
+  dispatcher: {
+    dispatcher_id: string;
+    delivers_webhooks: boolean;
+    signing_key_id: string;
+    /** The event patterns its webhook subscribes to; null = every event. */
+    webhook_events: readonly string[] | null;
+  },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO event_dispatchers (dispatcher_id, delivers_webhooks, signing_key_id) VALUES ($1, $2, $3)
+    `INSERT INTO event_dispatchers (dispatcher_id, delivers_webhooks, signing_key_id, webhook_events) VALUES ($1, $2, $3, $4)
      ON CONFLICT (dispatcher_id) DO UPDATE SET last_seen_at = now()`,
-    [dispatcher.dispatcher_id, dispatcher.delivers_webhooks, dispatcher.signing_key_id],
+    [dispatcher.dispatcher_id, dispatcher.delivers_webhooks, dispatcher.signing_key_id, dispatcher.webhook_events],
   );
 }
 
@@ -23,11 +29,25 @@ export async function unregisterDispatcher(db: Queryable, dispatcher_id: string)
   await db.query('DELETE FROM event_dispatchers WHERE dispatcher_id = $1', [dispatcher_id]);
 }
 
-/** SQL: the signing key id to stamp a new row with (null when no dispatcher of the kind is known). */
-export function stampSql(webhooks_only: boolean): string {
+/** SQL: the signing key id to stamp a new hook delivery with (null when no dispatcher is known). */
+export function stampSql(): string {
   return `(SELECT d.signing_key_id FROM event_dispatchers d
-           WHERE ${webhooks_only ? 'd.delivers_webhooks AND ' : ''}d.last_seen_at > now() - interval '${WEBHOOK_SINK_RETENTION_S} seconds'
+           WHERE d.last_seen_at > now() - interval '${WEBHOOK_SINK_RETENTION_S} seconds'
            ORDER BY d.last_seen_at DESC LIMIT 1)`;
+}
+
+/**
+ * SQL: the webhook sink events are recorded for, as one row (`signing_key_id`, `webhook_events`)
+ * or none: the webhook dispatcher seen last. Its subscription decides for every process.
+ */
+export const WEBHOOK_SINK_SQL = `(SELECT d.signing_key_id, d.webhook_events FROM event_dispatchers d
+   WHERE d.delivers_webhooks AND d.last_seen_at > now() - interval '${WEBHOOK_SINK_RETENTION_S} seconds'
+   ORDER BY d.last_seen_at DESC LIMIT 1)`;
+
+/** SQL predicate: the sink's `webhook_events` (null = all) take `event`: `*`, the name, or `<prefix>.*`. */
+export function subscribedSql(sink: string, event: string): string {
+  return `(${sink}.webhook_events IS NULL OR EXISTS (SELECT 1 FROM unnest(${sink}.webhook_events) p
+            WHERE p = '*' OR p = ${event} OR (right(p, 2) = '.*' AND starts_with(${event}, left(p, -1)))))`;
 }
 
 /** SQL predicate on `alias.signing_key_id`: this dispatcher (key id in `param`) may claim the row. */

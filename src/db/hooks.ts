@@ -78,7 +78,7 @@ export async function insertHookDeliveries(
   if (items.length === 0) return;
   await db.query(
     `INSERT INTO hook_deliveries (delivery_id, hook_id, transaction_id, payload, signing_key_id)
-     SELECT 'hdl_' || gen_random_uuid()::text, h.id, t.transaction_id, t.payload, ${stampSql(false)}
+     SELECT 'hdl_' || gen_random_uuid()::text, h.id, t.transaction_id, t.payload, ${stampSql()}
      FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS t (type, transaction_id, payload, ord)
      JOIN hooks h ON h.type = t.type AND h.active
      ORDER BY t.ord, h.created_at`,

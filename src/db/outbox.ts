@@ -1,5 +1,5 @@
 import type { Queryable } from './database.js';
-import { claimableSql, stampSql } from './event-dispatchers.js';
+import { claimableSql, subscribedSql, WEBHOOK_SINK_SQL } from './event-dispatchers.js';
 
 export interface OutboxEventRow {
   seq: string;
@@ -19,13 +19,14 @@ export async function insertOutboxEvents(
   events: readonly { event_id: string; event: string; payload: unknown }[],
 ): Promise<void> {
   if (events.length === 0) return;
-  // Nothing is inserted while no webhook dispatcher is known to the database (Blnk sends none then).
+  // Nothing is inserted while no webhook dispatcher is known to the database (Blnk sends none then),
+  // nor an event its webhook does not subscribe to.
   await db.query(
     `INSERT INTO outbox_events (event_id, event, payload, signing_key_id)
      SELECT u.event_id, u.event, u.payload, s.signing_key_id
      FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(event_id, event, payload)
-     CROSS JOIN (SELECT ${stampSql(true)} AS signing_key_id) s
-     WHERE s.signing_key_id IS NOT NULL`,
+     CROSS JOIN ${WEBHOOK_SINK_SQL} s
+     WHERE ${subscribedSql('s', 'u.event')}`,
     [events.map((e) => e.event_id), events.map((e) => e.event), events.map((e) => e.payload)],
   );
 }

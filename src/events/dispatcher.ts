@@ -129,6 +129,7 @@ export class Dispatcher {
       dispatcher_id: this.dispatcher_id,
       delivers_webhooks: this.webhook.url !== '',
       signing_key_id: this.signing_key_id,
+      webhook_events: this.config.notification.webhook.events.length > 0 ? this.config.notification.webhook.events : null,
     });
   }
 

@@ -5,26 +5,9 @@ import { insertOutboxEvents } from '../db/outbox.js';
 import { stringifyJson } from '../json.js';
 import { newId } from '../ids.js';
 import { signalDeliveriesRecorded } from './signal.js';
+import type { EventName } from './event-names.js';
 
-export type EventName =
-  | 'ledger.created'
-  | 'balance.created'
-  | 'identity.created'
-  | 'balance.monitor'
-  | 'transaction.applied'
-  | 'transaction.inflight'
-  | 'transaction.void'
-  | 'transaction.rejected'
-  | 'bulk_transaction.applied'
-  | 'bulk_transaction.inflight'
-  | 'bulk_transaction.failed'
-  /** A queued commit or void that was answered 2xx and then refused or dropped by the worker. */
-  | 'inflight_action.refused'
-  /** Kassa's own: failed authentications from one source address reached the threshold. */
-  | 'security.auth_failures'
-  /** A reconciliation run finished (documented by Blnk from 0.15.0; carries the run as GET shows it). */
-  | 'reconciliation.completed'
-  | 'reconciliation.failed';
+export type { EventName };
 
 export interface PendingEvent {
   event: EventName;

@@ -113,3 +113,20 @@ test('Go durations parse and print like Go', () => {
     }),
   );
 });
+
+test('notification.webhook.events takes event names, <prefix>.* and *; anything else is refused, naming the setting', () => {
+  const events = (value: string) => loadConfig({ path: null, env: { KASSA_WEBHOOK_EVENTS: value } }).notification.webhook.events;
+  assert.deepEqual(events(''), []);
+  assert.deepEqual(events('transaction.*, ledger.created'), ['transaction.*', 'ledger.created']);
+  assert.deepEqual(events('*'), ['*']);
+  assert.deepEqual(events('bulk_transaction.*'), ['bulk_transaction.*']);
+  for (const bad of ['transactions.applied', 'transaction', 'nothing.*', 'transaction.applied*']) {
+    assert.throws(
+      () => events(`transaction.*,${bad}`),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.includes('notification.webhook.events (KASSA_WEBHOOK_EVENTS)') &&
+        error.message.includes(JSON.stringify(bad)),
+    );
+  }
+});
