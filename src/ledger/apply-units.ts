@@ -5,7 +5,7 @@
 import type { BalanceState } from './records.js';
 import type { FundsRejection } from './funds.js';
 import { settleHold, type InflightAction } from './inflight.js';
-import { post } from './posting.js';
+import { post, type Posting } from './posting.js';
 import type { TransactionRequest } from './transaction-request.js';
 import {
   checkBounds,
@@ -26,14 +26,8 @@ export interface LegConditions {
 }
 
 /** Moves `amount` from source to destination (as a hold when `inflight`), after the funds check. */
-export interface PostLeg {
+export interface PostLeg extends Omit<Posting, 'queued_debit_balance'> {
   kind: 'post';
-  source: string;
-  destination: string;
-  amount: bigint;
-  inflight: boolean;
-  allow_overdraft: boolean;
-  overdraft_limit_precise: bigint;
   /** Refused when already used, or used by an applied leg earlier in the same run. */
   reference?: string;
   conditions?: LegConditions;

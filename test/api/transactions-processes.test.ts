@@ -90,6 +90,48 @@ describe('transactions across processes', () => {
   );
 
   test(
+    'two processes: of many transfers expecting one version of a balance, queued or direct, exactly one applies',
+    { skip: !TEST_DATABASE_URL && 'PostgreSQL only: the embedded database is single-process' },
+    async () => {
+      const database = await createTestDatabase();
+      const processes: KassaProcess[] = [];
+      try {
+        processes.push(await spawnKassa(database), await spawnKassa(database));
+        const [hot, sink] = await setup(processes[0].http, 2, 1000);
+        const version = (await processes[0].http.get(`/balances/${hot}`)).body.version;
+        const answers = await runBounded(40, 20, (i) =>
+          transfer(processes[i % 2].http, {
+            precise_amount: 1,
+            source: hot,
+            destination: sink,
+            skip_queue: i % 3 === 0,
+            expected_versions: { [hot]: version },
+          }),
+        );
+        for (const a of answers) {
+          if (a.status === 409) assert.equal(a.body.error_detail.code, 'TXN_VERSION_MISMATCH');
+          else assert.equal(a.status, 201, JSON.stringify(a.body));
+        }
+        const accepted = acceptedQueued(answers);
+        await settled(processes[1].http, accepted);
+        const outcomes = await runBounded(answers.length, 10, async (i) => {
+          const a = answers[i];
+          if (a.status !== 201) return 'REFUSED';
+          if (a.body.status !== 'QUEUED') return a.body.status;
+          return (await processes[0].http.get(`/transactions/reference/${a.reference}_q`)).body.status;
+        });
+        assert.equal(outcomes.filter((s) => s === 'APPLIED').length, 1, outcomes.join(' '));
+        assert.equal(outcomes.filter((s) => s === 'APPLIED' || s === 'REJECTED' || s === 'REFUSED').length, 40);
+        assert.equal((await processes[1].http.get(`/balances/${hot}`)).body.balance, 999);
+        assert.equal((await processes[0].http.get(`/balances/${sink}`)).body.balance, 1001);
+      } finally {
+        await Promise.all(processes.map((p) => p.stop()));
+        await database.drop();
+      }
+    },
+  );
+
+  test(
     'a worker in another process starts at once through LISTEN/NOTIFY, also after its listening connection is cut',
     { skip: !TEST_DATABASE_URL && 'PostgreSQL only: the embedded database is single-process' },
     async () => {
