@@ -32,3 +32,9 @@ export function isEventPattern(pattern: string): boolean {
   if (pattern.endsWith('.*')) return EVENT_NAMES.some((name) => name.startsWith(pattern.slice(0, -1)));
   return (EVENT_NAMES as readonly string[]).includes(pattern);
 }
+
+/** Whether `patterns` (null = every event) take `event`; the outbox insert applies the same rule in SQL. */
+export function subscribes(patterns: readonly string[] | null, event: string): boolean {
+  if (patterns === null) return true;
+  return patterns.some((p) => p === '*' || p === event || (p.endsWith('.*') && event.startsWith(p.slice(0, -1))));
+}

@@ -53,10 +53,15 @@ export interface HookTrigger {
  * rejected); POST_TRANSACTION with the persisted APPLIED, INFLIGHT or VOID transaction (never for
  * rejected ones).
  */
-export async function recordHookDeliveries(tx: Queryable, triggers: readonly HookTrigger[]): Promise<void> {
+export async function recordHookDeliveries(
+  tx: Queryable,
+  triggers: readonly HookTrigger[],
+  /** The active hook types, when the caller has read them (db/delivery-targets.ts). */
+  known_types?: ReadonlySet<string>,
+): Promise<void> {
   if (triggers.length === 0) return;
   // Most installations have no hooks: one cheap read spares building and shipping every body.
-  const types = await activeHookTypes(tx);
+  const types = known_types ?? (await activeHookTypes(tx));
   const wanted = triggers.filter((trigger) => types.has(trigger.type));
   if (wanted.length === 0) return;
   const now = new Date();

@@ -12,8 +12,8 @@ import { insertRequestedAction, otherRequestedAction } from '../../db/inflight-a
 import { findTransaction, insertTransactions } from '../../db/transactions.js';
 import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
 import { ApiError } from '../../errors.js';
-import { recordHookDeliveries, type HookTrigger } from '../../events/hooks.js';
-import { recordEvents } from '../../events/outbox.js';
+import type { HookTrigger } from '../../events/hooks.js';
+import { recordTransactionDeliveries } from '../../events/outbox.js';
 import { newId } from '../../ids.js';
 import { notInflight, planGroup, type HoldLeg, type InflightAction, type Settlement } from '../../ledger/inflight.js';
 import { toAmountString } from '../../ledger/money.js';
@@ -124,14 +124,14 @@ export async function settleGroup(
   const written = await insertTransactions(tx, rows);
   const views = written.map(transactionView);
   const event = action === 'commit' ? 'transaction.applied' : 'transaction.void';
-  await recordEvents(
+  await recordTransactionDeliveries(
     tx,
     views.map((data) => ({ event, data })),
+    [
+      ...views.map((transaction): HookTrigger => ({ type: 'PRE_TRANSACTION', transaction })),
+      ...views.map((transaction): HookTrigger => ({ type: 'POST_TRANSACTION', transaction })),
+    ],
   );
-  await recordHookDeliveries(tx, [
-    ...views.map((transaction): HookTrigger => ({ type: 'PRE_TRANSACTION', transaction })),
-    ...views.map((transaction): HookTrigger => ({ type: 'POST_TRANSACTION', transaction })),
-  ]);
   return written;
 }
 

@@ -6,8 +6,8 @@ import type { Database, Queryable } from '../../db/database.js';
 import { takeDueItems, takeGroupRemainders, type QueueItem } from '../../db/transaction-queue.js';
 import { existingReferences, findTransactionsByIds, insertTransactions } from '../../db/transactions.js';
 import type { NewTransaction, TransactionRow } from '../../ledger/records.js';
-import { recordHookDeliveries, type HookTrigger } from '../../events/hooks.js';
-import { recordEvents, type PendingEvent } from '../../events/outbox.js';
+import type { HookTrigger } from '../../events/hooks.js';
+import { recordEvents, recordTransactionDeliveries, type PendingEvent } from '../../events/outbox.js';
 import { newId } from '../../ids.js';
 import { rejectionText } from '../../ledger/funds.js';
 import { conditionText } from '../../ledger/posting-conditions.js';
@@ -158,8 +158,7 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
     }
   });
   const rows = await insertTransactions(tx, results);
-  await recordEvents(tx, outcomeEvents(rows));
-  await recordHookDeliveries(tx, hookTriggers(taken_up, rows));
+  await recordTransactionDeliveries(tx, outcomeEvents(rows), hookTriggers(taken_up, rows));
   return rows;
 }
 
