@@ -5,24 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { BalanceState } from '../../src/ledger/records.js';
+import { balanceStates, KEYS, state } from '../support/balance-states.js';
 import { post } from '../../src/ledger/posting.js';
 import { applyUnits, withConditions, type ApplyPolicy, type PostLeg, type Refusals } from '../../src/ledger/apply-units.js';
 
-const KEYS = ['a', 'b', 'c', 'd'];
-
-const state = (balance_id: string, credit: bigint, debit: bigint, held: bigint): BalanceState => ({
-  balance_id,
-  balance: credit - debit,
-  credit_balance: credit,
-  debit_balance: debit,
-  inflight_balance: -held,
-  inflight_credit_balance: 0n,
-  inflight_debit_balance: held,
-  version: 1,
-});
-
-const amounts = fc.bigInt({ min: 0n, max: 10n ** 6n });
-const states = fc.tuple(...KEYS.map((key) => fc.tuple(amounts, amounts, amounts).map(([c, d, h]) => state(key, c, d, h))));
+const states = balanceStates(10n ** 6n);
 const leg: fc.Arbitrary<PostLeg> = fc.record({
   kind: fc.constant('post' as const),
   source: fc.constantFrom(...KEYS),

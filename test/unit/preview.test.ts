@@ -4,25 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { BalanceState } from '../../src/ledger/records.js';
+import { balanceStates, KEYS, state } from '../support/balance-states.js';
 import { post } from '../../src/ledger/posting.js';
 import { projectLeg, WorkingSet } from '../../src/ledger/preview.js';
 
-const KEYS = ['a', 'b', 'c', 'd'];
-
-const state = (balance_id: string, credit: bigint, debit: bigint, held: bigint): BalanceState => ({
-  balance_id,
-  balance: credit - debit,
-  credit_balance: credit,
-  debit_balance: debit,
-  inflight_balance: -held,
-  inflight_credit_balance: 0n,
-  inflight_debit_balance: held,
-  version: 1,
-});
-
-const amounts = fc.bigInt({ min: 0n, max: 10n ** 20n });
-const states = fc.tuple(...KEYS.map((key) => fc.tuple(amounts, amounts, amounts).map(([c, d, h]) => state(key, c, d, h))));
+const states = balanceStates(10n ** 20n);
 const postings = fc.array(
   fc.record({
     source: fc.constantFrom(...KEYS),
