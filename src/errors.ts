@@ -1,5 +1,5 @@
 // One error type and one catalogue: every error a client sees carries a code from this table,
-// and its HTTP status comes from here (blnk-auth.md §7.2).
+// and its HTTP status comes from here (blnk-contract.md auth §7.2).
 
 export const ERROR_STATUS = {
   GEN_MALFORMED_REQUEST: 400,
@@ -116,7 +116,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /**
  * `legacyKey` is the top-level key Blnk puts the message under: `error` on most routes,
- * `errors` on validation failures of some routes (blnk-ledger.md §0.3). `legacyValue` overrides
+ * `errors` on validation failures of some routes (blnk-contract.md ledger §0.3). `legacyValue` overrides
  * the legacy value (filter parse errors carry an array there).
  */
 export interface ApiErrorOptions {

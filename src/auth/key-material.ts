@@ -1,6 +1,6 @@
 // API key material: generation, the stored one-way hash and lookup prefix, constant-time compares.
 // A key is 256 random bits, so a fast hash is enough: nobody can brute-force a preimage
-// (blnk-auth.md §2.3; Kassa replaces Blnk's bcrypt, see docs/compatibility.md).
+// (blnk-contract.md auth §2.3; Kassa replaces Blnk's bcrypt, see docs/compatibility.md).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const KEY_BYTES = 32;

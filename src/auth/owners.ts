@@ -1,4 +1,4 @@
-// Owner context and delegation (blnk-auth.md §4, advisory GHSA-wcr3-9x4c-f5gj §8): the owner a key
+// Owner context and delegation (blnk-contract.md auth §4, advisory GHSA-wcr3-9x4c-f5gj §8): the owner a key
 // management call acts on comes from the calling key, and a key can only hand out what it holds.
 import { ApiError } from '../errors.js';
 import type { Principal } from './principal.js';

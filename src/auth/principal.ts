@@ -11,5 +11,5 @@ export type Principal =
     }
   | { kind: 'api_key'; api_key_id: string; owner_id: string; scopes: readonly string[]; expires_at?: string };
 
-/** Hook management is master-only (blnk-auth.md §6); the auth plugin enforces it by path for /hooks*. */
+/** Hook management is master-only (blnk-contract.md auth §6); the auth plugin enforces it by path for /hooks*. */
 export const HOOKS_MASTER_ONLY_MESSAGE = 'hook management requires master key';

@@ -1,4 +1,4 @@
-// The one table that says which scope every request needs (blnk-auth.md §3, with Kassa's
+// The one table that says which scope every request needs (blnk-contract.md auth §3, with Kassa's
 // deviations: the metadata route, /balances-snapshots and /backup* have scopes). The resource comes
 // from the raw path before routing, so unknown routes are judged exactly like known ones; a test
 // walks every registered route and fails when one resolves to no scope.

@@ -1,4 +1,4 @@
-// Scopes are `resource:action` strings with `*` wildcards (blnk-auth.md §3.3, §4.3). Matching is
+// Scopes are `resource:action` strings with `*` wildcards (blnk-contract.md auth §3.3, §4.3). Matching is
 // exact and case-sensitive, nothing is trimmed, and a string that does not split into exactly two
 // parts on `:` matches nothing and covers nothing.
 

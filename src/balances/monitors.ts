@@ -1,4 +1,4 @@
-// Balance monitors as the routes use them (blnk-ledger.md §1.3): stored, listed, read, changed and
+// Balance monitors as the routes use them (blnk-contract.md ledger §1.3): stored, listed, read, changed and
 // deleted; a monitor of an unknown balance is Blnk's 400 `Invalid balance ID`.
 import {
   deleteMonitor,

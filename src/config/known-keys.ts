@@ -1,5 +1,5 @@
 // Every configuration key Kassa knows: its place in blnk.json, its BLNK_* variable, its type and
-// default (blnk-platform.md §3.2). `used: false` marks keys accepted for compatibility and ignored.
+// default (blnk-contract.md platform §3.2). `used: false` marks keys accepted for compatibility and ignored.
 export type KeyType = 'string' | 'strings' | 'int' | 'float' | 'bool' | 'duration_ms' | 'headers';
 
 export interface ConfigKey {

@@ -1,4 +1,4 @@
-// Balance snapshots and the balance of a past moment (blnk-ledger.md §10).
+// Balance snapshots and the balance of a past moment (blnk-contract.md ledger §10).
 import type { Database, Queryable } from './database.js';
 
 export interface HistoricalBalance {

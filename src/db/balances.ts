@@ -99,7 +99,7 @@ export async function setBalanceIdentity(db: Queryable, balance_id: string, iden
   return rows.length > 0;
 }
 
-/** Sums of QUEUED request rows not yet given an outcome, per side (blnk-ledger.md §2.2). */
+/** Sums of QUEUED request rows not yet given an outcome, per side (blnk-contract.md ledger §2.2). */
 export async function queuedAmounts(
   db: Queryable,
   balance_id: string,

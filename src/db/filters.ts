@@ -1,4 +1,4 @@
-// Filtered, sorted, paged reads (blnk-platform.md §8) as parameterised SQL. The SQL text is built
+// Filtered, sorted, paged reads (blnk-contract.md platform §8) as parameterised SQL. The SQL text is built
 // only from the fixed fragments in this file, chosen by whitelisted field and operator names
 // (src/filters/language.ts); every value and every meta_data key travels as a bind parameter.
 import type { Queryable } from './database.js';

@@ -1,4 +1,4 @@
-// Finding holds and what has been settled of them (blnk-ledger.md §4.3-4.4).
+// Finding holds and what has been settled of them (blnk-contract.md ledger §4.3-4.4).
 import type { Queryable } from './database.js';
 import { parentIs, TRANSACTION_COLUMNS, toTransactionRow } from './transactions.js';
 import type { TransactionRow } from '../ledger/records.js';

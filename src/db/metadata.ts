@@ -1,4 +1,4 @@
-// `POST /:entity-id/metadata` (blnk-platform.md §6.1): a shallow merge done by the database in one
+// `POST /:entity-id/metadata` (blnk-contract.md platform §6.1): a shallow merge done by the database in one
 // statement (`stored || posted`), so concurrent merges never lose each other's keys. A stored value
 // that is not an object counts as `{}`.
 import type { Queryable } from './database.js';

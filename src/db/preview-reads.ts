@@ -1,4 +1,4 @@
-// The reads of a dry run (blnk-ledger.md §8.4): balances under a share lock held only while the
+// The reads of a dry run (blnk-contract.md ledger §8.4): balances under a share lock held only while the
 // preview's database transaction lasts, and indicator lookups that never create a balance.
 import { toBalanceState } from './balances.js';
 import type { BalanceState } from '../ledger/records.js';

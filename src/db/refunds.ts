@@ -1,4 +1,4 @@
-// Which settled rows a refund of an id reverses (blnk-ledger.md §8.1).
+// Which settled rows a refund of an id reverses (blnk-contract.md ledger §8.1).
 import type { Queryable } from './database.js';
 import { parentIs, TRANSACTION_COLUMNS, toTransactionRow } from './transactions.js';
 import type { TransactionRow } from '../ledger/records.js';

@@ -113,7 +113,7 @@ export async function existingReferences(db: Queryable, references: readonly str
   return new Set(rows.map((row) => row.reference));
 }
 
-/** A filtered, sorted page of rows (blnk-platform.md §8); `GET /transactions` is this with no conditions. */
+/** A filtered, sorted page of rows (blnk-contract.md platform §8); `GET /transactions` is this with no conditions. */
 export async function filterTransactions(
   db: Queryable,
   request: FilterRequest,

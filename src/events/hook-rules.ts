@@ -1,4 +1,4 @@
-// Blnk's hook registration rules (blnk-platform.md §1.1–1.2). They apply on registration only:
+// Blnk's hook registration rules (blnk-contract.md platform §1.1–1.2). They apply on registration only:
 // an update stores what it is given.
 import type { HookFields } from '../db/hooks.js';
 

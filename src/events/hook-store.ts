@@ -1,4 +1,4 @@
-// Transaction hooks as the routes keep them (blnk-platform.md §1.2): registered, replaced, read,
+// Transaction hooks as the routes keep them (blnk-contract.md platform §1.2): registered, replaced, read,
 // listed and deleted, each change in one transaction with its audit row. The audit row never holds
 // a hook's full URL, whose path or query may carry a token.
 import { audited, type AuditActor } from '../audit/audit-log.js';

@@ -1,4 +1,4 @@
-// Transaction hooks (blnk-platform.md §1). The engine calls recordHookDeliveries inside the database
+// Transaction hooks (blnk-contract.md platform §1). The engine calls recordHookDeliveries inside the database
 // transaction that reaches a trigger point; the dispatcher delivers each (transaction, hook) pair
 // with deliverHook. A hook's answer never changes the transaction.
 import type { Queryable } from '../db/database.js';
@@ -29,7 +29,7 @@ const STATUS_EVENTS: Record<string, string> = {
 
 /**
  * Blnk's body `{transaction_id, hook_type, timestamp, data}` plus the docs' `event` key
- * (blnk-platform.md §13.2: the union is safe for receivers). `timestamp` is the time of queueing.
+ * (blnk-contract.md platform §13.2: the union is safe for receivers). `timestamp` is the time of queueing.
  */
 export function hookBody(type: HookType, transaction: HookTransaction, now: Date = new Date()): Record<string, unknown> {
   return {

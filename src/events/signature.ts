@@ -1,4 +1,4 @@
-// Blnk's signature (blnk-platform.md §2.4): lowercase hex HMAC-SHA256 keyed with server.secret_key
+// Blnk's signature (blnk-contract.md platform §2.4): lowercase hex HMAC-SHA256 keyed with server.secret_key
 // over `<X-Blnk-Timestamp>.<raw body>`. Receivers verify with verifyKassaSignature.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 

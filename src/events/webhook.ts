@@ -1,4 +1,4 @@
-// Global webhook delivery (blnk-platform.md §2): POST {"event","data"} to notification.webhook.url,
+// Global webhook delivery (blnk-contract.md platform §2): POST {"event","data"} to notification.webhook.url,
 // signed afresh on every attempt, custom headers last so they may override. 2xx is success.
 import { stringifyJson } from '../json.js';
 import { describeFailure, postJson } from './outbound-post.js';

@@ -1,4 +1,4 @@
-// The filter language of the list and filter endpoints (blnk-platform.md §8): the JSON body of
+// The filter language of the list and filter endpoints (blnk-contract.md platform §8): the JSON body of
 // `POST /<table>/filter` and the `<field>_<op>=<value>` query string of `GET /<table>`, both parsed
 // into one checked form. Only names from the whitelists below get through; values stay values
 // (src/db/filters.ts sends every one of them as a bind parameter).

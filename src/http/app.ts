@@ -63,7 +63,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerErrorEnvelope(app);
   registerJsonBody(app);
   // Blnk's order: body limit (Fastify's bodyLimit above), rate limit, security headers, auth. The
-  // security headers are set first so that 429 answers carry them too (blnk-auth.md §9.1); the rate
+  // security headers are set first so that 429 answers carry them too (blnk-contract.md auth §9.1); the rate
   // limit is taken inside auth, which knows whose bucket a request draws from.
   registerSecurityHeaders(app);
   registerCors(app, ctx.config.server.cors_origins);

@@ -3,7 +3,7 @@
 import { parseFilterQuery, type FilterRequest, type FilterTable } from '../filters/language.js';
 import type { Page } from './pagination.js';
 
-/** GET lists: query-string filters, newest first, no count (blnk-platform.md §8.4). */
+/** GET lists: query-string filters, newest first, no count (blnk-contract.md platform §8.4). */
 export function listRequest(table: FilterTable, query: Record<string, unknown>, page: Page): FilterRequest {
   return {
     ...parseFilterQuery(table, query),

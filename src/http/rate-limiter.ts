@@ -1,4 +1,4 @@
-// Token buckets per client (blnk-auth.md §9.3): `requests_per_second` refill, `burst` capacity.
+// Token buckets per client (blnk-contract.md auth §9.3): `requests_per_second` refill, `burst` capacity.
 // Buckets idle for `idle_ttl_ms` are dropped by sweep(); the map never holds more than
 // `buckets_max`, the oldest bucket making room (it then starts full again, which only loosens).
 

@@ -1,4 +1,4 @@
-// Identities as the routes use them (blnk-platform.md §2, §11): created with their `identity.created`
+// Identities as the routes use them (blnk-contract.md platform §2, §11): created with their `identity.created`
 // event in one transaction, listed, read, changed (a changed field that held a token is plain text
 // again), deleted (refused while balances or accounts refer to one), and their fields tokenized or
 // detokenized, every detokenization in the audit log (field names, never a value).

@@ -1,4 +1,4 @@
-// What a new balance may be (blnk-ledger.md §3): an indicator only in the General Ledger and shaped
+// What a new balance may be (blnk-contract.md ledger §3): an indicator only in the General Ledger and shaped
 // `@name`, fund lineage only with an identity, and an allocation strategy Blnk knows.
 import { ApiError } from '../errors.js';
 

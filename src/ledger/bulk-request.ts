@@ -1,4 +1,4 @@
-// The bulk request (blnk-ledger.md §1.4, §7): 1..10 000 RecordTransaction items and the batch flags.
+// The bulk request (blnk-contract.md ledger §1.4, §7): 1..10 000 RecordTransaction items and the batch flags.
 // Every item is validated like POST /transactions before anything is processed; the first invalid
 // item refuses the whole request as `transactions[<i>]: <message>`.
 import { ApiError } from '../errors.js';

@@ -1,4 +1,4 @@
-// Splitting one transaction over several sources or destinations (blnk-ledger.md §6.1), in exact
+// Splitting one transaction over several sources or destinations (blnk-contract.md ledger §6.1), in exact
 // integer arithmetic. Kassa's rules on top of Blnk's (spec README, deviations): legs pair with the
 // entries in array order, and a split that over-allocates or repeats an identifier is refused.
 import { ApiError } from '../errors.js';

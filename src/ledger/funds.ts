@@ -1,4 +1,4 @@
-// The funds check (blnk-ledger.md §5.1): applies to APPLIED and INFLIGHT creation, on the source only.
+// The funds check (blnk-contract.md ledger §5.1): applies to APPLIED and INFLIGHT creation, on the source only.
 
 export const INSUFFICIENT_FUNDS = 'insufficient funds in source balance';
 export const OVERDRAFT_LIMIT_EXCEEDED = 'transaction exceeds overdraft limit';

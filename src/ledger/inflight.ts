@@ -1,5 +1,5 @@
 // Inflight holds: how much of a hold is left, which commit or void is allowed and for how much, and
-// what settling a hold does to the two balances (blnk-ledger.md §4.3, §4.6). Pure: no I/O.
+// what settling a hold does to the two balances (blnk-contract.md ledger §4.3, §4.6). Pure: no I/O.
 //
 // A hold is one INFLIGHT row (a "leg"). Commits are APPLIED children of that row, a void is a VOID
 // child; so the remaining amount of a leg is its amount minus every child, whichever id of the group

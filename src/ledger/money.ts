@@ -1,4 +1,4 @@
-// Exact money arithmetic (blnk-ledger.md §3). A float `amount` becomes minor units through its
+// Exact money arithmetic (blnk-contract.md ledger §3). A float `amount` becomes minor units through its
 // shortest round-trip decimal text, multiplied exactly and rounded half away from zero; minor
 // units become `amount_string` by exact division carried to at most 16 fractional digits.
 import { exactNumber, type ExactNumber } from '../json.js';

@@ -1,4 +1,4 @@
-// Balance monitor conditions (blnk-ledger.md §9): `<balance field> <operator> precise_value`, where
+// Balance monitor conditions (blnk-contract.md ledger §9): `<balance field> <operator> precise_value`, where
 // precise_value = value × precision computed exactly in decimal and truncated toward zero (Kassa's
 // fix of Blnk's float truncation, under which 0.29 × 100 could become 28). `=` is equality.
 

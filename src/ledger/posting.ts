@@ -1,4 +1,4 @@
-// Applying one transaction to balance states in memory (blnk-ledger.md §4.6), after the funds check
+// Applying one transaction to balance states in memory (blnk-contract.md ledger §4.6), after the funds check
 // of §5.1. Pure: the engine locks, calls this in arrival order, then writes the states back.
 import type { BalanceState } from './records.js';
 import { ApiError } from '../errors.js';

@@ -1,4 +1,4 @@
-// Dry runs (blnk-ledger.md §8.4): transactions projected onto working copies of balances with the
+// Dry runs (blnk-contract.md ledger §8.4): transactions projected onto working copies of balances with the
 // very step a real post uses (`applyUnits` of apply-units.ts), so a preview
 // cannot disagree with the real answer. Pure: the engine reads the balances, this module decides.
 import type { BalanceState } from './records.js';

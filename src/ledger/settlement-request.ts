@@ -1,4 +1,4 @@
-// What a commit or void asks for (blnk-ledger.md §4.3-4.5): the action, and an amount given as
+// What a commit or void asks for (blnk-contract.md ledger §4.3-4.5): the action, and an amount given as
 // `precise_amount` (a positive integer; Blnk's SDK may send it as an integer string) or `amount`
 // (converted later with the hold's own precision). Neither, or 0, settles the whole remaining hold.
 import { ApiError } from '../errors.js';

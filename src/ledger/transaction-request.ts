@@ -1,4 +1,4 @@
-// The RecordTransaction request (blnk-ledger.md §2.5): binding (wrong JSON types -> 400
+// The RecordTransaction request (blnk-contract.md ledger §2.5): binding (wrong JSON types -> 400
 // `Invalid input`), then Blnk's ozzo validation messages, then the exact amounts of §3.
 import { ApiError } from '../errors.js';
 import { isRfc3339 } from '../time.js';

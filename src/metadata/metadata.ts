@@ -1,4 +1,4 @@
-// `POST /:entity-id/metadata` (blnk-platform.md §6.1): the entity type comes from the id's prefix,
+// `POST /:entity-id/metadata` (blnk-contract.md platform §6.1): the entity type comes from the id's prefix,
 // the posted keys are merged into the stored meta_data.
 import type { Database } from '../db/database.js';
 import { mergeMetadata, type MetadataEntity } from '../db/metadata.js';

@@ -1,4 +1,4 @@
-// Matching rules as SQL (blnk-platform.md §10.3), so that a run matches whole batches of records in
+// Matching rules as SQL (blnk-contract.md platform §10.3), so that a run matches whole batches of records in
 // the database. One side plays "ext" (a record, or in many_to_one an internal transaction), the other
 // "int" (an internal transaction, or a group of either). Text values on the int side are split on
 // " | " (a group's joined values), as Blnk splits them.

@@ -1,4 +1,4 @@
-// Matching rules (blnk-platform.md §10.2): a rule holds when all its criteria hold; a record matches
+// Matching rules (blnk-contract.md platform §10.2): a rule holds when all its criteria hold; a record matches
 // when any one of the run's rules holds. Checked with Blnk's messages, under RECON_RULE_INVALID.
 import { ApiError } from '../errors.js';
 import { decimalText } from '../ledger/money.js';

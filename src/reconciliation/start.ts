@@ -1,4 +1,4 @@
-// Starting a run (blnk-platform.md §10.5): the request is checked whole before anything is stored
+// Starting a run (blnk-contract.md platform §10.5): the request is checked whole before anything is stored
 // (Blnk stores the run first and lets an unknown rule fail it, an unknown upload complete 0/0, an
 // unknown strategy match nothing), then the run is one row that a runner carries.
 import type { Database } from '../db/database.js';

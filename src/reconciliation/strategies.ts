@@ -1,4 +1,4 @@
-// The three strategies (blnk-platform.md §10.4), each as set-based SQL over a batch of records:
+// The three strategies (blnk-contract.md platform §10.4), each as set-based SQL over a batch of records:
 // one statement finds every record's candidate through the indexes and the rules, instead of one
 // query per record. A strategy begins once per run (fixing what the run walks, building groups) and
 // then answers batches in walk order.

@@ -1,5 +1,5 @@
 // An uploaded file on its way to the database: spooled to a temporary file (so a slow client never
-// holds a database transaction open), its kind told by name or content (blnk-platform.md §10.1), and
+// holds a database transaction open), its kind told by name or content (blnk-contract.md platform §10.1), and
 // read back one record at a time by streaming parsers: csv-parse for CSV, stream-json for a JSON
 // array (numbers kept as their text, so no amount passes through a float).
 import { createReadStream, createWriteStream } from 'node:fs';

@@ -1,4 +1,4 @@
-// Reconciliation uploads by URL (blnk-platform.md §10.1, blnk-auth.md §9.8): http or https only, the
+// Reconciliation uploads by URL (blnk-contract.md platform §10.1, blnk-contract.md auth §9.8): http or https only, the
 // host (and every redirect's host) exactly on the whitelist, Blnk's user agent, one timeout over the
 // whole download, and the body bounded like a multipart upload.
 import { Readable } from 'node:stream';

@@ -1,4 +1,4 @@
-// The search collections, answered straight from the ledger's tables (blnk-platform.md §9): what
+// The search collections, answered straight from the ledger's tables (blnk-contract.md platform §9): what
 // each field is for searching, filtering, sorting and faceting, and the document a row becomes.
 // Reading the tables means a write is searchable as soon as it commits: no index to keep in step.
 import { BALANCE_COLUMNS, toBalanceRow } from '../db/balances.js';

@@ -1,4 +1,4 @@
-// API key records as Blnk returns them (blnk-auth.md §5). The plaintext appears only in the answer
+// API key records as Blnk returns them (blnk-contract.md auth §5). The plaintext appears only in the answer
 // to a create; listings carry a short hint instead (never the stored hash).
 import type { ApiKeyRow } from '../db/api-keys.js';
 import { keyHint } from '../auth/key-material.js';

@@ -1,4 +1,4 @@
-// Accounts and the mocked account (blnk-platform.md §7, behaviours 75-76), with the automatic
+// Accounts and the mocked account (blnk-contract.md platform §7, behaviours 75-76), with the automatic
 // account numbers of a real HTTP service started here.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// API key management and every rule of advisory GHSA-wcr3-9x4c-f5gj (blnk-auth.md §4, §5, §8).
+// API key management and every rule of advisory GHSA-wcr3-9x4c-f5gj (blnk-contract.md auth §4, §5, §8).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKassa, type TestKassa } from '../support/kassa.js';

@@ -1,4 +1,4 @@
-// Secure mode, black box (blnk-auth.md §10 with Kassa's deviations from spec/README.md).
+// Secure mode, black box (blnk-contract.md auth §10 with Kassa's deviations from spec/README.md).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';

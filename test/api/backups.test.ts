@@ -1,4 +1,4 @@
-// Backups (blnk-platform.md §11.1, behaviour 77): a plain-SQL dump in Blnk's layout, by pg_dump on
+// Backups (blnk-contract.md platform §11.1, behaviour 77): a plain-SQL dump in Blnk's layout, by pg_dump on
 // PostgreSQL and PGlite's pg_dump on the embedded database, restorable into a fresh database; the
 // S3 upload against a real S3-protocol server; failures in Blnk's nested shape.
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// The outcome events of asynchronous bulk batches (blnk-ledger.md §7): bulk_transaction.applied,
+// The outcome events of asynchronous bulk batches (blnk-contract.md ledger §7): bulk_transaction.applied,
 // .inflight and .failed, recorded with the outcome and delivered to the webhook.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// POST /transactions/bulk (blnk-ledger.md §7, behaviours 49-54): validation, queued and skip_queue
+// POST /transactions/bulk (blnk-contract.md ledger §7, behaviours 49-54): validation, queued and skip_queue
 // batches, atomic all-or-nothing on both paths, run_async, and whole-batch commit, void and refund.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Dry runs (blnk-ledger.md §8.4, §13 behaviours 59-60): POST /transactions (single and splits),
+// Dry runs (blnk-contract.md ledger §8.4, §13 behaviours 59-60): POST /transactions (single and splits),
 // PUT /transactions/inflight/:id, the bulk inflight endpoints and refunds answer 200 with a
 // projection, and write nothing: no row, no balance change, no event, no indicator, no reference.
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 // Secure mode and the filter language. Blnk injects meta_data.BLNK_GENERATED_BY into every POST body
-// sent with an API key (blnk-auth.md §2.5), so a scoped key's filter body gains a field the strict
+// sent with an API key (blnk-contract.md auth §2.5), so a scoped key's filter body gains a field the strict
 // filter parser refuses. Kassa does not inject into read-like POSTs: filters work with scoped keys
 // exactly as with the master key.
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// /hooks management (blnk-platform.md §1.1–1.2, §12 1–7) and hook deliveries from the outbox
+// /hooks management (blnk-contract.md platform §1.1–1.2, §12 1–7) and hook deliveries from the outbox
 // (§1.4–1.6, §12 9, 12–15). Deliveries are recorded here through recordHookDeliveries, the function
 // the engine calls inside its transactions.
 import { after, before, describe, test } from 'node:test';

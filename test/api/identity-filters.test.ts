@@ -1,4 +1,4 @@
-// Black-box: the filter language on identities (blnk-platform.md §8.1, §8.4, §8.5):
+// Black-box: the filter language on identities (blnk-contract.md platform §8.1, §8.4, §8.5):
 // `POST /identities/filter` and the query-string filters of `GET /identities`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

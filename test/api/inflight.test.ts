@@ -1,5 +1,5 @@
 // Inflight holds: commit (full, partial), void, queued actions, deadlines, bulk, concurrency
-// (blnk-ledger.md §4, §13 behaviours 30-43, 55).
+// (blnk-contract.md ledger §4, §13 behaviours 30-43, 55).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

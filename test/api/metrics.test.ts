@@ -1,4 +1,4 @@
-// /metrics bearer-token rules (blnk-auth.md §9.6) and failed-authentication counting and logging.
+// /metrics bearer-token rules (blnk-contract.md auth §9.6) and failed-authentication counting and logging.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,4 +1,4 @@
-// Scopes of the identity, account and backup routes through API keys (blnk-auth.md route table):
+// Scopes of the identity, account and backup routes through API keys (blnk-contract.md auth §3.4, the route table):
 // GET detokenize needs only identities:read, the POST needs identities:write; /mocked-account is
 // accounts:read; /backup and /backup-s3 are backup:read.
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Reconciliation uploads by URL and the size cap (blnk-platform.md §10.1, blnk-auth.md §9.8; behaviour
+// Reconciliation uploads by URL and the size cap (blnk-contract.md platform §10.1, blnk-contract.md auth §9.8; behaviour
 // 68), against a real HTTP server: the whitelist on every redirect, Blnk's user agent, the timeout,
 // the file name from the path, and 413 past max_upload_size_mb.
 import { after, before, describe, test } from 'node:test';

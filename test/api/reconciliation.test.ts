@@ -1,4 +1,4 @@
-// Reconciliation (issue 15; blnk-platform.md §10, behaviours 65-74): uploads by file and by URL, the
+// Reconciliation (issue 15; blnk-contract.md platform §10, behaviours 65-74): uploads by file and by URL, the
 // matching rules, runs of the three strategies with their results and side effects, and bad input
 // answered 4xx with nothing left behind.
 import { after, before, describe, test } from 'node:test';

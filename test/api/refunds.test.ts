@@ -1,4 +1,4 @@
-// Refunds (blnk-ledger.md §8.1, §13 behaviours 56-58).
+// Refunds (blnk-contract.md ledger §8.1, §13 behaviours 56-58).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

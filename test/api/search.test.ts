@@ -1,4 +1,4 @@
-// Blnk's search API answered from the database (issue 14; blnk-platform.md §9, behaviours 63-64):
+// Blnk's search API answered from the database (issue 14; blnk-contract.md platform §9, behaviours 63-64):
 // Typesense's parameters and answer shape, every write searchable in the next request, the reindex
 // routes, multi-search, bad input as 4xx, and the SDK's search methods unchanged.
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Identity PII tokenization over HTTP (blnk-platform.md §5.3, behaviours 42-48), through the Blnk
+// Identity PII tokenization over HTTP (blnk-contract.md platform §5.3, behaviours 42-48), through the Blnk
 // SDK too. Tokens are checked with an independent implementation of Blnk's algorithm.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

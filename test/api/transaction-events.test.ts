@@ -1,4 +1,4 @@
-// Transaction webhooks and hooks end to end (blnk-platform.md §12 8, 10–11, 21–22): the engine
+// Transaction webhooks and hooks end to end (blnk-contract.md platform §12 8, 10–11, 21–22): the engine
 // records them in its database transactions; a real receiver gets them, signed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

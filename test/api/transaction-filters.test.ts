@@ -1,4 +1,4 @@
-// Black-box: the filter language on transactions (blnk-platform.md §8.1-8.5, blnk-ledger.md §1.6):
+// Black-box: the filter language on transactions (blnk-contract.md platform §8.1-8.5, blnk-contract.md ledger §1.6):
 // `POST /transactions/filter` and the query-string filters of `GET /transactions`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

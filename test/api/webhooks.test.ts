@@ -1,5 +1,5 @@
 // Webhooks from the outbox to a real receiver: signature, delivery id, custom headers, retries,
-// a receiver that is down, dead letters (blnk-platform.md §2, §12 16–24; spec README deviations).
+// a receiver that is down, dead letters (blnk-contract.md platform §2, §12 16–24; spec README deviations).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 // Matching rules compiled to SQL (src/reconciliation/conditions.ts) agree with a plain model of
-// Blnk's rules (blnk-platform.md §10.3) on random records, transactions and rules, on the database
+// Blnk's rules (blnk-contract.md platform §10.3) on random records, transactions and rules, on the database
 // the suite runs against: OR across rules, AND within; amount drift a fraction of the internal amount;
 // date drift in seconds; text equality with any " | " part, case-insensitive; `contains` either way
 // or within ⌊max length × drift / 100⌋ edits; a MIXED group passes any currency criterion.

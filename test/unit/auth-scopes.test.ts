@@ -88,7 +88,7 @@ describe('scopes', () => {
     );
   });
 
-  test('coverage table of blnk-auth.md §4.3', () => {
+  test('coverage table of blnk-contract.md auth §4.3', () => {
     const cases: [string, string, boolean][] = [
       ['*:*', '*:*', true],
       ['*:*', '*:read', true],

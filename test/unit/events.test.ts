@@ -85,7 +85,7 @@ describe('signature', () => {
   });
 });
 
-describe('hook answers (blnk-platform.md §1.5)', () => {
+describe('hook answers (blnk-contract.md platform §1.5)', () => {
   const cases: [number, string, boolean][] = [
     [200, '', true],
     [204, '', true],

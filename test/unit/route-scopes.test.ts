@@ -1,4 +1,4 @@
-// The route -> scope table of blnk-auth.md §3.4, with Kassa's deviations (metadata, snapshots, backup).
+// The route -> scope table of blnk-contract.md auth §3.4, with Kassa's deviations (metadata, snapshots, backup).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isReadLikePost, requiredScope } from '../../src/auth/route-scopes.js';

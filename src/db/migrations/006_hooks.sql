@@ -1,4 +1,4 @@
--- Transaction hooks (blnk-platform.md §1) live in the database. Each (transaction, hook) delivery is
+-- Transaction hooks (blnk-contract.md platform §1) live in the database. Each (transaction, hook) delivery is
 -- a row written in the transaction that reaches the trigger point, delivered by the outbox
 -- dispatcher like webhook events.
 CREATE TABLE hooks (

@@ -1,4 +1,4 @@
--- Reconciliation (issue 15, blnk-platform.md §10): uploaded bank records, matching rules, and runs as
+-- Reconciliation (issue 15, blnk-contract.md platform §10): uploaded bank records, matching rules, and runs as
 -- durable rows that any process may carry (a lease, as bulk batches have), with their results.
 
 -- One row per upload; its records are stored in the same transaction, so an upload exists whole or

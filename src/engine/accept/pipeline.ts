@@ -11,7 +11,7 @@ import { evaluateMonitors } from '../features/monitors.js';
 
 /** The caller sets the lock timeout (db/locks.ts) when its transaction starts, before any lock. */
 export interface PipelineOptions {
-  /** Counts the sources' queued debits in the funds check (blnk-ledger.md §2.2). */
+  /** Counts the sources' queued debits in the funds check (blnk-contract.md ledger §2.2). */
   enable_queued_checks: boolean;
 }
 

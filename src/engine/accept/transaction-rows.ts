@@ -1,5 +1,5 @@
 // Building transaction rows from a validated request, with the system keys Blnk writes into
-// meta_data (blnk-ledger.md §2.6).
+// meta_data (blnk-contract.md ledger §2.6).
 import { createHash } from 'node:crypto';
 import type { NewTransaction, TransactionRow, TransactionStatus } from '../../ledger/records.js';
 import { hashInput, type TransactionRequest } from '../../ledger/transaction-request.js';

@@ -1,4 +1,4 @@
-// Bulk transactions (blnk-ledger.md §7). A batch is planned into legs (one per item, or one per
+// Bulk transactions (blnk-contract.md ledger §7). A batch is planned into legs (one per item, or one per
 // split leg) with parent_transaction = the batch id and meta_data.sequence = the item's 1-based
 // position, and into units that apply all or none: the whole batch when it is atomic, else each item
 // (an atomic split item whole, a plain split leg by leg).
@@ -104,7 +104,7 @@ function splitsOf(plan: BulkPlan, legs: readonly BulkLeg[]): SplitLegs[] {
   return [...byItem.values()];
 }
 
-/** Blnk classifies a bulk failure by its text (blnk-ledger.md §0.3), first match wins. */
+/** Blnk classifies a bulk failure by its text (blnk-contract.md ledger §0.3), first match wins. */
 function classify(message: string): ErrorCode {
   const patterns: [string, ErrorCode][] = [
     ['not in inflight status', 'TXN_NOT_INFLIGHT'],

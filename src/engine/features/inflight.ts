@@ -1,4 +1,4 @@
-// Committing and voiding holds (blnk-ledger.md §4.3-4.6): directly inside a request (skip_queue), or
+// Committing and voiding holds (blnk-contract.md ledger §4.3-4.6): directly inside a request (skip_queue), or
 // queued as an action the inflight worker settles later. Either way one database transaction locks
 // the holds' balances (in balance_id order, like every writer), reads what is left of each hold under
 // that lock, and writes the settlement rows, the balances and the events together.

@@ -1,5 +1,5 @@
 // Balance monitors are evaluated inside the database transaction that changes the balances, so a
-// `balance.monitor` event exists exactly when the change that triggered it does (blnk-ledger.md §9:
+// `balance.monitor` event exists exactly when the change that triggered it does (blnk-contract.md ledger §9:
 // level-triggered, one event per monitor whose condition holds after the change; Kassa's `crossing`
 // monitors only when the change made it hold).
 import type { Queryable } from '../../db/database.js';

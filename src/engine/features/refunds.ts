@@ -1,4 +1,4 @@
-// Refunds (blnk-ledger.md §8.1): a new transaction in the reverse direction for every settled row
+// Refunds (blnk-contract.md ledger §8.1): a new transaction in the reverse direction for every settled row
 // the id names, reference `<id>_refund`, overdraft allowed, through the normal queued or direct path.
 // The unique reference is what makes a second refund of a row impossible, also under races.
 import type { Database } from '../../db/database.js';

@@ -1,4 +1,4 @@
-// Split transactions (blnk-ledger.md §6): one request with `sources[]` or `destinations[]` becomes one
+// Split transactions (blnk-contract.md ledger §6): one request with `sources[]` or `destinations[]` becomes one
 // leg per non-zero share, paired with the entries in array order and numbered in that order
 // (`<ref>-<n>` with skip_queue, `<ref>_<n>` queued). The parent id is never a row: it is the legs'
 // parent_transaction (and QUEUED_PARENT_TRANSACTION). `atomic` legs are all-or-nothing in one

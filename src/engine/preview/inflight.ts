@@ -1,4 +1,4 @@
-// Dry runs of commits and voids (blnk-ledger.md §8.4): PUT /transactions/inflight/:id and the two
+// Dry runs of commits and voids (blnk-contract.md ledger §8.4): PUT /transactions/inflight/:id and the two
 // bulk inflight endpoints. The settlement plan is the real one (`planGroup`), the balance effect the
 // real one (`applyUnits`); nothing is written or queued.
 import type { Database, Queryable } from '../../db/database.js';

@@ -1,4 +1,4 @@
-// Dry run of POST /refund-transaction/:id (blnk-ledger.md §8.4, §8.1): every row a real refund
+// Dry run of POST /refund-transaction/:id (blnk-contract.md ledger §8.4, §8.1): every row a real refund
 // would reverse is projected, one after another as the real refund records them, with the real
 // refund request (swapped sides, overdraft allowed). Nothing is written; no reference is taken.
 import type { Database } from '../../db/database.js';

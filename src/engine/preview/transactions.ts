@@ -1,4 +1,4 @@
-// Dry runs of new transactions (blnk-ledger.md §8.4): POST /transactions (single and splits) and
+// Dry runs of new transactions (blnk-contract.md ledger §8.4): POST /transactions (single and splits) and
 // POST /transactions/bulk. Nothing is written, queued or announced, no reference is consumed and no
 // indicator created; the projection uses the posting rule and split plan of the real paths.
 import type { BalanceState } from '../../ledger/records.js';

@@ -337,7 +337,7 @@ export { object, string, boolean, time, metaData };
 /** `{message}`: what Blnk answers after an update or a delete. */
 export const messageAnswer: JsonSchema = object({ message: string() });
 
-/** The query string of a GET list: paging, and filters as `<field>_<op>=<value>` (blnk-platform.md §8.4). */
+/** The query string of a GET list: paging, and filters as `<field>_<op>=<value>` (blnk-contract.md platform §8.4). */
 export const listQuery: Record<string, JsonSchema> = {
   limit: { type: 'integer', description: 'rows per page (default 10 or 20)' },
   offset: { type: 'integer' },

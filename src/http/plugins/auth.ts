@@ -1,5 +1,5 @@
 // Authentication and authorization of every request, unknown routes included, in Blnk's decision
-// order (blnk-auth.md §2.2): public path -> open mode -> missing key -> master -> unknown key ->
+// order (blnk-contract.md auth §2.2): public path -> open mode -> missing key -> master -> unknown key ->
 // expired or revoked -> unknown resource -> missing scope -> hooks are master-only -> principal.
 // The resource comes from the raw path before routing (src/auth/route-scopes.ts).
 // Kassa's own around it (docs/operations.md "Security operations"): previous master keys still
@@ -223,7 +223,7 @@ function registerMasterKeyAudit(app: FastifyInstance, { metrics, audit }: AuthDe
 
 function registerGeneratedBy(app: FastifyInstance): void {
   // What an API key creates says so: meta_data.BLNK_GENERATED_BY on every POST body it sends
-  // (blnk-auth.md §2.5), read-like POSTs and metadata merges aside (a merge creates nothing, and
+  // (blnk-contract.md auth §2.5), read-like POSTs and metadata merges aside (a merge creates nothing, and
   // must not replace the creator's attribution). The parsed body is changed in place, so every
   // other value stays exact.
   app.addHook('preValidation', async (request) => {

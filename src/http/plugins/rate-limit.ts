@@ -1,4 +1,4 @@
-// Rate limiting (blnk-auth.md §9.1, §9.3), token buckets per client. A request that authenticates is
+// Rate limiting (blnk-contract.md auth §9.1, §9.3), token buckets per client. A request that authenticates is
 // counted against its key (the API key id, or the master key); any other (no key, a key that does not
 // verify, public routes, open mode) against the client's socket address (X-Forwarded-For is spoofable).
 // A fresh random key per request therefore buys nothing, and an address out of tokens is refused before

@@ -1,4 +1,4 @@
-// Security headers on every response, errors included (blnk-auth.md §9.4). HSTS only when the
+// Security headers on every response, errors included (blnk-contract.md auth §9.4). HSTS only when the
 // request reached us over HTTPS (as a proxy says with exactly `X-Forwarded-Proto: https`).
 import type { FastifyInstance } from 'fastify';
 

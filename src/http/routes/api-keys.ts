@@ -1,4 +1,4 @@
-// API key management (blnk-auth.md §4, §5). The endpoint scope was checked by the auth plugin;
+// API key management (blnk-contract.md auth §4, §5). The endpoint scope was checked by the auth plugin;
 // here: body validation -> principal -> owner -> escalation -> storage, in that order.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditActor } from '../../audit/audit-log.js';

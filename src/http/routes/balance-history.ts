@@ -1,4 +1,4 @@
-// Balances in the past: GET /balances/:id/at and POST /balances-snapshots (blnk-ledger.md §1.2, §10).
+// Balances in the past: GET /balances/:id/at and POST /balances-snapshots (blnk-contract.md ledger §1.2, §10).
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { Balances } from '../../balances/balances.js';

@@ -1,4 +1,4 @@
-// Balance monitors (blnk-ledger.md §1.3). Kassa validates updates like creations and recomputes
+// Balance monitors (blnk-contract.md ledger §1.3). Kassa validates updates like creations and recomputes
 // `precise_value` exactly; `description` is taken on create; `=` is a working operator.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';

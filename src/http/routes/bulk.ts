@@ -1,4 +1,4 @@
-// POST /transactions/bulk (blnk-ledger.md §1.4, §7): validated whole, then processed now (201) or
+// POST /transactions/bulk (blnk-contract.md ledger §1.4, §7): validated whole, then processed now (201) or
 // stored and processed by the bulk runner (`run_async`, 202).
 import type { FastifyInstance } from 'fastify';
 import type { BatchProgress } from '../../engine/engine.js';

@@ -1,4 +1,4 @@
-// /hooks (blnk-platform.md §1.2, blnk-auth.md §6). The master-key gate is the auth plugin's; these
+// /hooks (blnk-contract.md platform §1.2, blnk-contract.md auth §6). The master-key gate is the auth plugin's; these
 // handlers answer errors in the hooks' legacy bare envelope {code, message, details, error_detail}.
 import type { FastifyInstance } from 'fastify';
 import { ApiError, type ErrorCode } from '../../errors.js';

@@ -1,5 +1,5 @@
 // Committing and voiding holds: PUT /transactions/inflight/:id and the bulk endpoints
-// (blnk-ledger.md §1.4, §4.3-4.5).
+// (blnk-contract.md ledger §1.4, §4.3-4.5).
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { BULK_INFLIGHT_MAX, type SettlementItem } from '../../engine/features/settlements.js';

@@ -1,4 +1,4 @@
-// `POST /:entity-id/metadata`: the entity type comes from the id's prefix (blnk-platform.md §6.1).
+// `POST /:entity-id/metadata`: the entity type comes from the id's prefix (blnk-contract.md platform §6.1).
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { Metadata, metadataEntity } from '../../metadata/metadata.js';

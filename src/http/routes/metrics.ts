@@ -1,5 +1,5 @@
 // GET /metrics in Prometheus text format, registered only when enable_observability is on (404
-// otherwise, as in Blnk). It never takes X-Blnk-Key: it has its own bearer token (blnk-auth.md §9.6).
+// otherwise, as in Blnk). It never takes X-Blnk-Key: it has its own bearer token (blnk-contract.md auth §9.6).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.js';
 import { secretMatches } from '../../auth/key-material.js';

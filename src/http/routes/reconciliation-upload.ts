@@ -1,4 +1,4 @@
-// POST /reconciliation/upload (blnk-platform.md §10.1): a multipart `file` (with `source`), or a URL
+// POST /reconciliation/upload (blnk-contract.md platform §10.1): a multipart `file` (with `source`), or a URL
 // (multipart field or JSON body) fetched from a whitelisted host. The file is spooled to disk, its
 // kind told, and its records stored in one transaction (src/reconciliation/store-upload.ts).
 import multipart from '@fastify/multipart';

@@ -1,4 +1,4 @@
-// Reconciliation (blnk-platform.md §10.2-10.6): matching rules, starting runs, and reading a run with
+// Reconciliation (blnk-contract.md platform §10.2-10.6): matching rules, starting runs, and reading a run with
 // its results. Blnk has no way to read a rule back or list a run's matches; Kassa's GET routes add them.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';

@@ -1,4 +1,4 @@
-// POST /refund-transaction/:id (blnk-ledger.md §8.1).
+// POST /refund-transaction/:id (blnk-contract.md ledger §8.1).
 import type { FastifyInstance } from 'fastify';
 import { transactionView } from '../../views/transaction.js';
 import type { AppContext } from '../context.js';

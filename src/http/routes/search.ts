@@ -1,4 +1,4 @@
-// Blnk's search API (blnk-platform.md §9), answered from the database: POST /search/:collection
+// Blnk's search API (blnk-contract.md platform §9), answered from the database: POST /search/:collection
 // (201, as Blnk), POST /multi-search, and the reindex routes. Scopes come from the auth plugin
 // (search:write for the POSTs, search:read for GET /search/reindex).
 import type { FastifyInstance } from 'fastify';

@@ -1,5 +1,5 @@
 // Reading transactions in bulk: `GET /transactions` (query-string filters) and
-// `POST /transactions/filter` (the body language), blnk-platform.md §8.
+// `POST /transactions/filter` (the body language), blnk-contract.md platform §8.
 import type { FastifyInstance } from 'fastify';
 import { parseFilterBody } from '../../filters/language.js';
 import type { AppContext } from '../context.js';
