@@ -12,6 +12,7 @@ import {
 } from './admin/operations.js';
 import { randomSecret } from './config/hygiene.js';
 import { callAdminSocket, startAdminSocket } from './admin/socket.js';
+import { chainSettings, verifyHashChain } from './audit/hash-chain.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './log.js';
 import type { Database } from './db/database.js';
@@ -63,7 +64,8 @@ program
     logStartWarnings(config, logger);
     const db = await openMigratedDatabase(config, logger);
     const jobs = createBackgroundJobs(config, db, logger, { workers: true });
-    const admin = db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger) : undefined;
+    const admin =
+      db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger, chainSettings(config)) : undefined;
     await jobs.start();
     logger.info({ database: db.kind }, 'kassa worker running');
     const shutdown = (signal: string) => {
@@ -186,6 +188,17 @@ program
       auditEvents(db, filters),
     );
     for (const row of rows) process.stdout.write(stringifyJson(row) + '\n');
+  });
+
+program
+  .command('verify-chain')
+  .description('replay the transaction hash chain; print the report and exit 1 at the first broken link')
+  .action(async () => {
+    const report = await adminCall({ method: 'GET', path: '/verify-chain' }, (db) =>
+      verifyHashChain(db, chainSettings(configFromOptions())),
+    );
+    process.stdout.write(stringifyJson(report) + '\n');
+    if (!report.valid) process.exitCode = 1;
   });
 
 program

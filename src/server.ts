@@ -11,6 +11,7 @@ import { createBackgroundJobs } from './background/jobs.js';
 import { Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
 import { startAdminSocket } from './admin/socket.js';
+import { chainSettings } from './audit/hash-chain.js';
 import { configurationWarnings } from './config/hygiene.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -59,6 +60,7 @@ export async function openMigratedDatabase(config: Config, logger?: Logger): Pro
     url: config.data_source.dns || undefined,
     data_dir: config.data_source.data_dir,
     max_connections: config.data_source.max_open_conns,
+    hash_chain: config.transaction.hash_chain_enabled,
   });
   try {
     await migrate(db, undefined, logger && ((fields, message) => logger.info(fields, message)));
@@ -103,7 +105,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw error;
   }
   // The CLI's way in while this process holds the embedded data folder.
-  const admin = db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger) : undefined;
+  const admin =
+    db.kind === 'embedded' ? await startAdminSocket(config.data_source.data_dir, db, logger, chainSettings(config)) : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   logger.info({ port, database: db.kind }, 'kassa listening');

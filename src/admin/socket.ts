@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Database } from '../db/database.js';
 import { parseJson, stringifyJson } from '../json.js';
 import type { Logger } from '../log.js';
+import { verifyHashChain, type ChainSettings } from '../audit/hash-chain.js';
 import { AdminError, auditEvents, createKey, deadDeliveries, retryDeliveries, type KeyRequest } from './operations.js';
 
 const SOCKET_NAME = 'admin.sock';
@@ -44,7 +45,7 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
 const strings = (value: unknown): string[] | undefined =>
   Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
 
-async function route(db: Database, request: IncomingMessage): Promise<[number, unknown]> {
+async function route(db: Database, request: IncomingMessage, chain: ChainSettings): Promise<[number, unknown]> {
   const url = new URL(request.url ?? '/', 'http://admin');
   const call = `${request.method} ${url.pathname}`;
   if (call === 'POST /keys') {
@@ -64,6 +65,7 @@ async function route(db: Database, request: IncomingMessage): Promise<[number, u
     return [200, await retryDeliveries(db, ids)];
   }
   if (call === 'GET /audit') return [200, await auditEvents(db, Object.fromEntries(url.searchParams))];
+  if (call === 'GET /verify-chain') return [200, await verifyHashChain(db, chain)];
   return [404, { error: `no such admin call: ${call}` }];
 }
 
@@ -88,7 +90,12 @@ export interface AdminSocket {
 }
 
 /** Serves the admin calls on `<data_dir>/admin.sock`; undefined when the path is too long for a socket. */
-export async function startAdminSocket(data_dir: string, db: Database, logger: Logger): Promise<AdminSocket | undefined> {
+export async function startAdminSocket(
+  data_dir: string,
+  db: Database,
+  logger: Logger,
+  chain: ChainSettings,
+): Promise<AdminSocket | undefined> {
   const path = adminSocketPath(data_dir);
   if (Buffer.byteLength(path) > SOCKET_PATH_BYTES_MAX) {
     logger.warn({ path }, 'admin socket not started: the data folder path is too long for a Unix socket');
@@ -97,7 +104,7 @@ export async function startAdminSocket(data_dir: string, db: Database, logger: L
   // This process holds the data folder's lock, so a socket file left there is a dead process's.
   if (existsSync(path)) unlinkSync(path);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    route(db, request).then(
+    route(db, request, chain).then(
       ([status, body]) => response.writeHead(status, { 'content-type': 'application/json' }).end(stringifyJson(body)),
       (error: unknown) => {
         const known = error instanceof AdminError;

@@ -74,6 +74,8 @@ export function requiredScope(method: string, path: string): RequiredScope {
   if (isPublic(path)) return { kind: 'public' };
   const segments = path.split('/').slice(1).map(decodeSegment);
   const action = ACTION_BY_METHOD[method.toUpperCase()];
+  // Kassa's own: the hash chain's verification is an auditor's read.
+  if (segments[0] === 'transactions' && segments[1] === 'chain') return { kind: 'scope', resource: 'audit', action };
   const resource = Object.hasOwn(RESOURCE_BY_SEGMENT, segments[0]) ? RESOURCE_BY_SEGMENT[segments[0]] : undefined;
   if (resource) return { kind: 'scope', resource, action };
   if (segments.length === 2 && segments[0] !== '' && segments[1] === METADATA_SEGMENT) {

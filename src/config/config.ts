@@ -61,7 +61,7 @@ export interface Config {
     poll_interval_ms: number;
   };
   rate_limit: { requests_per_second: number; burst: number; cleanup_interval_sec: number };
-  transaction: { batch_size: number; lock_wait_timeout_ms: number; enable_queued_checks: boolean };
+  transaction: { batch_size: number; lock_wait_timeout_ms: number; enable_queued_checks: boolean; hash_chain_enabled: boolean };
   queue: { max_retry_attempts: number; webhook_concurrency: number };
   /** Kassa's own: whether `kassa start` also runs the queue worker (`kassa workers` always does). */
   worker: { enabled: boolean; idle_poll_ms: number };
@@ -362,6 +362,7 @@ function buildConfig({ get, given, ignored, secrets_in_file }: Settings, file: s
       batch_size: get('transaction.batch_size'),
       lock_wait_timeout_ms: get('transaction.lock_wait_timeout'),
       enable_queued_checks: get('transaction.enable_queued_checks'),
+      hash_chain_enabled: get('transaction.hash_chain.enabled'),
     },
     queue: {
       max_retry_attempts: get('queue.max_retry_attempts'),

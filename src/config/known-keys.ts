@@ -107,7 +107,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   ignored('transaction.enable_coalescing', 'BLNK_TRANSACTION_ENABLE_COALESCING', 'bool'),
   key('transaction.enable_queued_checks', 'BLNK_TRANSACTION_ENABLE_QUEUED_CHECKS', 'bool', false),
   ignored('transaction.disable_batch_reference_check', 'BLNK_TRANSACTION_DISABLE_BATCH_REFERENCE_CHECK', 'bool'),
-  ignored('transaction.hash_chain.enabled', 'BLNK_TRANSACTION_HASHCHAIN_ENABLED', 'bool'),
+  key('transaction.hash_chain.enabled', 'BLNK_TRANSACTION_HASHCHAIN_ENABLED', 'bool', false),
   ignored('transaction.hash_chain.poll_interval', 'BLNK_TRANSACTION_HASHCHAIN_POLL_INTERVAL', 'duration_ms'),
   ignored('transaction.hash_chain.batch_size', 'BLNK_TRANSACTION_HASHCHAIN_BATCH_SIZE', 'int'),
   ignored('transaction.hash_chain.trailing_delay', 'BLNK_TRANSACTION_HASHCHAIN_TRAILING_DELAY', 'duration_ms'),

@@ -146,6 +146,8 @@ export async function writePgdataTemplate(template_dir: string = TEMPLATE_DIR): 
 export interface EmbeddedOptions {
   /** initdb's output to start a new data folder from (default: the build's, beside this file). */
   template_dir?: string;
+  /** Sets the session's kassa.hash_chain, which switches the chain trigger on (migration 020). */
+  hash_chain?: boolean;
 }
 
 export async function openEmbedded(dataDir: string, options: EmbeddedOptions = {}): Promise<Database> {
@@ -156,6 +158,7 @@ export async function openEmbedded(dataDir: string, options: EmbeddedOptions = {
   // pg_trgm for search's word matching and typo tolerance (migration 014).
   const pglite = await PGlite.create({ dataDir: pgdata, parsers: TYPE_PARSERS, extensions: { pg_trgm }, ...PGLITE_OPTIONS });
   await pglite.exec("SET TIME ZONE 'UTC'");
+  if (options.hash_chain) await pglite.exec("SET kassa.hash_chain = 'on'");
   const committed = new CommitTopics();
   const direct = queryable(pglite, (topic) => committed.announce([topic]));
   return {

@@ -5,6 +5,8 @@ import { TYPE_PARSERS, toSqlParams } from './types.js';
 export interface PostgresOptions {
   url: string;
   max_connections: number;
+  /** Sets the session's kassa.hash_chain, which switches the chain trigger on (migration 020). */
+  hash_chain?: boolean;
 }
 
 const typeOverrides = {
@@ -34,7 +36,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     connectionString: options.url,
     max: options.max_connections,
     types: typeOverrides,
-    options: '-c TimeZone=UTC',
+    options: `-c TimeZone=UTC${options.hash_chain ? ' -c kassa.hash_chain=on' : ''}`,
     // A server that does not answer fails the request (503) instead of stalling it.
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });

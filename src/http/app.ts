@@ -19,6 +19,7 @@ import { registerServerMeta } from './plugins/server-meta.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuditRoutes } from './routes/audit-events.js';
+import { registerHashChainRoutes } from './routes/hash-chain.js';
 import { registerBackupRoutes } from './routes/backups.js';
 import { registerBalanceMonitorRoutes } from './routes/balance-monitors.js';
 import { registerBalanceHistoryRoutes } from './routes/balance-history.js';
@@ -86,6 +87,7 @@ export async function buildApp(ctx: AppContext, logger: Logger): Promise<Fastify
   registerBulkRoutes(app, ctx);
   registerApiKeyRoutes(app, ctx, apiKeys);
   registerAuditRoutes(app, audit);
+  registerHashChainRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
   registerReconciliationUploadRoute(app, ctx);
   registerReconciliationRoutes(app, ctx);

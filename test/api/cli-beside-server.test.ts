@@ -52,6 +52,48 @@ describe('the CLI beside a running server', () => {
     assert.equal(run.stdout.trim(), JSON.parse(readFileSync('package.json', 'utf8')).version);
   });
 
+  test('verify-chain prints the report; it exits 0 while the chain holds and 1 at a broken link', async () => {
+    const holds = await kassaCommand(kassa.database.env, ['verify-chain']);
+    assert.equal(holds.status, 0, holds.stderr);
+    assert.equal(JSON.parse(holds.stdout).valid, true);
+    // A link that does not hold, written as a tamperer would.
+    const ledger = await kassa.http.post('/ledgers', { name: 'chain cli' }, { 'x-blnk-key': SECURE_ENV.BLNK_SERVER_SECRET_KEY });
+    const id = (
+      await kassa.http.post(
+        '/balances',
+        { ledger_id: ledger.body.ledger_id, currency: 'USD' },
+        { 'x-blnk-key': SECURE_ENV.BLNK_SERVER_SECRET_KEY },
+      )
+    ).body.balance_id;
+    const transfer = await kassa.http.post(
+      '/transactions',
+      {
+        precise_amount: 1,
+        currency: 'USD',
+        reference: `cli-chain-${id}`,
+        description: 'chain',
+        source: '@World',
+        destination: id,
+        allow_overdraft: true,
+        skip_queue: true,
+      },
+      { 'x-blnk-key': SECURE_ENV.BLNK_SERVER_SECRET_KEY },
+    );
+    assert.equal(transfer.status, 201, transfer.text);
+    await kassa.server.db.transaction(async (tx) => {
+      await tx.query('ALTER TABLE transactions DISABLE TRIGGER transactions_immutable');
+      await tx.query("UPDATE transactions SET chain_seq = 1, chain_hash = 'forged' WHERE transaction_id = $1", [
+        transfer.body.transaction_id,
+      ]);
+      await tx.query('ALTER TABLE transactions ENABLE TRIGGER transactions_immutable');
+    });
+    const broken = await kassaCommand(kassa.database.env, ['verify-chain']);
+    assert.equal(broken.status, 1, broken.stderr);
+    const report = JSON.parse(broken.stdout);
+    assert.equal(report.valid, false);
+    assert.equal(report.first_broken.transaction_id, transfer.body.transaction_id);
+  });
+
   test('keys create works while the server runs, and the server accepts the key at once', async () => {
     const run = await kassaCommand(kassa.database.env, keysCreate('ops', 'beside', '2099-01-01T00:00:00Z'));
     assert.equal(run.status, 0, run.stderr);
