@@ -4,7 +4,7 @@
 // checkpoint signed before it.
 import { createHmac } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import type { Queryable } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { chainHead, replayChain, type ChainBreak, type ChainHead } from '../db/hash-chain.js';
 
 export interface Checkpoint extends ChainHead {
@@ -22,7 +22,7 @@ export interface ChainReport {
   checkpoint: Checkpoint;
 }
 
-export function checkpointSignature(key: string, head: ChainHead, signed_at: string): string {
+function checkpointSignature(key: string, head: ChainHead, signed_at: string): string {
   return createHmac('sha256', key).update(`${head.chain_seq}|${head.chain_hash}|${signed_at}`).digest('hex');
 }
 
@@ -36,9 +36,12 @@ export function chainSettings(config: Config): ChainSettings {
   return { enabled: config.transaction.hash_chain_enabled, master_key: config.server.secret_key };
 }
 
-export async function verifyHashChain(db: Queryable, options: ChainSettings): Promise<ChainReport> {
-  const replay = await replayChain(db);
-  const head = await chainHead(db);
+/** Replays the chain and reads its head in one snapshot, so writers meanwhile cannot look like a break. */
+export async function verifyHashChain(db: Database, options: ChainSettings): Promise<ChainReport> {
+  const { replay, head } = await db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    return { replay: await replayChain(tx), head: await chainHead(tx) };
+  });
   let first_broken: ChainReport['first_broken'] = replay.first_broken;
   const last = replay.last ?? { chain_seq: '0', chain_hash: '' };
   if (!first_broken && (last.chain_seq !== head.chain_seq || last.chain_hash !== head.chain_hash)) {

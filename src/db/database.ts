@@ -34,8 +34,17 @@ export class CommitTopics {
     return () => this.listeners.delete(listener);
   }
 
+  /** Calls every listener with every topic; a listener that throws cannot undo or fail the commit. */
   announce(topics: Iterable<string>): void {
-    for (const topic of topics) for (const listener of this.listeners) listener(topic);
+    for (const topic of topics) {
+      for (const listener of this.listeners) {
+        try {
+          listener(topic);
+        } catch {
+          // a nudge only: whoever missed it finds the work at its next poll
+        }
+      }
+    }
   }
 }
 

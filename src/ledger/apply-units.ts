@@ -59,10 +59,8 @@ export interface ApplyPolicy<R> {
    */
   check_first: 'funds' | 'references';
   refusals: Refusals<R>;
-  /** References already used in the database. */
-  taken?: ReadonlySet<string>;
-  /** A refused unit ends the run: later units are not tried (their outcome is undefined). */
-  stop_at_refusal?: boolean;
+  /** References already used (in the database, or by what a preview projected before). */
+  taken?: { has(reference: string): boolean };
 }
 
 export interface WorkingBalances {
@@ -75,8 +73,8 @@ export interface WorkingBalances {
 export type UnitOutcome<R> = { applied: true } | { applied: false; /** which leg */ leg: number; refusal: R };
 
 export interface ApplyResult<R> {
-  /** One per unit, in order; undefined for the units after a stop. */
-  outcomes: (UnitOutcome<R> | undefined)[];
+  /** One per unit, in order. */
+  outcomes: UnitOutcome<R>[];
   /** The ids of the balances applied units changed. */
   changed: Set<string>;
 }
@@ -127,13 +125,8 @@ export function applyUnits<R>(
 ): ApplyResult<R> {
   const seen = new Set<string>();
   const changed = new Set<string>();
-  const outcomes: (UnitOutcome<R> | undefined)[] = [];
-  let stopped = false;
+  const outcomes: UnitOutcome<R>[] = [];
   for (const unit of units) {
-    if (stopped) {
-      outcomes.push(undefined);
-      continue;
-    }
     const touched = [...new Set(unit.flatMap((leg) => [leg.source, leg.destination]))];
     const before = touched.map((key) => copy(stateOf(working, key)));
     const added: string[] = [];
@@ -153,7 +146,6 @@ export function applyUnits<R>(
     else {
       touched.forEach((key, i) => Object.assign(stateOf(working, key), before[i]));
       for (const reference of added) seen.delete(reference);
-      stopped = policy.stop_at_refusal === true;
     }
     outcomes.push(outcome);
   }
@@ -187,7 +179,7 @@ export function withConditions(legs: readonly { leg: PostLeg; conditions: Postin
 }
 
 /** A request's posting between its resolved balances, as a leg of the pipeline. */
-export function requestLeg(
+function requestLeg(
   request: Pick<TransactionRequest, 'precise_amount' | 'inflight' | 'allow_overdraft' | 'overdraft_limit_precise'>,
   ids: { source: string; destination: string },
   reference?: string,

@@ -247,7 +247,7 @@ export function projectLeg(
   scope.touch(leg.source, 'source');
   scope.touch(leg.destination, 'destination');
   const [outcome] = applyUnits(set, [[leg]], { ...policy, refusals: PREVIEW_REFUSALS }).outcomes;
-  return outcome!.applied ? null : outcome!.refusal;
+  return outcome.applied ? null : outcome.refusal;
 }
 
 /** The last touches of a preview: no status when it would not apply. */

@@ -219,6 +219,36 @@ describe('posting conditions: expected_versions and balance_bounds', () => {
     assert.equal((await read(b)).balance, 200);
   });
 
+  test('a split that is not atomic but carries conditions applies all its legs or none', async () => {
+    const source = await funded(100);
+    const [a, b] = [await balance(), await balance()];
+    const destinations = [
+      { identifier: a, distribution: '50%' },
+      { identifier: b, distribution: 'left' },
+    ];
+    const version = (await read(source)).version;
+    const short = await post({
+      precise_amount: 150,
+      source,
+      destinations,
+      skip_queue: true,
+      expected_versions: { [source]: version },
+    });
+    assert.equal(short.status, 400, short.text);
+    assert.equal(short.body.error_detail.code, 'TXN_INSUFFICIENT_FUNDS');
+    assert.equal((await read(a)).balance, 0, 'the first leg did not stay applied');
+    const bounded = await post({
+      precise_amount: 80,
+      source,
+      destinations,
+      skip_queue: true,
+      balance_bounds: { [source]: { min: 30 } },
+    });
+    assert.equal(bounded.status, 409, bounded.text);
+    assert.equal((await read(a)).balance, 0);
+    assert.equal((await read(source)).balance, 100);
+  });
+
   test('a queued atomic split with a stale version is REJECTED on every leg; with the right one it applies', async () => {
     const source = await funded(1000);
     const [a, b] = [await balance(), await balance()];

@@ -12,13 +12,14 @@ CREATE TABLE hash_chain_head (
 );
 INSERT INTO hash_chain_head (id, seq, hash) VALUES (1, 0, '');
 
--- What a link covers: the columns no one may change (see transactions_immutable), times in UTC.
+-- What a link covers: the columns no one may change (see transactions_immutable), times in UTC, as
+-- a JSON array of strings (an encoding no field's text can shift into its neighbour's).
 CREATE FUNCTION transaction_chain_text(t transactions) RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT concat_ws('|', t.transaction_id, t.parent_transaction, coalesce(t.source, ''), coalesce(t.destination, ''),
+  SELECT json_build_array(t.transaction_id, t.parent_transaction, coalesce(t.source, ''), coalesce(t.destination, ''),
     t.reference, t.amount::text, t.precise_amount::text, t.precision::text, t.currency, t.description, t.status, t.hash,
     to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
     coalesce(to_char(t.scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), ''),
-    coalesce(to_char(t.effective_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), ''), coalesce(t.queued_group, ''))
+    coalesce(to_char(t.effective_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), ''), coalesce(t.queued_group, ''))::text
 $$;
 
 CREATE FUNCTION chain_link(previous text, content text) RETURNS text LANGUAGE sql IMMUTABLE AS $$

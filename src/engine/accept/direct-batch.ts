@@ -44,7 +44,7 @@ async function applyMany(tx: Queryable, requests: readonly TransactionRequest[],
   const rows: NewTransaction[] = [];
   const applied: number[] = [];
   candidates.forEach(({ index, request, source, destination }, i) => {
-    const outcome = outcomes[i]!;
+    const outcome = outcomes[i];
     if (!outcome.applied) {
       verdicts[index] = { ok: false, error: outcome.refusal };
       return;

@@ -162,7 +162,7 @@ export async function recordDirect(
           enable_queued_checks: options.enable_queued_checks,
         })
       ).outcomes;
-      if (!outcome!.applied) throw outcome!.refusal;
+      if (!outcome.applied) throw outcome.refusal;
       const status = request.inflight ? 'INFLIGHT' : 'APPLIED';
       const [row] = await insertDirectRows(tx, [
         requestRow(request, {

@@ -8,6 +8,7 @@
 // A steward (the asynchronous runner) rides along inside those transactions to record progress and
 // the outcome, so that a stored batch resumes exactly where it stopped.
 import type { Database, Queryable } from '../../db/database.js';
+import { hasConditions } from '../../ledger/posting-conditions.js';
 import { existingReferences } from '../../db/transactions.js';
 import { ApiError, type ErrorCode } from '../../errors.js';
 import { newId } from '../../ids.js';
@@ -79,8 +80,9 @@ export function planBatch(batch_id: string, bulk: BulkRequest): BulkPlan {
     } catch (error) {
       throw itemError(index, error);
     }
-    // Together: the legs of this item share a unit (the batch's one unit when it is atomic).
-    const together = request.atomic || requests.length === 1;
+    // Together: the legs of this item share a unit (the batch's one unit when it is atomic); a split
+    // carrying conditions applies whole, as they cover all its legs.
+    const together = request.atomic || requests.length === 1 || hasConditions(request.conditions);
     let unit = -1;
     for (const leg of requests) {
       if (bulk.atomic) unit = units.length > 0 ? 0 : units.push([]) - 1;

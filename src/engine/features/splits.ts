@@ -11,6 +11,7 @@ import { newId } from '../../ids.js';
 import { splitAmount, splitError } from '../../ledger/distributions.js';
 import { toAmountString } from '../../ledger/money.js';
 import { DIRECT_REFUSALS } from '../../ledger/posting.js';
+import { hasConditions } from '../../ledger/posting-conditions.js';
 import { requestLegs } from '../../ledger/apply-units.js';
 import { postUnits } from '../accept/pipeline.js';
 import type { Distribution, TransactionRequest } from '../../ledger/transaction-request.js';
@@ -118,6 +119,14 @@ export async function applyAllOrNothing(
     legs.map((leg) => leg.request.reference),
   );
   for (const reference of await claimLegReferences(tx, splits)) taken.add(reference);
+  // Every leg's reference before any lock or funds check, as the batch has always answered.
+  const seen = new Set<string>();
+  legs.forEach(({ request }, index) => {
+    if (taken.has(request.reference) || seen.has(request.reference)) {
+      throw new LegRefusal(index, duplicateReference(request.reference));
+    }
+    seen.add(request.reference);
+  });
   // One unit: every leg or none, each leg's reference checked before its funds.
   const [outcome] = (
     await postUnits(
@@ -127,7 +136,7 @@ export async function applyAllOrNothing(
       options,
     )
   ).outcomes;
-  if (!outcome!.applied) throw new LegRefusal(outcome!.leg, outcome!.refusal);
+  if (!outcome.applied) throw new LegRefusal(outcome.leg, outcome.refusal);
   return insertDirectRows(
     tx,
     legs.map(({ request, parent_transaction, source, destination }) =>
@@ -166,7 +175,8 @@ export async function recordDirectSplit(
   const items = legs.map((leg) => ({ request: leg.request, parent_transaction }));
   const splits = [{ reference: request.reference, transaction_id: parent_transaction, legs: legs.map((leg) => leg.request) }];
   let rows: TransactionRow[];
-  if (request.atomic) {
+  // Conditions cover the whole split: one that carries them applies all its legs or none.
+  if (request.atomic || hasConditions(request.conditions)) {
     rows = await directTransaction(db, request.reference, (tx) => applyAllOrNothing(tx, items, options, splits));
   } else {
     // Every leg in one database transaction, with the result of applying them one by one: when a
@@ -211,7 +221,7 @@ export async function recordQueuedSplit(db: Database, request: TransactionReques
         transaction_id: newId('txn'),
         parent_transaction,
         queued_parent: parent_transaction,
-        atomic_group: request.atomic ? parent_transaction : undefined,
+        atomic_group: request.atomic || hasConditions(request.conditions) ? parent_transaction : undefined,
       })),
     );
   });

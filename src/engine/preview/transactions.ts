@@ -16,6 +16,7 @@ import {
 import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { toAmount } from '../../ledger/money.js';
 import { requestLegs, type PostLeg } from '../../ledger/apply-units.js';
+import { hasConditions } from '../../ledger/posting-conditions.js';
 import { previewTakenReferences } from '../accept/leg-references.js';
 import { loadWorkingSet, runPreview, type LoadedSet, type PreviewOptions } from './working-set.js';
 import { isSplit, planSplit } from '../features/splits.js';
@@ -86,8 +87,8 @@ function pipelineLegs(context: Context, requests: readonly TransactionRequest[])
 }
 
 /** References a new leg may not use: those in the database and those the preview has projected. */
-function takenOf(context: Context): ReadonlySet<string> {
-  return context.seen.size === 0 ? context.taken : new Set([...context.taken, ...context.seen]);
+function takenOf(context: Context): { has(reference: string): boolean } {
+  return { has: (reference) => context.taken.has(reference) || context.seen.has(reference) };
 }
 
 /** A balance of another currency is refused before this (src/engine/accept/resolve-balances.ts, as a real post). */
@@ -126,7 +127,9 @@ function projectSplit(
   const pipeline = pipelineLegs(context, legs);
   preview.legs = [];
   if (request.scheduled_for !== null) preview.notes.push(NOTE_SCHEDULED);
-  const independent = !request.skip_queue && !request.atomic;
+  // A split carrying conditions applies whole, as an atomic one does (features/splits.ts).
+  const atomic = request.atomic || hasConditions(request.conditions);
+  const independent = !request.skip_queue && !atomic;
   if (independent) preview.notes.push(NOTE_INDEPENDENT_LEGS);
   const balances: TransactionPreview['balances'] = [];
   for (const [index, leg] of legs.entries()) {
@@ -140,7 +143,7 @@ function projectSplit(
     if (rejection) {
       reject(preview, rejection);
       if (independent) continue;
-      if (request.atomic) {
+      if (atomic) {
         scope.restore();
         preview.legs = [];
       }

@@ -140,7 +140,7 @@ export async function applyItems(tx: Queryable, items: readonly QueueItem[]): Pr
   const taken_up: TransactionRow[] = [];
   const results: NewTransaction[] = [];
   batch.forEach((unit, u) => {
-    const outcome = outcomes[u]!;
+    const outcome = outcomes[u];
     // Every member of a refused group carries the refusal of the member that failed.
     const reason = outcome.applied ? undefined : outcome.refusal;
     for (const item of unit) {
