@@ -6,10 +6,14 @@ import type { BalanceState } from './records.js';
 import type { FundsRejection } from './funds.js';
 import { settleHold, type InflightAction } from './inflight.js';
 import { post, type Posting } from './posting.js';
+import { ApiError } from '../errors.js';
+import { INSUFFICIENT_FUNDS, rejectionText } from './funds.js';
+import { transactionValidationError } from './transaction-request.js';
 import type { TransactionRequest } from './transaction-request.js';
 import {
   checkBounds,
   checkVersions,
+  conditionError,
   type BalanceBound,
   type ConditionFailure,
   type PostingConditions,
@@ -207,3 +211,12 @@ export function requestLegs(
     entries.map((entry) => ({ leg: requestLeg(entry.request, entry, entry.reference), conditions: entry.request.conditions })),
   );
 }
+
+/** The skip_queue paths' answers: 400 TXN_INSUFFICIENT_FUNDS, or TXN_VALIDATION_ERROR past the overdraft limit. */
+export const DIRECT_REFUSALS: Refusals<ApiError> = {
+  funds: (rejection) =>
+    new ApiError(rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR', rejectionText(rejection)),
+  duplicate: (reference) => new ApiError('TXN_DUPLICATE_REFERENCE', `reference ${reference} has already been used`),
+  sameBalance: () => transactionValidationError('source: source and destination cannot be the same balance.'),
+  condition: conditionError,
+};

@@ -1,11 +1,7 @@
 // Applying one transaction to balance states in memory (blnk-contract.md ledger §4.6), after the funds check
 // of §5.1. Pure: the engine locks, calls this in arrival order, then writes the states back.
 import type { BalanceState } from './records.js';
-import { ApiError } from '../errors.js';
-import { checkFunds, INSUFFICIENT_FUNDS, rejectionText, type FundsRejection } from './funds.js';
-import { transactionValidationError } from './transaction-request.js';
-import type { Refusals } from './apply-units.js';
-import { conditionError } from './posting-conditions.js';
+import { checkFunds, type FundsRejection } from './funds.js';
 
 export interface Posting {
   source: string;
@@ -53,12 +49,3 @@ export function post(balances: ReadonlyMap<string, BalanceState>, posting: Posti
   destination.version += 1;
   return null;
 }
-
-/** The skip_queue paths' answers: 400 TXN_INSUFFICIENT_FUNDS, or TXN_VALIDATION_ERROR past the overdraft limit. */
-export const DIRECT_REFUSALS: Refusals<ApiError> = {
-  funds: (rejection) =>
-    new ApiError(rejection === INSUFFICIENT_FUNDS ? 'TXN_INSUFFICIENT_FUNDS' : 'TXN_VALIDATION_ERROR', rejectionText(rejection)),
-  duplicate: (reference) => new ApiError('TXN_DUPLICATE_REFERENCE', `reference ${reference} has already been used`),
-  sameBalance: () => transactionValidationError('source: source and destination cannot be the same balance.'),
-  condition: conditionError,
-};

@@ -7,7 +7,7 @@ import { newId } from '../../ids.js';
 import { transactionValidationError, type TransactionRequest } from '../../ledger/transaction-request.js';
 
 import { GENERAL_LEDGER_ID } from '../../ledger/balance-rules.js';
-import { DIRECT_REFUSALS } from '../../ledger/posting.js';
+import { DIRECT_REFUSALS } from '../../ledger/apply-units.js';
 
 /** An indicator that resolves to the other side's balance. */
 const sameBalance = DIRECT_REFUSALS.sameBalance;

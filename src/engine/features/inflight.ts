@@ -3,8 +3,7 @@
 // the holds' balances (in balance_id order, like every writer), reads what is left of each hold under
 // that lock, and writes the settlement rows, the balances and the events together.
 import { lockBalances } from '../../db/locks.js';
-import { applyUnits, type Leg } from '../../ledger/apply-units.js';
-import { DIRECT_REFUSALS } from '../../ledger/posting.js';
+import { applyUnits, DIRECT_REFUSALS, type Leg } from '../../ledger/apply-units.js';
 import { lockWorking, writeWorking } from '../accept/pipeline.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { findHoldLegs, findHolds, groupExists, settledAmounts } from '../../db/holds.js';
