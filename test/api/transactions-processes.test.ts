@@ -8,7 +8,7 @@ import { createTestDatabase, TEST_DATABASE_URL } from '../support/database.js';
 import { spawnKassa, type KassaProcess } from '../support/kassa.js';
 import type { HttpClient } from '../support/http.js';
 import { eventually, ledgerProblems } from '../support/invariants.js';
-import { acceptedQueued, runBounded, transfer, type TransferAnswer } from '../support/transfers.js';
+import { acceptedQueued, outcomeStatuses, runBounded, transfer, type TransferAnswer } from '../support/transfers.js';
 
 const SETTLE_TIMEOUT_MS = 90_000;
 
@@ -72,12 +72,7 @@ describe('transactions across processes', () => {
         }
         const accepted = acceptedQueued(answers);
         await settled(processes[1].http, accepted);
-        const outcomes = await runBounded(answers.length, 10, async (i) => {
-          const a = answers[i];
-          if (a.status !== 201) return 'REFUSED';
-          if (a.body.status !== 'QUEUED') return a.body.status;
-          return (await processes[0].http.get(`/transactions/reference/${a.reference}_q`)).body.status;
-        });
+        const outcomes = await outcomeStatuses(processes[0].http, answers);
         assert.equal(outcomes.filter((s) => s === 'APPLIED').length, 100);
         const hotBalance = (await processes[1].http.get(`/balances/${hot}`)).body;
         assert.equal(hotBalance.balance, 0);
@@ -114,12 +109,7 @@ describe('transactions across processes', () => {
         }
         const accepted = acceptedQueued(answers);
         await settled(processes[1].http, accepted);
-        const outcomes = await runBounded(answers.length, 10, async (i) => {
-          const a = answers[i];
-          if (a.status !== 201) return 'REFUSED';
-          if (a.body.status !== 'QUEUED') return a.body.status;
-          return (await processes[0].http.get(`/transactions/reference/${a.reference}_q`)).body.status;
-        });
+        const outcomes = await outcomeStatuses(processes[0].http, answers);
         assert.equal(outcomes.filter((s) => s === 'APPLIED').length, 1, outcomes.join(' '));
         assert.equal(outcomes.filter((s) => s === 'APPLIED' || s === 'REJECTED' || s === 'REFUSED').length, 40);
         assert.equal((await processes[1].http.get(`/balances/${hot}`)).body.balance, 999);

@@ -57,3 +57,16 @@ export function acceptedQueued(answers: readonly TransferAnswer[]): { transactio
     .filter((a) => a.status === 201 && (a.body.status === 'QUEUED' || a.body.status === 'SCHEDULED'))
     .map((a) => ({ transaction_id: a.body.transaction_id, reference: a.reference }));
 }
+
+/**
+ * The end state of each answer: REFUSED when not accepted, the status of a direct one, or the
+ * status of a queued one's `<ref>_q` outcome (read through `http`).
+ */
+export function outcomeStatuses(http: HttpClient, answers: readonly TransferAnswer[]): Promise<string[]> {
+  return runBounded(answers.length, 10, async (i) => {
+    const a = answers[i];
+    if (a.status !== 201) return 'REFUSED';
+    if (a.body.status !== 'QUEUED') return a.body.status as string;
+    return (await http.get(`/transactions/reference/${a.reference}_q`)).body.status as string;
+  });
+}
