@@ -11,6 +11,7 @@ import { newId } from '../../ids.js';
 import { DIRECT_REFUSALS, requestLegs, type ApplyPolicy } from '../../ledger/apply-units.js';
 import { postUnits } from './pipeline.js';
 import { storeConditions } from './queued-conditions.js';
+import { hasConditions } from '../../ledger/posting-conditions.js';
 import type { TransactionRequest } from '../../ledger/transaction-request.js';
 import { insertDirectRows } from './write-applied.js';
 import { resolvePair } from './resolve-balances.js';
@@ -76,12 +77,13 @@ export function queuedRequestRows(requests: readonly QueuedRequest[]): { rows: N
       queued_parent,
     }),
   );
-  const legs = requestLegs(
-    requests.map(({ request }) => ({ request, source: request.source, destination: request.destination })),
-  );
+  // Legs only to place each transaction's conditions (a split's first and last leg); most carry none.
+  const legs = requests.some(({ request }) => hasConditions(request.conditions))
+    ? requestLegs(requests.map(({ request }) => ({ request, source: request.source, destination: request.destination })))
+    : undefined;
   const queue = requests.map(({ request, transaction_id, atomic_group }, index): QueueRow => {
     const payload: QueuePayload = {};
-    const { conditions } = legs[index];
+    const conditions = legs?.[index].conditions;
     if (conditions) payload.conditions = storeConditions(conditions);
     if (request.overdraft_limit_precise > 0n) payload.overdraft_limit_precise = request.overdraft_limit_precise.toString();
     if (atomic_group !== undefined) payload.atomic_group = atomic_group;
